@@ -1,0 +1,181 @@
+"""Domain events: immutable facts about state changes.
+
+The service appends every event to the outbox in the same unit of work as the
+state change, and the relay hands them to the
+:class:`~omskit.ports.EventPublisher` after the commit. ``event_id`` is unique,
+so consumers can drop duplicates of an at-least-once delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import ClassVar
+
+import attrs
+
+from omskit.model import OrderStatus, ShipmentStatus
+from omskit.model._checks import (
+    aware_datetime,
+    identifier,
+    instance_of,
+    items_of,
+    non_negative_int,
+    optional_identifier,
+    optional_text,
+    to_tuple,
+)
+from omskit.model.orders import Allocation
+
+__all__ = [
+    "EVENT_TYPES",
+    "AvailabilityChanged",
+    "DomainEvent",
+    "LineBackordered",
+    "OrderAllocated",
+    "OrderPlaced",
+    "OrderReleased",
+    "OrderStatusChanged",
+    "ShipmentStatusChanged",
+    "StockReceived",
+    "StockReserved",
+]
+
+
+@attrs.frozen(kw_only=True)
+class DomainEvent:
+    """Base of every event: a unique id and the moment it happened."""
+
+    event_type: ClassVar[str] = "domain_event"
+
+    event_id: str = attrs.field(validator=identifier)
+    occurred_at: datetime = attrs.field(validator=aware_datetime)
+
+
+@attrs.frozen(kw_only=True)
+class OrderPlaced(DomainEvent):
+    """A new order was captured from a channel."""
+
+    event_type: ClassVar[str] = "order_placed"
+
+    order_id: str = attrs.field(validator=identifier)
+    channel: str = attrs.field(validator=identifier)
+    external_ref: str = attrs.field(validator=identifier)
+
+
+@attrs.frozen(kw_only=True)
+class OrderAllocated(DomainEvent):
+    """Stock was reserved for an order line at one or more locations."""
+
+    event_type: ClassVar[str] = "order_allocated"
+
+    order_id: str = attrs.field(validator=identifier)
+    line_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    allocations: tuple[Allocation, ...] = attrs.field(
+        converter=to_tuple, validator=items_of(Allocation)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class LineBackordered(DomainEvent):
+    """Part of an order line could not be allocated from stock on hand."""
+
+    event_type: ClassVar[str] = "line_backordered"
+
+    order_id: str = attrs.field(validator=identifier)
+    line_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+
+
+@attrs.frozen(kw_only=True)
+class OrderStatusChanged(DomainEvent):
+    """An order moved from one status to another."""
+
+    event_type: ClassVar[str] = "order_status_changed"
+
+    order_id: str = attrs.field(validator=identifier)
+    previous: OrderStatus = attrs.field(validator=instance_of(OrderStatus))
+    current: OrderStatus = attrs.field(validator=instance_of(OrderStatus))
+    event: str = attrs.field(validator=identifier)
+
+
+@attrs.frozen(kw_only=True)
+class OrderReleased(DomainEvent):
+    """An order was handed to the warehouse gateway, one shipment per location."""
+
+    event_type: ClassVar[str] = "order_released"
+
+    order_id: str = attrs.field(validator=identifier)
+    shipment_ids: tuple[str, ...] = attrs.field(converter=to_tuple, validator=items_of(str))
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentStatusChanged(DomainEvent):
+    """A shipment moved on (picking, packed, shipped, delivered...)."""
+
+    event_type: ClassVar[str] = "shipment_status_changed"
+
+    shipment_id: str = attrs.field(validator=identifier)
+    order_id: str = attrs.field(validator=identifier)
+    previous: ShipmentStatus = attrs.field(validator=instance_of(ShipmentStatus))
+    current: ShipmentStatus = attrs.field(validator=instance_of(ShipmentStatus))
+    tracking_number: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class StockReceived(DomainEvent):
+    """Units arrived at a location and count as on hand."""
+
+    event_type: ClassVar[str] = "stock_received"
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+    on_hand: int = attrs.field(validator=non_negative_int)
+    reference: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen(kw_only=True)
+class StockReserved(DomainEvent):
+    """Units were reserved at a location for an order line."""
+
+    event_type: ClassVar[str] = "stock_reserved"
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+    order_id: str | None = attrs.field(default=None, validator=optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class AvailabilityChanged(DomainEvent):
+    """The sellable quantity of a SKU for a channel changed (A3)."""
+
+    event_type: ClassVar[str] = "availability_changed"
+
+    sku: str = attrs.field(validator=identifier)
+    channel: str = attrs.field(validator=identifier)
+    previous: int = attrs.field(validator=non_negative_int)
+    current: int = attrs.field(validator=non_negative_int)
+
+
+EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
+    {
+        cls.event_type: cls
+        for cls in (
+            AvailabilityChanged,
+            LineBackordered,
+            OrderAllocated,
+            OrderPlaced,
+            OrderReleased,
+            OrderStatusChanged,
+            ShipmentStatusChanged,
+            StockReceived,
+            StockReserved,
+        )
+    }
+)
+"""Every concrete event class by its ``event_type`` tag (used by the converter)."""

@@ -1,0 +1,166 @@
+"""Validators shared by the model classes.
+
+Each validator raises :class:`~omskit.errors.InvalidInput` whose ``path`` is
+the attribute name, so a bad constructor argument names itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from omskit.countries import is_country_code
+from omskit.errors import InvalidInput
+
+_IDENTIFIER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,127}$")
+
+
+def identifier(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An identifier: 1-128 characters, letters, digits and ``._:/@#+-``, no spaces."""
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise InvalidInput(
+            "must be 1-128 characters of letters, digits and ._:/@#+- starting with a letter "
+            "or digit",
+            path=attribute.name,
+            value=value,
+        )
+
+
+def optional_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or an :func:`identifier`."""
+    if value is not None:
+        identifier(instance, attribute, value)
+
+
+def text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-blank string of at most 500 characters."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 500:
+        raise InvalidInput(
+            "must be a non-blank string of at most 500 characters",
+            path=attribute.name,
+            value=value,
+        )
+
+
+def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` or :func:`text`."""
+    if value is not None:
+        text(instance, attribute, value)
+
+
+def positive_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An ``int`` greater than zero (``bool`` is refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput("must be a positive integer", path=attribute.name, value=value)
+
+
+def non_negative_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An ``int`` of zero or more (``bool`` is refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput("must be a non-negative integer", path=attribute.name, value=value)
+
+
+def optional_non_negative_int(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """``None`` or :func:`non_negative_int`."""
+    if value is not None:
+        non_negative_int(instance, attribute, value)
+
+
+def country(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An ISO 3166-1 alpha-2 code in upper case, e.g. ``NL``."""
+    if not is_country_code(value):
+        raise InvalidInput(
+            "must be an ISO 3166-1 alpha-2 country code such as 'NL'",
+            path=attribute.name,
+            value=value,
+        )
+
+
+def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A timezone-aware ``datetime``."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput("must be a timezone-aware datetime", path=attribute.name, value=value)
+
+
+def optional_aware_datetime(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """``None`` or :func:`aware_datetime`."""
+    if value is not None:
+        aware_datetime(instance, attribute, value)
+
+
+def instance_of(
+    kind: type | tuple[type, ...],
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A value of ``kind`` (``bool`` is not accepted where ``int`` is asked)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+            raise InvalidInput(
+                f"must be {_describe(kind)}, not {type(value).__name__}",
+                path=attribute.name,
+                value=value,
+            )
+
+    return check
+
+
+def optional_instance_of(
+    kind: type | tuple[type, ...],
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """``None`` or a value of ``kind``."""
+    inner = instance_of(kind)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+
+    return check
+
+
+def items_of(
+    kind: type | tuple[type, ...],
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A tuple or frozenset whose every item is a ``kind``; the path names the bad item."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple | frozenset):
+            raise InvalidInput("must be a tuple or frozenset", path=attribute.name, value=value)
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise InvalidInput(
+                    f"must be {_describe(kind)}, not {type(item).__name__}",
+                    path=f"{attribute.name}[{index}]",
+                    value=item,
+                )
+
+    return check
+
+
+def to_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Freeze any iterable (but not a string) into a tuple; validators check the items."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]  # the attribute's validator reports it
+    return tuple(values)
+
+
+def to_frozenset(values: Iterable[Any]) -> frozenset[Any]:
+    """Freeze any iterable (but not a string) into a frozenset; validators check the items."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return values  # type: ignore[return-value]  # the attribute's validator reports it
+    return frozenset(values)
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _describe(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in _kinds(kind))

@@ -1,0 +1,111 @@
+"""Returns, cancellation records and staff tasks (C5, D3, I1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.model._checks import (
+    aware_datetime,
+    identifier,
+    instance_of,
+    items_of,
+    optional_identifier,
+    optional_text,
+    positive_int,
+    text,
+    to_tuple,
+)
+
+__all__ = [
+    "CancellationRecord",
+    "Return",
+    "ReturnLine",
+    "ReturnStatus",
+    "Task",
+    "TaskSeverity",
+]
+
+
+class ReturnStatus(StrEnum):
+    """Life of a return (I1)."""
+
+    REQUESTED = "requested"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    RESTOCKED = "restocked"
+    WRITTEN_OFF = "written_off"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+
+
+@attrs.frozen
+class ReturnLine:
+    """Units of an order line coming back."""
+
+    line_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    reason: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen
+class Return:
+    """A return or exchange of (part of) an order, received at ``location_id``."""
+
+    return_id: str = attrs.field(validator=identifier)
+    order_id: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    lines: tuple[ReturnLine, ...] = attrs.field(converter=to_tuple, validator=items_of(ReturnLine))
+    requested_at: datetime = attrs.field(validator=aware_datetime)
+    status: ReturnStatus = attrs.field(
+        default=ReturnStatus.REQUESTED, validator=instance_of(ReturnStatus)
+    )
+    tracking_number: str | None = attrs.field(default=None, validator=optional_text)
+    warranty: bool = attrs.field(default=False, validator=instance_of(bool))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.lines:
+            raise InvalidInput("must have at least one line", path="lines")
+
+
+@attrs.frozen
+class CancellationRecord:
+    """One cancel attempt, accepted or refused, kept for analysis (D3)."""
+
+    record_id: str = attrs.field(validator=identifier)
+    order_id: str = attrs.field(validator=identifier)
+    reason: str = attrs.field(validator=identifier)
+    """A code from the reason taxonomy, e.g. ``changed_mind``."""
+    stage: str = attrs.field(validator=identifier)
+    """The order status when the request arrived."""
+    accepted: bool = attrs.field(validator=instance_of(bool))
+    requested_by: str = attrs.field(validator=identifier)
+    at: datetime = attrs.field(validator=aware_datetime)
+    note: str | None = attrs.field(default=None, validator=optional_text)
+    customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    skus: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=items_of(str))
+
+
+class TaskSeverity(StrEnum):
+    """How urgent a staff task is; ``RED`` needs attention now (C5)."""
+
+    INFO = "info"
+    AMBER = "amber"
+    RED = "red"
+
+
+@attrs.frozen
+class Task:
+    """Work for staff raised by a trigger rule (C5)."""
+
+    task_id: str = attrs.field(validator=identifier)
+    rule: str = attrs.field(validator=identifier)
+    subject: str = attrs.field(validator=identifier)
+    """What the task is about, e.g. an order id."""
+    title: str = attrs.field(validator=text)
+    severity: TaskSeverity = attrs.field(validator=instance_of(TaskSeverity))
+    raised_at: datetime = attrs.field(validator=aware_datetime)

@@ -1,0 +1,62 @@
+"""Products as routing, packing and tax need them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import attrs
+
+from omskit.model._checks import (
+    identifier,
+    instance_of,
+    non_negative_int,
+    optional_instance_of,
+    positive_int,
+    text,
+)
+
+__all__ = ["Dimensions", "Product", "TaxCategory"]
+
+
+class TaxCategory(StrEnum):
+    """Which VAT rate of the country of supply applies to a product (F3)."""
+
+    STANDARD = "standard"
+    REDUCED = "reduced"
+    ZERO = "zero"
+
+
+@attrs.frozen
+class Dimensions:
+    """Outer size of one unit, in whole millimetres."""
+
+    length_mm: int = attrs.field(validator=positive_int)
+    width_mm: int = attrs.field(validator=positive_int)
+    height_mm: int = attrs.field(validator=positive_int)
+
+    @property
+    def volume_cm3(self) -> float:
+        """Volume in cubic centimetres."""
+        return self.length_mm * self.width_mm * self.height_mm / 1000.0
+
+
+@attrs.frozen
+class Product:
+    """A sellable item, identified by its SKU.
+
+    ``weight_grams`` and ``dimensions`` drive shipping cost, CO2 and box
+    choice; ``fragile`` and ``hazardous`` require matching location
+    capabilities; ``tax_category`` selects the VAT rate.
+    """
+
+    sku: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=text)
+    weight_grams: int = attrs.field(default=0, validator=non_negative_int)
+    dimensions: Dimensions | None = attrs.field(
+        default=None, validator=optional_instance_of(Dimensions)
+    )
+    fragile: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    hazardous: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    tax_category: TaxCategory = attrs.field(
+        default=TaxCategory.STANDARD, validator=instance_of(TaxCategory)
+    )

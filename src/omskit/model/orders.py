@@ -1,0 +1,344 @@
+"""Orders: the request a channel sends, and the order aggregate omskit keeps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+from omskit.errors import InvalidInput, NotFound
+from omskit.model._checks import (
+    aware_datetime,
+    identifier,
+    instance_of,
+    items_of,
+    non_negative_int,
+    optional_aware_datetime,
+    optional_identifier,
+    optional_instance_of,
+    positive_int,
+    to_frozenset,
+    to_tuple,
+)
+from omskit.model.channels import Channel
+from omskit.model.parties import Address
+from omskit.money import Money, minor_unit_exponent
+
+__all__ = [
+    "Allocation",
+    "Delivery",
+    "DeliveryMethod",
+    "LineStatus",
+    "Order",
+    "OrderFlag",
+    "OrderLine",
+    "OrderLineRequest",
+    "OrderRequest",
+    "OrderStatus",
+]
+
+MAX_LINES = 1000
+"""The most lines one order may have."""
+
+
+class DeliveryMethod(StrEnum):
+    """How the goods reach the customer (B5)."""
+
+    SHIP = "ship"
+    """Parcel to the delivery address."""
+    COLLECT = "collect"
+    """Click & collect at a pickup location."""
+
+
+@attrs.frozen
+class Delivery:
+    """Where and how an order is delivered.
+
+    ``SHIP`` needs an ``address``; ``COLLECT`` needs a ``pickup_location_id``
+    (and may carry the customer's address for the invoice).
+    """
+
+    method: DeliveryMethod = attrs.field(validator=instance_of(DeliveryMethod))
+    address: Address | None = attrs.field(default=None, validator=optional_instance_of(Address))
+    pickup_location_id: str | None = attrs.field(default=None, validator=optional_identifier)
+
+    def __attrs_post_init__(self) -> None:
+        if self.method is DeliveryMethod.SHIP and self.address is None:
+            raise InvalidInput("shipping needs a delivery address", path="address")
+        if self.method is DeliveryMethod.COLLECT and self.pickup_location_id is None:
+            raise InvalidInput("click & collect needs a pickup location", path="pickup_location_id")
+        if self.method is DeliveryMethod.SHIP and self.pickup_location_id is not None:
+            raise InvalidInput("a shipped order has no pickup location", path="pickup_location_id")
+
+    @classmethod
+    def ship_to(cls, address: Address) -> Delivery:
+        """Ship to ``address``."""
+        return cls(DeliveryMethod.SHIP, address=address)
+
+    @classmethod
+    def collect_at(cls, location_id: str, *, address: Address | None = None) -> Delivery:
+        """Collect at the location ``location_id``."""
+        return cls(DeliveryMethod.COLLECT, address=address, pickup_location_id=location_id)
+
+
+class OrderFlag(StrEnum):
+    """Special orders a team follows up (C4)."""
+
+    GIFT = "gift"
+    VIP = "vip"
+    REPLACEMENT = "replacement"
+
+
+class OrderStatus(StrEnum):
+    """Where an order is in its life (C1-C3, D1)."""
+
+    CREATED = "created"
+    ALLOCATED = "allocated"
+    BACKORDERED = "backordered"
+    RELEASED = "released"
+    PICKING = "picking"
+    PACKED = "packed"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class LineStatus(StrEnum):
+    """Where one order line is in its life."""
+
+    OPEN = "open"
+    ALLOCATED = "allocated"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+    BACKORDERED = "backordered"
+    RELEASED = "released"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+def _non_negative_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise InvalidInput("must be Money", path=attribute.name, value=value)
+    if value.is_negative():
+        raise InvalidInput("must not be negative", path=attribute.name, value=str(value.amount))
+    if value.amount.as_tuple().exponent < -minor_unit_exponent(value.currency) - 4:  # type: ignore[operator]
+        raise InvalidInput("has more than 4 decimals beyond the minor unit", path=attribute.name)
+
+
+@attrs.frozen
+class OrderLineRequest:
+    """One line of an incoming order: a SKU, how many, at what unit price."""
+
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    unit_price: Money = attrs.field(validator=_non_negative_money)
+    discount: Money | None = attrs.field(default=None)
+
+    @discount.validator
+    def _check_discount(self, attribute: attrs.Attribute[Any], value: Money | None) -> None:
+        if value is None:
+            return
+        _non_negative_money(self, attribute, value)
+        if value.currency != self.unit_price.currency:
+            raise InvalidInput("must be in the unit price's currency", path="discount.currency")
+        if value.amount > self.unit_price.amount * self.quantity:
+            raise InvalidInput("must not exceed the line amount", path="discount")
+
+    @property
+    def total(self) -> Money:
+        """Quantity times unit price, less the discount (unrounded)."""
+        gross = self.unit_price * self.quantity
+        return gross - self.discount if self.discount is not None else gross
+
+
+def _check_lines_currency(lines: tuple[Any, ...], currency: str) -> None:
+    if not lines:
+        raise InvalidInput("must have at least one line", path="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"must have at most {MAX_LINES} lines", path="lines")
+    for index, line in enumerate(lines):
+        if line.unit_price.currency != currency:
+            raise InvalidInput(
+                f"currency {line.unit_price.currency} differs from the order currency {currency}",
+                path=f"lines[{index}].unit_price.currency",
+                value=line.unit_price.currency,
+            )
+
+
+@attrs.frozen
+class OrderRequest:
+    """An order as a channel submits it.
+
+    ``(channel, external_ref)`` is the idempotency key: submitting the same
+    request twice returns the same order; a different request under the same
+    key is an :class:`~omskit.errors.IdempotencyConflict`.
+    """
+
+    channel: Channel = attrs.field(validator=instance_of(Channel))
+    external_ref: str = attrs.field(validator=identifier)
+    currency: str = attrs.field()
+    lines: tuple[OrderLineRequest, ...] = attrs.field(
+        converter=to_tuple, validator=items_of(OrderLineRequest)
+    )
+    delivery: Delivery = attrs.field(validator=instance_of(Delivery))
+    customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    flags: frozenset[OrderFlag] = attrs.field(
+        default=frozenset(), converter=to_frozenset, validator=items_of(OrderFlag)
+    )
+    placed_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
+
+    @currency.validator
+    def _check_currency(self, _attribute: attrs.Attribute[Any], value: str) -> None:
+        minor_unit_exponent(value)
+
+    def __attrs_post_init__(self) -> None:
+        _check_lines_currency(self.lines, self.currency)
+
+
+@attrs.frozen
+class Allocation:
+    """Units of an order line assigned to a location."""
+
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+
+
+@attrs.frozen
+class OrderLine:
+    """A line of a placed order, with where it ships from."""
+
+    line_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    unit_price: Money = attrs.field(validator=_non_negative_money)
+    discount: Money | None = attrs.field(default=None, validator=optional_instance_of(Money))
+    status: LineStatus = attrs.field(default=LineStatus.OPEN, validator=instance_of(LineStatus))
+    allocations: tuple[Allocation, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=items_of(Allocation)
+    )
+    shipped_quantity: int = attrs.field(default=0, validator=non_negative_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.allocated_quantity > self.quantity:
+            raise InvalidInput(
+                f"allocations ({self.allocated_quantity}) exceed the line quantity "
+                f"({self.quantity})",
+                path="allocations",
+            )
+        if self.shipped_quantity > self.quantity:
+            raise InvalidInput("cannot exceed the line quantity", path="shipped_quantity")
+
+    @property
+    def allocated_quantity(self) -> int:
+        """Units assigned to locations."""
+        return sum(a.quantity for a in self.allocations)
+
+    @property
+    def unallocated_quantity(self) -> int:
+        """Units still waiting for stock."""
+        return self.quantity - self.allocated_quantity
+
+    @property
+    def total(self) -> Money:
+        """Quantity times unit price, less the discount (unrounded)."""
+        gross = self.unit_price * self.quantity
+        return gross - self.discount if self.discount is not None else gross
+
+    @classmethod
+    def from_request(cls, line_id: str, request: OrderLineRequest) -> OrderLine:
+        """Open a line from its request."""
+        return cls(line_id, request.sku, request.quantity, request.unit_price, request.discount)
+
+    def matches(self, request: OrderLineRequest) -> bool:
+        """Whether this line was opened from a request equal to ``request``."""
+        return (self.sku, self.quantity, self.unit_price, self.discount) == (
+            request.sku,
+            request.quantity,
+            request.unit_price,
+            request.discount,
+        )
+
+
+@attrs.frozen
+class Order:
+    """The order aggregate: an immutable snapshot, changed by making a new one.
+
+    ``version`` increases with every stored change (optimistic concurrency).
+    """
+
+    order_id: str = attrs.field(validator=identifier)
+    channel: Channel = attrs.field(validator=instance_of(Channel))
+    external_ref: str = attrs.field(validator=identifier)
+    currency: str = attrs.field()
+    lines: tuple[OrderLine, ...] = attrs.field(converter=to_tuple, validator=items_of(OrderLine))
+    delivery: Delivery = attrs.field(validator=instance_of(Delivery))
+    placed_at: datetime = attrs.field(validator=aware_datetime)
+    customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    flags: frozenset[OrderFlag] = attrs.field(
+        default=frozenset(), converter=to_frozenset, validator=items_of(OrderFlag)
+    )
+    status: OrderStatus = attrs.field(
+        default=OrderStatus.CREATED, validator=instance_of(OrderStatus)
+    )
+    version: int = attrs.field(default=0, validator=non_negative_int)
+
+    @currency.validator
+    def _check_currency(self, _attribute: attrs.Attribute[Any], value: str) -> None:
+        minor_unit_exponent(value)
+
+    def __attrs_post_init__(self) -> None:
+        _check_lines_currency(self.lines, self.currency)
+        ids = [line.line_id for line in self.lines]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("line ids must be unique", path="lines")
+
+    @classmethod
+    def from_request(cls, order_id: str, request: OrderRequest, *, placed_at: datetime) -> Order:
+        """Open an order from ``request``; lines are numbered ``1``, ``2``, ..."""
+        return cls(
+            order_id=order_id,
+            channel=request.channel,
+            external_ref=request.external_ref,
+            currency=request.currency,
+            lines=tuple(
+                OrderLine.from_request(str(i), line) for i, line in enumerate(request.lines, 1)
+            ),
+            delivery=request.delivery,
+            placed_at=request.placed_at or placed_at,
+            customer_id=request.customer_id,
+            flags=request.flags,
+        )
+
+    def matches(self, request: OrderRequest) -> bool:
+        """Whether ``request`` is the one this order was placed from (``placed_at`` aside)."""
+        return (
+            (self.channel, self.external_ref, self.currency, self.customer_id)
+            == (request.channel, request.external_ref, request.currency, request.customer_id)
+            and self.delivery == request.delivery
+            and self.flags == request.flags
+            and len(self.lines) == len(request.lines)
+            and all(line.matches(req) for line, req in zip(self.lines, request.lines, strict=True))
+        )
+
+    def line(self, line_id: str) -> OrderLine:
+        """Return the line ``line_id`` (:class:`~omskit.errors.NotFound` if absent)."""
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise NotFound(kind="order line", key=f"{self.order_id}/{line_id}")
+
+    @property
+    def total(self) -> Money:
+        """Sum of the line totals, rounded to the currency's minor unit."""
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            total = total + line.total
+        return total.rounded()
+
+    def evolve(self, **changes: Any) -> Order:
+        """Return a copy with ``changes`` applied (validated like a new order)."""
+        return attrs.evolve(self, **changes)

@@ -1,0 +1,194 @@
+"""Stock: positions per (SKU, location), reservations, the ledger and future supply."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.model._checks import (
+    aware_datetime,
+    identifier,
+    instance_of,
+    items_of,
+    non_negative_int,
+    optional_aware_datetime,
+    optional_identifier,
+    optional_text,
+    positive_int,
+    to_tuple,
+)
+
+__all__ = [
+    "MovementReason",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Reservation",
+    "StockKey",
+    "StockMovement",
+    "StockPosition",
+    "SupplyKind",
+]
+
+
+@attrs.frozen(order=True)
+class StockKey:
+    """The key of a stock position: a SKU at a location. Orders by (sku, location_id)."""
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+
+    def __str__(self) -> str:
+        return f"{self.sku}@{self.location_id}"
+
+
+@attrs.frozen
+class StockPosition:
+    """What one location holds of one SKU.
+
+    ``on_hand`` is physically there; ``reserved`` is promised to placed orders
+    and cart holds; ``allocated`` is released to the warehouse for picking.
+    The sellable quantity is ``on_hand - reserved - allocated`` (never
+    negative); safety stock is applied on top by the availability layer.
+    """
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    on_hand: int = attrs.field(default=0, validator=non_negative_int)
+    reserved: int = attrs.field(default=0, validator=non_negative_int)
+    allocated: int = attrs.field(default=0, validator=non_negative_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.reserved + self.allocated > self.on_hand:
+            raise InvalidInput(
+                f"reserved ({self.reserved}) + allocated ({self.allocated}) exceed on hand "
+                f"({self.on_hand}) for {self.sku}@{self.location_id}",
+                path="reserved",
+            )
+
+    @property
+    def key(self) -> StockKey:
+        """The (sku, location) key."""
+        return StockKey(self.sku, self.location_id)
+
+    @property
+    def free(self) -> int:
+        """Units on hand not reserved or allocated."""
+        return self.on_hand - self.reserved - self.allocated
+
+
+@attrs.frozen
+class Reservation:
+    """Units of a SKU held at a location for an order line or a cart.
+
+    A reservation with ``expires_at`` is a cart hold: it stops counting at
+    that instant.
+    """
+
+    reservation_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    created_at: datetime = attrs.field(validator=aware_datetime)
+    order_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    line_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    expires_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether the reservation still counts at ``now``."""
+        return self.expires_at is None or now < self.expires_at
+
+
+class MovementReason(StrEnum):
+    """Why on-hand stock changed (the stock ledger's vocabulary)."""
+
+    RECEIPT = "receipt"
+    """Goods received (purchase order, return to stock, initial count)."""
+    POS_SALE = "pos_sale"
+    """Sold at a store till."""
+    SHIPMENT = "shipment"
+    ADJUSTMENT = "adjustment"
+    """Counted difference, damage, write-off."""
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    RETURN = "return"
+    CORRECTION = "correction"
+    """A reversing entry that corrects an earlier one."""
+
+
+@attrs.frozen
+class StockMovement:
+    """One entry of the append-only stock ledger. ``quantity`` is the signed change."""
+
+    movement_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=instance_of(int))
+    reason: MovementReason = attrs.field(validator=instance_of(MovementReason))
+    at: datetime = attrs.field(validator=aware_datetime)
+    reference: str | None = attrs.field(default=None, validator=optional_text)
+
+    @quantity.validator
+    def _non_zero(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if value == 0:
+            raise InvalidInput("must not be zero", path=attribute.name, value=value)
+
+
+class SupplyKind(StrEnum):
+    """Kinds of future supply (A6)."""
+
+    PURCHASE_ORDER = "purchase_order"
+    IN_TRANSIT = "in_transit"
+
+
+def _date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput("must be a date", path=attribute.name, value=value)
+
+
+@attrs.frozen
+class PurchaseOrderLine:
+    """Units of a SKU expected from a supplier. ``received`` counts what arrived."""
+
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    received: int = attrs.field(default=0, validator=non_negative_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.received > self.quantity:
+            raise InvalidInput("cannot exceed the ordered quantity", path="received")
+
+    @property
+    def outstanding(self) -> int:
+        """Units still to arrive."""
+        return self.quantity - self.received
+
+
+@attrs.frozen
+class PurchaseOrder:
+    """An open purchase order or in-transit shipment from a supplier (A6, E1-E3)."""
+
+    po_id: str = attrs.field(validator=identifier)
+    supplier_id: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    expected_on: date = attrs.field(validator=_date)
+    lines: tuple[PurchaseOrderLine, ...] = attrs.field(
+        converter=to_tuple, validator=items_of(PurchaseOrderLine)
+    )
+    kind: SupplyKind = attrs.field(
+        default=SupplyKind.PURCHASE_ORDER, validator=instance_of(SupplyKind)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.lines:
+            raise InvalidInput("must have at least one line", path="lines")
+        skus = [line.sku for line in self.lines]
+        if len(set(skus)) != len(skus):
+            raise InvalidInput("must not repeat a SKU", path="lines")
+
+    def outstanding(self, sku: str) -> int:
+        """Units of ``sku`` still to arrive on this purchase order."""
+        return sum(line.outstanding for line in self.lines if line.sku == sku)
