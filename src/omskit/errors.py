@@ -134,12 +134,18 @@ class CancelRefused(DomainRuleViolation):
 
 
 class NotFound(OmsError, LookupError):
-    """A referenced entity does not exist. ``kind`` names what was looked up."""
+    """A referenced entity does not exist. ``kind`` names what was looked up.
 
-    def __init__(self, *, kind: str, key: str) -> None:
+    ``path`` names the request field that held the reference, when there was
+    one (e.g. ``lines[1].sku``).
+    """
+
+    def __init__(self, *, kind: str, key: str, path: str = "") -> None:
         self.kind = kind
         self.key = key
-        super().__init__(f"no {kind} with key {key!r}")
+        self.path = path
+        where = f"{path}: " if path else ""
+        super().__init__(f"{where}no {kind} with key {key!r}")
 
 
 class Conflict(OmsError, ValueError):

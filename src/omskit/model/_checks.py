@@ -19,15 +19,25 @@ from omskit.errors import InvalidInput
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,127}$")
 
 
-def identifier(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An identifier: 1-128 characters, letters, digits and ``._:/@#+-``, no spaces."""
+def check_identifier(value: object, path: str) -> str:
+    """Return ``value`` if it is an identifier, else raise :class:`InvalidInput` at ``path``.
+
+    An identifier is 1-128 characters of letters, digits and ``._:/@#+-``,
+    starting with a letter or digit.
+    """
     if not isinstance(value, str) or not _IDENTIFIER.match(value):
         raise InvalidInput(
             "must be 1-128 characters of letters, digits and ._:/@#+- starting with a letter "
             "or digit",
-            path=attribute.name,
+            path=path,
             value=value,
         )
+    return value
+
+
+def identifier(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An identifier (see :func:`check_identifier`)."""
+    check_identifier(value, attribute.name)
 
 
 def optional_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -1,0 +1,4 @@
+"""Adapters: implementations of the ports in :mod:`omskit.ports`.
+
+:mod:`omskit.adapters.memory` is the reference implementation of every port.
+"""

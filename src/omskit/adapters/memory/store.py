@@ -1,0 +1,521 @@
+"""The in-memory store: every repository and a transactional unit of work.
+
+A :class:`MemoryStore` keeps plain dictionaries. A unit of work holds the
+store's lock from ``__enter__`` to ``__exit__`` (one writer at a time, so
+threads never see each other's uncommitted changes) and records an undo entry
+for every write; rollback replays them backwards, so a call that fails half
+way leaves every repository exactly as it was. Entities are immutable
+snapshots, so handing them out never exposes later writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, MutableMapping, Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from omskit.errors import AlreadyExists, ConcurrencyConflict, NotFound, OmsError
+from omskit.events import DomainEvent
+from omskit.model import (
+    CancellationRecord,
+    Customer,
+    Invoice,
+    Location,
+    Order,
+    OrderStatus,
+    Product,
+    Reservation,
+    Return,
+    Shipment,
+    StockMovement,
+    StockPosition,
+)
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING: Any = object()
+
+
+class _Journal:
+    """Undo entries for one unit of work."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+        self.active = False
+
+    def check(self) -> None:
+        if not self.active:
+            raise OmsError("use the unit of work inside a 'with' block before reading or writing")
+
+    def put(self, mapping: MutableMapping[K, V], key: K, value: V) -> None:
+        self.check()
+        old = mapping.get(key, _MISSING)
+        mapping[key] = value
+        if old is _MISSING:
+
+            def undo() -> None:
+                del mapping[key]
+
+            self._undo.append(undo)
+        else:
+            self._undo.append(lambda: mapping.__setitem__(key, old))
+
+    def delete(self, mapping: MutableMapping[K, V], key: K) -> None:
+        self.check()
+        old = mapping.pop(key)
+        self._undo.append(lambda: mapping.__setitem__(key, old))
+
+    def append(self, items: list[V], value: V) -> None:
+        self.check()
+        items.append(value)
+
+        def undo() -> None:
+            items.pop()
+
+        self._undo.append(undo)
+
+    def add_to(self, index: dict[K, set[str]], key: K, member: str) -> None:
+        self.check()
+        members = index.setdefault(key, set())
+        if member not in members:
+            members.add(member)
+            self._undo.append(lambda: members.discard(member))
+
+    def discard_from(self, index: dict[K, set[str]], key: K, member: str) -> None:
+        self.check()
+        members = index.get(key)
+        if members is not None and member in members:
+            members.discard(member)
+            self._undo.append(lambda: members.add(member))
+
+    def rollback(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def forget(self) -> None:
+        self._undo.clear()
+
+
+class _Tables:
+    """All state of a memory store."""
+
+    def __init__(self) -> None:
+        self.locations: dict[str, Location] = {}
+        self.products: dict[str, Product] = {}
+        self.customers: dict[str, Customer] = {}
+        self.stock: dict[tuple[str, str], StockPosition] = {}
+        self.stock_by_sku: dict[str, set[str]] = {}
+        self.reservations: dict[str, Reservation] = {}
+        self.reservations_by_order: dict[str, set[str]] = {}
+        self.movements: list[StockMovement] = []
+        self.movement_ids: dict[str, int] = {}
+        self.movements_by_key: dict[tuple[str, str], set[str]] = {}
+        self.orders: dict[str, Order] = {}
+        self.order_refs: dict[tuple[str, str], str] = {}
+        self.shipments: dict[str, Shipment] = {}
+        self.shipments_by_order: dict[str, set[str]] = {}
+        self.invoices: dict[str, Invoice] = {}
+        self.invoices_by_order: dict[str, set[str]] = {}
+        self.invoice_counters: dict[str, int] = {}
+        self.returns: dict[str, Return] = {}
+        self.returns_by_order: dict[str, set[str]] = {}
+        self.cancellations: list[CancellationRecord] = []
+        self.outbox: dict[str, DomainEvent] = {}
+        self.published: dict[str, bool] = {}
+
+
+class _Repo:
+    def __init__(self, tables: _Tables, journal: _Journal) -> None:
+        self._t = tables
+        self._j = journal
+
+    def _read(self) -> _Tables:
+        self._j.check()
+        return self._t
+
+
+def _get(mapping: dict[str, V], key: str, kind: str) -> V:
+    try:
+        return mapping[key]
+    except KeyError:
+        raise NotFound(kind=kind, key=key) from None
+
+
+def _sorted(mapping: dict[str, V], keys: set[str] | None = None) -> Sequence[V]:
+    chosen = sorted(mapping) if keys is None else sorted(keys)
+    return tuple(mapping[k] for k in chosen)
+
+
+class MemoryLocationRepository(_Repo):
+    """Locations in memory."""
+
+    def get(self, location_id: str) -> Location:
+        """Return the location; raises NotFound."""
+        return _get(self._read().locations, location_id, "location")
+
+    def find(self, location_id: str) -> Location | None:
+        """Return the location or None."""
+        return self._read().locations.get(location_id)
+
+    def add(self, location: Location) -> None:
+        """Insert or replace the location."""
+        self._j.put(self._t.locations, location.location_id, location)
+
+    def list(self) -> Sequence[Location]:
+        """Every location by id."""
+        return _sorted(self._read().locations)
+
+
+class MemoryProductRepository(_Repo):
+    """Products in memory."""
+
+    def get(self, sku: str) -> Product:
+        """Return the product; raises NotFound."""
+        return _get(self._read().products, sku, "product")
+
+    def find(self, sku: str) -> Product | None:
+        """Return the product or None."""
+        return self._read().products.get(sku)
+
+    def add(self, product: Product) -> None:
+        """Insert or replace the product."""
+        self._j.put(self._t.products, product.sku, product)
+
+    def list(self) -> Sequence[Product]:
+        """Every product by SKU."""
+        return _sorted(self._read().products)
+
+
+class MemoryCustomerRepository(_Repo):
+    """Customers in memory."""
+
+    def get(self, customer_id: str) -> Customer:
+        """Return the customer; raises NotFound."""
+        return _get(self._read().customers, customer_id, "customer")
+
+    def find(self, customer_id: str) -> Customer | None:
+        """Return the customer or None."""
+        return self._read().customers.get(customer_id)
+
+    def add(self, customer: Customer) -> None:
+        """Insert or replace the customer."""
+        self._j.put(self._t.customers, customer.customer_id, customer)
+
+
+class MemoryStockRepository(_Repo):
+    """Stock positions in memory."""
+
+    def get(self, sku: str, location_id: str) -> StockPosition:
+        """Return the position (all zero when none is stored)."""
+        found = self._read().stock.get((sku, location_id))
+        return found if found is not None else StockPosition(sku, location_id)
+
+    def save(self, position: StockPosition) -> None:
+        """Insert or replace the position."""
+        self._j.put(self._t.stock, (position.sku, position.location_id), position)
+        self._j.add_to(self._t.stock_by_sku, position.sku, position.location_id)
+
+    def for_sku(self, sku: str) -> Sequence[StockPosition]:
+        """Stored positions of one SKU by location id."""
+        tables = self._read()
+        return tuple(tables.stock[(sku, loc)] for loc in sorted(tables.stock_by_sku.get(sku, ())))
+
+    def list(self) -> Sequence[StockPosition]:
+        """Every stored position by (sku, location id)."""
+        tables = self._read()
+        return tuple(tables.stock[key] for key in sorted(tables.stock))
+
+
+class MemoryReservationRepository(_Repo):
+    """Reservations in memory."""
+
+    def add(self, reservation: Reservation) -> None:
+        """Store a new reservation; raises AlreadyExists."""
+        if reservation.reservation_id in self._read().reservations:
+            raise AlreadyExists(kind="reservation", key=reservation.reservation_id)
+        self._j.put(self._t.reservations, reservation.reservation_id, reservation)
+        if reservation.order_id is not None:
+            self._j.add_to(
+                self._t.reservations_by_order, reservation.order_id, reservation.reservation_id
+            )
+
+    def get(self, reservation_id: str) -> Reservation:
+        """Return the reservation; raises NotFound."""
+        return _get(self._read().reservations, reservation_id, "reservation")
+
+    def remove(self, reservation_id: str) -> None:
+        """Delete the reservation; raises NotFound."""
+        reservation = self.get(reservation_id)
+        self._j.delete(self._t.reservations, reservation_id)
+        if reservation.order_id is not None:
+            self._j.discard_from(
+                self._t.reservations_by_order, reservation.order_id, reservation_id
+            )
+
+    def for_order(self, order_id: str) -> Sequence[Reservation]:
+        """Reservations of an order by id."""
+        tables = self._read()
+        return _sorted(tables.reservations, tables.reservations_by_order.get(order_id, set()))
+
+    def list(self) -> Sequence[Reservation]:
+        """Every reservation by id."""
+        return _sorted(self._read().reservations)
+
+
+class MemoryStockLedger(_Repo):
+    """The stock ledger in memory."""
+
+    def append(self, movement: StockMovement) -> None:
+        """Append a movement; raises AlreadyExists on a reused id."""
+        if movement.movement_id in self._read().movement_ids:
+            raise AlreadyExists(kind="stock movement", key=movement.movement_id)
+        self._j.put(self._t.movement_ids, movement.movement_id, len(self._t.movements))
+        self._j.append(self._t.movements, movement)
+        self._j.add_to(
+            self._t.movements_by_key, (movement.sku, movement.location_id), movement.movement_id
+        )
+
+    def for_key(self, sku: str, location_id: str) -> Sequence[StockMovement]:
+        """Movements of one SKU at one location, oldest first."""
+        tables = self._read()
+        positions = sorted(
+            tables.movement_ids[m] for m in tables.movements_by_key.get((sku, location_id), ())
+        )
+        return tuple(tables.movements[p] for p in positions)
+
+    def balance(self, sku: str, location_id: str) -> int:
+        """Sum of the movements of one SKU at one location."""
+        return sum(m.quantity for m in self.for_key(sku, location_id))
+
+
+class MemoryOrderRepository(_Repo):
+    """Orders in memory, with optimistic versions."""
+
+    def get(self, order_id: str) -> Order:
+        """Return the order; raises NotFound."""
+        return _get(self._read().orders, order_id, "order")
+
+    def find(self, order_id: str) -> Order | None:
+        """Return the order or None."""
+        return self._read().orders.get(order_id)
+
+    def find_by_reference(self, channel: str, external_ref: str) -> Order | None:
+        """Return the order placed under (channel, external_ref), or None."""
+        tables = self._read()
+        order_id = tables.order_refs.get((str(channel), external_ref))
+        return None if order_id is None else tables.orders[order_id]
+
+    def add(self, order: Order) -> None:
+        """Store a new order; raises AlreadyExists for a taken id or reference."""
+        tables = self._read()
+        ref = (str(order.channel), order.external_ref)
+        if order.order_id in tables.orders:
+            raise AlreadyExists(kind="order", key=order.order_id)
+        if ref in tables.order_refs:
+            raise AlreadyExists(kind="order reference", key="/".join(ref))
+        self._j.put(tables.orders, order.order_id, order)
+        self._j.put(tables.order_refs, ref, order.order_id)
+
+    def update(self, order: Order, *, expected_version: int) -> None:
+        """Replace the stored order; raises ConcurrencyConflict on a version mismatch."""
+        stored = self.get(order.order_id)
+        if stored.version != expected_version:
+            raise ConcurrencyConflict(
+                f"order {order.order_id!r} is at version {stored.version}, "
+                f"not {expected_version}; reload and retry",
+                kind="order",
+                key=order.order_id,
+            )
+        self._j.put(self._t.orders, order.order_id, order)
+
+    def list(self, *, status: OrderStatus | None = None) -> Sequence[Order]:
+        """Orders, optionally in one status, by id."""
+        orders = _sorted(self._read().orders)
+        return orders if status is None else tuple(o for o in orders if o.status is status)
+
+
+class MemoryShipmentRepository(_Repo):
+    """Shipments in memory."""
+
+    def add(self, shipment: Shipment) -> None:
+        """Store a new shipment; raises AlreadyExists."""
+        if shipment.shipment_id in self._read().shipments:
+            raise AlreadyExists(kind="shipment", key=shipment.shipment_id)
+        self._j.put(self._t.shipments, shipment.shipment_id, shipment)
+        self._j.add_to(self._t.shipments_by_order, shipment.order_id, shipment.shipment_id)
+
+    def get(self, shipment_id: str) -> Shipment:
+        """Return the shipment; raises NotFound."""
+        return _get(self._read().shipments, shipment_id, "shipment")
+
+    def update(self, shipment: Shipment) -> None:
+        """Replace a stored shipment; raises NotFound."""
+        self.get(shipment.shipment_id)
+        self._j.put(self._t.shipments, shipment.shipment_id, shipment)
+
+    def for_order(self, order_id: str) -> Sequence[Shipment]:
+        """Shipments of an order by id."""
+        tables = self._read()
+        return _sorted(tables.shipments, tables.shipments_by_order.get(order_id, set()))
+
+
+class MemoryInvoiceRepository(_Repo):
+    """Invoices and credit notes in memory."""
+
+    def add(self, invoice: Invoice) -> None:
+        """Store an issued document; raises AlreadyExists."""
+        if invoice.number in self._read().invoices:
+            raise AlreadyExists(kind="invoice", key=invoice.number)
+        self._j.put(self._t.invoices, invoice.number, invoice)
+        self._j.add_to(self._t.invoices_by_order, invoice.order_id, invoice.number)
+
+    def get(self, number: str) -> Invoice:
+        """Return the document; raises NotFound."""
+        return _get(self._read().invoices, number, "invoice")
+
+    def for_order(self, order_id: str) -> Sequence[Invoice]:
+        """Documents of an order by number."""
+        tables = self._read()
+        return _sorted(tables.invoices, tables.invoices_by_order.get(order_id, set()))
+
+    def next_number(self, series: str) -> int:
+        """Take the next number of a series; rolled back with the unit of work."""
+        number = self._read().invoice_counters.get(series, 0) + 1
+        self._j.put(self._t.invoice_counters, series, number)
+        return number
+
+
+class MemoryReturnRepository(_Repo):
+    """Returns in memory."""
+
+    def add(self, return_: Return) -> None:
+        """Store a new return; raises AlreadyExists."""
+        if return_.return_id in self._read().returns:
+            raise AlreadyExists(kind="return", key=return_.return_id)
+        self._j.put(self._t.returns, return_.return_id, return_)
+        self._j.add_to(self._t.returns_by_order, return_.order_id, return_.return_id)
+
+    def get(self, return_id: str) -> Return:
+        """Return the return; raises NotFound."""
+        return _get(self._read().returns, return_id, "return")
+
+    def update(self, return_: Return) -> None:
+        """Replace a stored return; raises NotFound."""
+        self.get(return_.return_id)
+        self._j.put(self._t.returns, return_.return_id, return_)
+
+    def for_order(self, order_id: str) -> Sequence[Return]:
+        """Returns of an order by id."""
+        tables = self._read()
+        return _sorted(tables.returns, tables.returns_by_order.get(order_id, set()))
+
+
+class MemoryCancellationLog(_Repo):
+    """Cancellation records in memory."""
+
+    def add(self, record: CancellationRecord) -> None:
+        """Append a record."""
+        self._j.append(self._t.cancellations, record)
+
+    def list(self) -> Sequence[CancellationRecord]:
+        """Every record, oldest first."""
+        return tuple(self._read().cancellations)
+
+
+class MemoryOutbox(_Repo):
+    """The transactional outbox in memory."""
+
+    def append(self, events: Sequence[DomainEvent]) -> None:
+        """Add events; raises AlreadyExists on a reused event id."""
+        tables = self._read()
+        for event in events:
+            if event.event_id in tables.outbox:
+                raise AlreadyExists(kind="event", key=event.event_id)
+            self._j.put(tables.outbox, event.event_id, event)
+            self._j.put(tables.published, event.event_id, False)
+
+    def pending(self, *, limit: int = 100) -> Sequence[DomainEvent]:
+        """Unpublished events, oldest first."""
+        tables = self._read()
+        found: list[DomainEvent] = []
+        for event_id, event in tables.outbox.items():
+            if not tables.published[event_id]:
+                found.append(event)
+                if len(found) >= limit:
+                    break
+        return tuple(found)
+
+    def mark_published(self, event_ids: Sequence[str]) -> None:
+        """Mark events delivered; unknown ids raise NotFound."""
+        tables = self._read()
+        for event_id in event_ids:
+            if event_id not in tables.published:
+                raise NotFound(kind="event", key=event_id)
+            self._j.put(tables.published, event_id, True)
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a :class:`MemoryStore` (see the module docstring)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._journal = _Journal()
+        tables, journal = store._tables, self._journal
+        self.locations = MemoryLocationRepository(tables, journal)
+        self.products = MemoryProductRepository(tables, journal)
+        self.customers = MemoryCustomerRepository(tables, journal)
+        self.stock = MemoryStockRepository(tables, journal)
+        self.reservations = MemoryReservationRepository(tables, journal)
+        self.ledger = MemoryStockLedger(tables, journal)
+        self.orders = MemoryOrderRepository(tables, journal)
+        self.shipments = MemoryShipmentRepository(tables, journal)
+        self.invoices = MemoryInvoiceRepository(tables, journal)
+        self.returns = MemoryReturnRepository(tables, journal)
+        self.cancellations = MemoryCancellationLog(tables, journal)
+        self.outbox = MemoryOutbox(tables, journal)
+
+    def __enter__(self) -> Self:
+        if self._journal.active:
+            raise OmsError("this unit of work is already open; open a new one per call")
+        self._store._lock.acquire()
+        self._journal.active = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._journal.active = False
+            self._store._lock.release()
+
+    def commit(self) -> None:
+        """Keep every change made so far in this unit of work."""
+        self._journal.check()
+        self._journal.forget()
+
+    def rollback(self) -> None:
+        """Undo every change since the last commit."""
+        self._journal.rollback()
+
+
+class MemoryStore:
+    """State kept in process memory; the reference :class:`~omskit.ports.Store`.
+
+    Thread-safe: units of work run one at a time.
+    """
+
+    def __init__(self) -> None:
+        self._tables = _Tables()
+        self._lock = threading.RLock()
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """Open a new unit of work."""
+        return MemoryUnitOfWork(self)
