@@ -251,6 +251,18 @@ class Oms:
             uow.locations.get(location_id)
             return uow.stock.get(sku, location_id)
 
+    def stock_ledger(self, sku: str, location_id: str) -> Sequence[StockMovement]:
+        """The ledger entries of ``sku`` at ``location_id``, oldest first.
+
+        Their quantities always add up to the position's on-hand stock.
+        """
+        _check_id(sku, "sku")
+        _check_id(location_id, "location_id")
+        with self.store.unit_of_work() as uow:
+            uow.products.get(sku)
+            uow.locations.get(location_id)
+            return uow.ledger.for_key(sku, location_id)
+
     def availability(self, sku: str, channel: Channel) -> Availability:
         """Sellable units of ``sku`` for ``channel``, net of reservations, per location."""
         _check_id(sku, "sku")

@@ -1,0 +1,53 @@
+# omskit developer tasks. `make demo` and `make test` work on a fresh clone:
+# they create .venv and install the project with its dev tools when needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.omskit-installed
+
+.PHONY: help venv demo test lint format typecheck unit examples docs clean
+
+help:
+	@echo "make demo   - set up and run the end-to-end demo"
+	@echo "make test   - set up and run every check (lint, types, tests, examples, docs)"
+	@echo "make format - apply ruff formatting and safe fixes"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . --group dev
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m omskit demo
+
+test: lint typecheck unit examples docs
+	@echo "make test: all checks passed"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples benchmarks docs
+	$(BIN)/ruff format --check src tests examples benchmarks docs
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests examples benchmarks docs
+	$(BIN)/ruff check --fix src tests examples benchmarks docs
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage report
+
+examples: $(STAMP)
+	@for f in examples/*.py; do echo "== $$f"; $(BIN)/python $$f > /dev/null || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -q -W --keep-going -n -b html docs docs/_build/html
+
+clean:
+	rm -rf docs/_build .coverage .mypy_cache .ruff_cache .pytest_cache dist build

@@ -1,0 +1,7 @@
+"""Allow ``python -m omskit``."""
+
+import sys
+
+from omskit.cli import main
+
+sys.exit(main())
