@@ -55,9 +55,9 @@ from omskit.routing import RoutingDecision
 from omskit.service import Oms
 
 __all__ = [
-    "AlreadyExists",
     "Address",
     "Allocation",
+    "AlreadyExists",
     "Availability",
     "CancelRefused",
     "Capability",

@@ -33,6 +33,7 @@ __all__ = [
     "AvailabilityChanged",
     "DomainEvent",
     "LineBackordered",
+    "MasterDataChanged",
     "OrderAllocated",
     "OrderPlaced",
     "OrderReleased",
@@ -148,6 +149,17 @@ class StockReserved(DomainEvent):
     location_id: str = attrs.field(validator=identifier)
     quantity: int = attrs.field(validator=non_negative_int)
     order_id: str | None = attrs.field(default=None, validator=optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class MasterDataChanged(DomainEvent):
+    """A location, product or customer was registered or its definition replaced."""
+
+    event_type: ClassVar[str] = "master_data_changed"
+
+    kind: str = attrs.field(validator=identifier)
+    """``location``, ``product`` or ``customer``."""
+    key: str = attrs.field(validator=identifier)
 
 
 @attrs.frozen(kw_only=True)

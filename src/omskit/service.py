@@ -8,6 +8,7 @@ publisher. A call that raises leaves every repository as it was.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ from omskit.events import (
     AvailabilityChanged,
     DomainEvent,
     LineBackordered,
+    MasterDataChanged,
     OrderAllocated,
     OrderPlaced,
     OrderReleased,
@@ -74,6 +76,8 @@ from omskit.ports import (
 from omskit.routing import Candidate, RoutingDecision, route_nearest
 
 __all__ = ["Oms"]
+
+_log = logging.getLogger("omskit")
 
 T = TypeVar("T")
 
@@ -132,17 +136,25 @@ class Oms:
             uow.outbox.append(events)
             uow.commit()
         changes = [e for e in events if isinstance(e, AvailabilityChanged)]
-        if changes:
-            self.storefront.publish(changes)
-        self.relay_events()
+        try:
+            if changes:
+                self.storefront.publish(changes)
+            self.relay_events()
+        except Exception:
+            # The change is committed and its events are safe in the outbox; a
+            # failing publisher must not make the caller retry a call that
+            # succeeded. The next call (or relay_events()) delivers them.
+            _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         return result
 
     def relay_events(self, *, batch: int = 100) -> int:
         """Publish outbox events that are not yet published; return how many were sent.
 
-        Called after every commit. If the publisher fails, the events stay in
-        the outbox and go out on the next call (at least once; consumers
-        de-duplicate on ``event_id``).
+        Called after every commit. If the publisher fails, this method raises,
+        the events stay in the outbox and go out on the next call (at least
+        once; consumers de-duplicate on ``event_id``). After a service call the
+        failure is logged on the ``omskit`` logger instead, because the call
+        itself succeeded.
         """
         sent = 0
         while True:
@@ -165,6 +177,7 @@ class Oms:
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Location:
             before = self._availability_snapshot(uow, self._skus_at(uow, location.location_id))
             uow.locations.add(location)
+            events.append(self._event(MasterDataChanged, kind="location", key=location.location_id))
             self._availability_events(uow, before, events)
             return location
 
@@ -176,6 +189,7 @@ class Oms:
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Product:
             uow.products.add(product)
+            events.append(self._event(MasterDataChanged, kind="product", key=product.sku))
             return product
 
         return self._run(work)
@@ -186,6 +200,7 @@ class Oms:
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Customer:
             uow.customers.add(customer)
+            events.append(self._event(MasterDataChanged, kind="customer", key=customer.customer_id))
             return customer
 
         return self._run(work)

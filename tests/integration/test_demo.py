@@ -1,0 +1,58 @@
+"""`python -m omskit demo` tells the story the README promises."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from omskit import OrderStatus
+from omskit.cli import main
+from omskit.demo import run_demo
+
+
+def test_demo_routes_away_from_the_store_that_is_low_on_stock() -> None:
+    out = io.StringIO()
+    result = run_demo(out)
+    text = out.getvalue()
+    low = result.low_stock_order
+    assert [a.location_id for a in low.lines[0].allocations] != ["STORE-AMS"]
+    assert "STORE-AMS" in text
+    assert "skipped: only 1 sellable, line needs 2" in text
+    assert result.delivered_order.status is OrderStatus.DELIVERED
+    statuses = [o.status for o in result.orders]
+    assert OrderStatus.BACKORDERED in statuses
+    assert result.events_published > 0
+    assert f"Domain events published: {result.events_published}" in text
+
+
+def test_demo_output_is_deterministic() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    run_demo(first)
+    run_demo(second)
+    assert first.getvalue() == second.getvalue()
+
+
+def test_python_dash_m_omskit_demo_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "omskit", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Koffiegear" in result.stdout
+
+
+def test_version_command_prints_the_version(capsys: object) -> None:
+    import omskit
+
+    buffer = io.StringIO()
+    stdout = sys.stdout
+    sys.stdout = buffer
+    try:
+        assert main(["version"]) == 0
+    finally:
+        sys.stdout = stdout
+    assert buffer.getvalue().strip() == omskit.__version__

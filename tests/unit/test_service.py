@@ -1,0 +1,568 @@
+"""The Oms service: the first end-to-end order flow."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import attrs
+import pytest
+
+from omskit import (
+    Address,
+    Capability,
+    Channel,
+    Delivery,
+    GeoPoint,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidInput,
+    LineStatus,
+    Location,
+    LocationKind,
+    Money,
+    NotFound,
+    Oms,
+    OmsError,
+    Order,
+    OrderLineRequest,
+    OrderRequest,
+    OrderStatus,
+    Product,
+    Shipment,
+    ShipmentStatus,
+)
+from omskit.adapters.memory import (
+    ManualClock,
+    MemoryStore,
+    MemoryWarehouse,
+    RecordingPublisher,
+    RecordingStorefront,
+    SequentialIds,
+)
+from omskit.errors import GatewayError
+from omskit.events import (
+    AvailabilityChanged,
+    DomainEvent,
+    LineBackordered,
+    OrderPlaced,
+    OrderStatusChanged,
+    ShipmentStatusChanged,
+)
+from omskit.model import MovementReason
+
+AMSTERDAM = GeoPoint(52.3702, 4.8952)
+UTRECHT = GeoPoint(52.0907, 5.1214)
+TILBURG = GeoPoint(51.5555, 5.0913)
+CUSTOMER_AMSTERDAM = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
+STORE_CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
+
+
+@attrs.define
+class World:
+    oms: Oms
+    clock: ManualClock
+    publisher: RecordingPublisher
+    warehouse: MemoryWarehouse
+    storefront: RecordingStorefront
+
+
+def make_world(warehouse: MemoryWarehouse | None = None) -> World:
+    clock = ManualClock()
+    publisher = RecordingPublisher()
+    warehouse = warehouse or MemoryWarehouse()
+    storefront = RecordingStorefront()
+    oms = Oms(
+        MemoryStore(),
+        clock=clock,
+        ids=SequentialIds(),
+        publisher=publisher,
+        warehouse=warehouse,
+        storefront=storefront,
+    )
+    oms.register_location(
+        Location(
+            "DC",
+            "DC Tilburg",
+            LocationKind.DISTRIBUTION_CENTRE,
+            TILBURG,
+            "NL",
+            capabilities={Capability.SHIP, Capability.HANDLES_FRAGILE},
+        )
+    )
+    oms.register_location(
+        Location("AMS", "Store Amsterdam", LocationKind.STORE, AMSTERDAM, "NL", STORE_CAPS)
+    )
+    oms.register_location(
+        Location("UTR", "Store Utrecht", LocationKind.STORE, UTRECHT, "NL", STORE_CAPS)
+    )
+    oms.register_product(Product("BEANS", "Beans 1 kg", weight_grams=1000))
+    oms.register_product(Product("CUPS", "Cup set", weight_grams=1800, fragile=True))
+    oms.register_product(Product("KETTLE", "Kettle", weight_grams=1100))
+    return World(oms, clock, publisher, warehouse, storefront)
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()
+
+
+def request(
+    ref: str = "W-1",
+    lines: list[tuple[str, int]] | None = None,
+    delivery: Delivery | None = None,
+    channel: Channel = Channel.WEB,
+) -> OrderRequest:
+    return OrderRequest(
+        channel,
+        ref,
+        "EUR",
+        [OrderLineRequest(sku, qty, Money("10.00", "EUR")) for sku, qty in lines or [("BEANS", 2)]],
+        delivery or Delivery.ship_to(CUSTOMER_AMSTERDAM),
+    )
+
+
+def dump(oms: Oms) -> dict[str, Any]:
+    """Everything the store holds, for before/after comparisons."""
+    with oms.store.unit_of_work() as uow:
+        orders = uow.orders.list()
+        positions = uow.stock.list()
+        return {
+            "locations": uow.locations.list(),
+            "products": uow.products.list(),
+            "stock": positions,
+            "reservations": uow.reservations.list(),
+            "ledger": [uow.ledger.for_key(p.sku, p.location_id) for p in positions],
+            "orders": orders,
+            "shipments": [uow.shipments.for_order(o.order_id) for o in orders],
+            "outbox": uow.outbox.pending(limit=10_000),
+        }
+
+
+def full_flow(oms: Oms, order: Order) -> tuple[Shipment, ...]:
+    shipments = oms.release_order(order.order_id)
+    for shipment in shipments:
+        oms.record_picking(shipment.shipment_id)
+        oms.record_packed(shipment.shipment_id)
+        oms.record_shipped(shipment.shipment_id, carrier="postnl", tracking_number="3S1")
+        oms.record_delivered(shipment.shipment_id)
+    return shipments
+
+
+# --------------------------------------------------------------------------- routing and stock
+
+
+def test_place_order_reserves_at_the_nearest_location_with_enough_stock(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    world.oms.receive_stock("BEANS", "DC", 100)
+    order = world.oms.place_order(request(lines=[("BEANS", 3)]))
+    assert order.status is OrderStatus.ALLOCATED
+    assert [(a.location_id, a.quantity) for a in order.lines[0].allocations] == [("AMS", 3)]
+    assert world.oms.stock_position("BEANS", "AMS").reserved == 3
+    assert world.oms.availability("BEANS", Channel.WEB).total == 107
+
+
+def test_nearest_store_low_on_stock_is_skipped_for_the_next_location(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 1)
+    world.oms.receive_stock("BEANS", "UTR", 5)
+    decision = world.oms.plan_routing(request(lines=[("BEANS", 2)]))
+    line = decision.lines[0]
+    assert [(a.location_id, a.quantity) for a in line.allocations] == [("UTR", 2)]
+    notes = {n.location_id: n for n in line.candidates}
+    assert notes["AMS"].reason.startswith("skipped: only 1 sellable")
+    assert "UTR" in decision.explain()
+
+
+def test_a_line_is_split_when_no_single_location_has_enough(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 2)
+    world.oms.receive_stock("BEANS", "UTR", 2)
+    order = world.oms.place_order(request(lines=[("BEANS", 3)]))
+    allocations = {a.location_id: a.quantity for a in order.lines[0].allocations}
+    assert allocations == {"AMS": 2, "UTR": 1}
+    assert order.lines[0].status is LineStatus.ALLOCATED
+
+
+def test_a_line_nobody_can_fill_is_backordered_not_an_error(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 5)
+    order = world.oms.place_order(request(lines=[("BEANS", 1), ("KETTLE", 2)]))
+    assert order.status is OrderStatus.ALLOCATED
+    assert order.lines[1].status is LineStatus.BACKORDERED
+    backordered = world.publisher.of_type(LineBackordered)
+    assert len(backordered) == 1
+    assert isinstance(backordered[0], LineBackordered)
+    assert backordered[0].quantity == 2
+
+
+def test_an_order_with_nothing_in_stock_is_backordered(world: World) -> None:
+    order = world.oms.place_order(request(lines=[("KETTLE", 1)]))
+    assert order.status is OrderStatus.BACKORDERED
+    with pytest.raises(IllegalTransition) as error:
+        world.oms.release_order(order.order_id)
+    assert error.value.state == "backordered"
+    assert error.value.event == "release"
+
+
+def test_a_partially_filled_line_keeps_its_shortfall(world: World) -> None:
+    world.oms.receive_stock("BEANS", "UTR", 2)
+    order = world.oms.place_order(request(lines=[("BEANS", 5)]))
+    assert order.lines[0].status is LineStatus.PARTIALLY_ALLOCATED
+    assert order.lines[0].unallocated_quantity == 3
+
+
+def test_fragile_goods_only_ship_from_a_location_that_handles_them(world: World) -> None:
+    world.oms.receive_stock("CUPS", "AMS", 10)
+    world.oms.receive_stock("CUPS", "DC", 10)
+    decision = world.oms.plan_routing(request(lines=[("CUPS", 1)]))
+    assert decision.lines[0].allocations[0].location_id == "DC"
+    notes = {n.location_id: n for n in decision.lines[0].candidates}
+    assert notes["AMS"].excluded
+    assert "fragile" in notes["AMS"].reason
+
+
+def test_a_location_that_does_not_serve_the_channel_is_excluded(world: World) -> None:
+    world.oms.register_location(
+        Location(
+            "AMS",
+            "Store Amsterdam",
+            LocationKind.STORE,
+            AMSTERDAM,
+            "NL",
+            STORE_CAPS,
+            channels={Channel.STORE},
+        )
+    )
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    world.oms.receive_stock("BEANS", "UTR", 10)
+    order = world.oms.place_order(request(lines=[("BEANS", 1)]))
+    assert order.lines[0].allocations[0].location_id == "UTR"
+    assert world.oms.availability("BEANS", Channel.WEB).total == 9
+    assert world.oms.availability("BEANS", Channel.STORE).total == 19
+    assert world.oms.availability("BEANS", Channel.STORE).at("AMS") == 10
+
+
+def test_click_and_collect_prefers_the_pickup_store(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    world.oms.receive_stock("BEANS", "UTR", 10)
+    order = world.oms.place_order(request(delivery=Delivery.collect_at("UTR")))
+    assert order.lines[0].allocations[0].location_id == "UTR"
+
+
+def test_click_and_collect_at_a_location_without_the_service_is_refused(world: World) -> None:
+    world.oms.receive_stock("BEANS", "DC", 10)
+    before = dump(world.oms)
+    with pytest.raises(InvalidInput) as error:
+        world.oms.place_order(request(delivery=Delivery.collect_at("DC")))
+    assert error.value.path == "delivery.pickup_location_id"
+    assert dump(world.oms) == before
+
+
+def test_an_unknown_sku_is_not_found_with_the_field_path(world: World) -> None:
+    with pytest.raises(NotFound) as error:
+        world.oms.place_order(request(lines=[("BEANS", 1), ("NOPE", 1)]))
+    assert error.value.kind == "product"
+    assert error.value.path == "lines[1].sku"
+    assert world.oms.find_order(Channel.WEB, "W-1") is None
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+def test_the_same_request_twice_returns_the_same_order(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    first = world.oms.place_order(request())
+    world.clock.advance(timedelta(minutes=5))
+    second = world.oms.place_order(request())
+    assert second == first
+    assert world.oms.stock_position("BEANS", "AMS").reserved == 2
+    assert len(world.publisher.of_type(OrderPlaced)) == 1
+
+
+def test_a_different_request_under_a_used_reference_is_a_conflict(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    first = world.oms.place_order(request())
+    before = dump(world.oms)
+    with pytest.raises(IdempotencyConflict) as error:
+        world.oms.place_order(request(lines=[("BEANS", 3)]))
+    assert error.value.existing_order_id == first.order_id
+    assert error.value.external_ref == "W-1"
+    assert dump(world.oms) == before
+
+
+def test_the_same_reference_on_another_channel_is_another_order(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    web = world.oms.place_order(request())
+    phone = world.oms.place_order(request(channel=Channel.PHONE))
+    assert web.order_id != phone.order_id
+
+
+# --------------------------------------------------------------------------- warehouse flow
+
+
+def test_an_order_goes_from_release_to_delivery(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    order = world.oms.place_order(request())
+    shipments = full_flow(world.oms, order)
+    assert len(shipments) == 1
+    assert world.warehouse.released.keys() == {shipments[0].shipment_id}
+    final = world.oms.get_order(order.order_id)
+    assert final.status is OrderStatus.DELIVERED
+    assert final.lines[0].status is LineStatus.DELIVERED
+    assert final.lines[0].shipped_quantity == 2
+    shipment = world.oms.shipments(order.order_id)[0]
+    assert shipment.status is ShipmentStatus.DELIVERED
+    assert shipment.tracking_number == "3S1"
+    assert shipment.carrier == "postnl"
+    statuses = [
+        (e.previous, e.current) for e in world.publisher.events if isinstance(e, OrderStatusChanged)
+    ]
+    assert statuses == [
+        (OrderStatus.CREATED, OrderStatus.ALLOCATED),
+        (OrderStatus.ALLOCATED, OrderStatus.RELEASED),
+        (OrderStatus.RELEASED, OrderStatus.PICKING),
+        (OrderStatus.PICKING, OrderStatus.PACKED),
+        (OrderStatus.PACKED, OrderStatus.SHIPPED),
+        (OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+    ]
+    assert len(world.publisher.of_type(ShipmentStatusChanged)) == 4
+
+
+def test_shipping_takes_stock_off_the_books_and_the_ledger_agrees(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10, reference="PO-7")
+    order = world.oms.place_order(request(lines=[("BEANS", 3)]))
+    shipments = world.oms.release_order(order.order_id)
+    released = world.oms.stock_position("BEANS", "AMS")
+    assert (released.on_hand, released.reserved, released.allocated) == (10, 0, 3)
+    full_flow_rest(world.oms, shipments)
+    position = world.oms.stock_position("BEANS", "AMS")
+    assert (position.on_hand, position.reserved, position.allocated) == (7, 0, 0)
+    ledger = world.oms.stock_ledger("BEANS", "AMS")
+    assert [m.quantity for m in ledger] == [10, -3]
+    assert [m.reason for m in ledger] == [MovementReason.RECEIPT, MovementReason.SHIPMENT]
+    assert sum(m.quantity for m in ledger) == position.on_hand
+
+
+def full_flow_rest(oms: Oms, shipments: tuple[Shipment, ...]) -> None:
+    for shipment in shipments:
+        oms.record_picking(shipment.shipment_id)
+        oms.record_packed(shipment.shipment_id)
+        oms.record_shipped(shipment.shipment_id)
+
+
+def test_two_shipments_roll_up_to_partially_shipped_then_shipped(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 1)
+    world.oms.receive_stock("BEANS", "UTR", 1)
+    order = world.oms.place_order(request(lines=[("BEANS", 2)]))
+    first, second = world.oms.release_order(order.order_id)
+    for shipment in (first, second):
+        world.oms.record_picking(shipment.shipment_id)
+        world.oms.record_packed(shipment.shipment_id)
+    world.oms.record_shipped(first.shipment_id)
+    assert world.oms.get_order(order.order_id).status is OrderStatus.PARTIALLY_SHIPPED
+    world.oms.record_shipped(second.shipment_id)
+    assert world.oms.get_order(order.order_id).status is OrderStatus.SHIPPED
+    world.oms.record_delivered(first.shipment_id)
+    assert world.oms.get_order(order.order_id).status is OrderStatus.SHIPPED
+    world.oms.record_delivered(second.shipment_id)
+    assert world.oms.get_order(order.order_id).status is OrderStatus.DELIVERED
+
+
+def test_an_out_of_order_warehouse_event_is_an_illegal_transition(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    order = world.oms.place_order(request())
+    (shipment,) = world.oms.release_order(order.order_id)
+    before = dump(world.oms)
+    with pytest.raises(IllegalTransition) as error:
+        world.oms.record_shipped(shipment.shipment_id)
+    assert (error.value.entity, error.value.state, error.value.event) == (
+        "shipment",
+        "released",
+        "ship",
+    )
+    assert error.value.entity_id == shipment.shipment_id
+    assert dump(world.oms) == before
+
+
+def test_releasing_twice_is_an_illegal_transition(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    order = world.oms.place_order(request())
+    world.oms.release_order(order.order_id)
+    with pytest.raises(IllegalTransition):
+        world.oms.release_order(order.order_id)
+
+
+class FailingWarehouse(MemoryWarehouse):
+    """Accepts the first release, then fails."""
+
+    def release(self, shipment: Shipment, order: Order) -> None:
+        if self.released:
+            raise GatewayError("connection reset", gateway="warehouse")
+        super().release(shipment, order)
+
+
+def test_a_warehouse_failure_half_way_through_release_changes_nothing() -> None:
+    world = make_world(FailingWarehouse())
+    world.oms.receive_stock("BEANS", "AMS", 1)
+    world.oms.receive_stock("BEANS", "UTR", 1)
+    order = world.oms.place_order(request(lines=[("BEANS", 2)]))
+    before = dump(world.oms)
+    with pytest.raises(GatewayError):
+        world.oms.release_order(order.order_id)
+    assert dump(world.oms) == before
+    assert world.oms.get_order(order.order_id).status is OrderStatus.ALLOCATED
+
+
+# --------------------------------------------------------------------------- events and storefront
+
+
+def test_every_event_is_published_once_with_a_unique_id(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    full_flow(world.oms, world.oms.place_order(request()))
+    ids = [e.event_id for e in world.publisher.events]
+    assert len(ids) == len(set(ids))
+    with world.oms.store.unit_of_work() as uow:
+        assert uow.outbox.pending() == ()
+
+
+class FlakyPublisher(RecordingPublisher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def publish(self, event: DomainEvent) -> None:
+        if self.down:
+            raise ConnectionError("bus unavailable")
+        super().publish(event)
+
+
+def test_events_survive_a_publisher_outage_and_go_out_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    publisher = FlakyPublisher()
+    oms = Oms(clock=ManualClock(), ids=SequentialIds(), publisher=publisher)
+    oms.register_location(Location("AMS", "Store", LocationKind.STORE, AMSTERDAM, "NL"))
+    oms.register_product(Product("BEANS", "Beans"))
+    position = oms.receive_stock("BEANS", "AMS", 4)
+    assert position.on_hand == 4
+    assert "event delivery failed" in caplog.text
+    assert publisher.events == []
+    with oms.store.unit_of_work() as uow:
+        pending = uow.outbox.pending(limit=1000)
+    assert len(pending) >= 3
+    with pytest.raises(ConnectionError):
+        oms.relay_events()
+    publisher.down = False
+    assert oms.relay_events() == len(pending)
+    assert [e.event_id for e in publisher.events] == [e.event_id for e in pending]
+    assert oms.relay_events() == 0
+
+
+def test_a_store_sale_of_stock_reaches_the_storefront_in_the_same_call(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    assert world.storefront.latest("BEANS", "web") == 10
+    world.oms.place_order(request(lines=[("BEANS", 4)], channel=Channel.STORE, ref="POS-1"))
+    assert world.storefront.latest("BEANS", "web") == 6
+    changes = [c for c in world.storefront.changes if c.sku == "BEANS" and c.channel == "web"]
+    assert [(c.previous, c.current) for c in changes] == [(0, 10), (10, 6)]
+    assert all(isinstance(c, AvailabilityChanged) for c in changes)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_orders_never_oversell() -> None:
+    world = make_world()
+    world.oms.receive_stock("BEANS", "AMS", 25)
+
+    def worker(n: int) -> None:
+        for i in range(10):
+            world.oms.place_order(request(ref=f"T{n}-{i}", lines=[("BEANS", 1)]))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    position = world.oms.stock_position("BEANS", "AMS")
+    assert position.reserved == 25
+    with world.oms.store.unit_of_work() as uow:
+        orders = uow.orders.list()
+        reservations = uow.reservations.list()
+    assert len(orders) == 80
+    assert sum(o.lines[0].allocated_quantity for o in orders) == 25
+    assert sum(r.quantity for r in reservations) == 25
+    assert sum(o.status is OrderStatus.BACKORDERED for o in orders) == 55
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
+    ("register_location", lambda oms: oms.register_location("AMS"), InvalidInput),  # type: ignore[arg-type]
+    ("register_product", lambda oms: oms.register_product(None), InvalidInput),  # type: ignore[arg-type]
+    ("register_customer", lambda oms: oms.register_customer({}), InvalidInput),  # type: ignore[arg-type]
+    ("receive_stock zero", lambda oms: oms.receive_stock("BEANS", "AMS", 0), InvalidInput),
+    ("receive_stock negative", lambda oms: oms.receive_stock("BEANS", "AMS", -3), InvalidInput),
+    ("receive_stock float", lambda oms: oms.receive_stock("BEANS", "AMS", 1.5), InvalidInput),  # type: ignore[arg-type]
+    ("receive_stock bool", lambda oms: oms.receive_stock("BEANS", "AMS", True), InvalidInput),
+    ("receive_stock sku", lambda oms: oms.receive_stock("", "AMS", 1), InvalidInput),
+    ("receive_stock unknown sku", lambda oms: oms.receive_stock("NOPE", "AMS", 1), NotFound),
+    ("receive_stock unknown loc", lambda oms: oms.receive_stock("BEANS", "NOPE", 1), NotFound),
+    (
+        "receive_stock reference",
+        lambda oms: oms.receive_stock("BEANS", "AMS", 1, reference=" "),
+        InvalidInput,
+    ),
+    ("stock_position", lambda oms: oms.stock_position("BEANS", 7), InvalidInput),  # type: ignore[arg-type]
+    ("stock_ledger", lambda oms: oms.stock_ledger("NOPE", "AMS"), NotFound),
+    ("availability sku", lambda oms: oms.availability("NOPE", Channel.WEB), NotFound),
+    ("availability channel", lambda oms: oms.availability("BEANS", "web"), InvalidInput),  # type: ignore[arg-type]
+    ("place_order type", lambda oms: oms.place_order({"channel": "web"}), InvalidInput),  # type: ignore[arg-type]
+    (
+        "place_order unknown sku",
+        lambda oms: oms.place_order(request(ref="W-9", lines=[("X", 1)])),
+        NotFound,
+    ),
+    ("plan_routing type", lambda oms: oms.plan_routing("W-1"), InvalidInput),  # type: ignore[arg-type]
+    ("get_order", lambda oms: oms.get_order("NOPE"), NotFound),
+    ("get_order type", lambda oms: oms.get_order(None), InvalidInput),  # type: ignore[arg-type]
+    ("find_order", lambda oms: oms.find_order("web", "W-1"), InvalidInput),  # type: ignore[arg-type]
+    ("shipments", lambda oms: oms.shipments("NOPE"), NotFound),
+    ("release_order", lambda oms: oms.release_order("NOPE"), NotFound),
+    ("record_picking", lambda oms: oms.record_picking("NOPE"), NotFound),
+    ("record_packed", lambda oms: oms.record_packed("bad id!"), InvalidInput),
+    ("record_shipped carrier", lambda oms: oms.record_shipped("S-1", carrier=""), InvalidInput),
+    (
+        "record_shipped tracking",
+        lambda oms: oms.record_shipped("S-1", tracking_number=""),
+        InvalidInput,
+    ),
+    ("record_delivered", lambda oms: oms.record_delivered("NOPE"), NotFound),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "error"), BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_input_at_every_entry_point_raises_a_typed_error_and_changes_nothing(
+    world: World, name: str, call: Callable[[Oms], object], error: type[OmsError]
+) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 5)
+    world.oms.place_order(request())
+    before = dump(world.oms)
+    published = len(world.publisher.events)
+    with pytest.raises(error) as raised:
+        call(world.oms)
+    assert isinstance(raised.value, OmsError)
+    assert str(raised.value)
+    assert dump(world.oms) == before
+    assert len(world.publisher.events) == published
+
+
+def test_every_public_service_method_is_covered_by_the_bad_input_table() -> None:
+    public = {
+        name
+        for name in dir(Oms)
+        if not name.startswith("_") and callable(getattr(Oms, name)) and name != "relay_events"
+    }
+    covered = {name.split(" ")[0] for name, _, _ in BAD_CALLS}
+    assert public <= covered, sorted(public - covered)
