@@ -77,19 +77,25 @@ class _Journal:
 
         self._undo.append(undo)
 
-    def add_to(self, index: dict[K, set[str]], key: K, member: str) -> None:
+    def add_to_set(self, members: set[str], member: str) -> None:
         self.check()
-        members = index.setdefault(key, set())
         if member not in members:
             members.add(member)
             self._undo.append(lambda: members.discard(member))
 
-    def discard_from(self, index: dict[K, set[str]], key: K, member: str) -> None:
+    def discard_from_set(self, members: set[str], member: str) -> None:
         self.check()
-        members = index.get(key)
-        if members is not None and member in members:
+        if member in members:
             members.discard(member)
             self._undo.append(lambda: members.add(member))
+
+    def add_to(self, index: dict[K, set[str]], key: K, member: str) -> None:
+        self.add_to_set(index.setdefault(key, set()), member)
+
+    def discard_from(self, index: dict[K, set[str]], key: K, member: str) -> None:
+        members = index.get(key)
+        if members is not None:
+            self.discard_from_set(members, member)
 
     def rollback(self) -> None:
         while self._undo:
@@ -124,7 +130,8 @@ class _Tables:
         self.returns_by_order: dict[str, set[str]] = {}
         self.cancellations: list[CancellationRecord] = []
         self.outbox: dict[str, DomainEvent] = {}
-        self.published: dict[str, bool] = {}
+        self.event_seq: dict[str, int] = {}  # event id -> position in the outbox
+        self.unpublished: set[str] = set()
 
 
 class _Repo:
@@ -434,27 +441,25 @@ class MemoryOutbox(_Repo):
         for event in events:
             if event.event_id in tables.outbox:
                 raise AlreadyExists(kind="event", key=event.event_id)
+            self._j.put(tables.event_seq, event.event_id, len(tables.event_seq))
             self._j.put(tables.outbox, event.event_id, event)
-            self._j.put(tables.published, event.event_id, False)
+            self._j.add_to_set(tables.unpublished, event.event_id)
 
     def pending(self, *, limit: int = 100) -> Sequence[DomainEvent]:
         """Unpublished events, oldest first."""
         tables = self._read()
-        found: list[DomainEvent] = []
-        for event_id, event in tables.outbox.items():
-            if not tables.published[event_id]:
-                found.append(event)
-                if len(found) >= limit:
-                    break
-        return tuple(found)
+        # Unpublished events are few (the relay runs after every commit), so
+        # sorting them by outbox position is cheap and survives rollbacks.
+        ids = sorted(tables.unpublished, key=tables.event_seq.__getitem__)[: max(0, limit)]
+        return tuple(tables.outbox[event_id] for event_id in ids)
 
     def mark_published(self, event_ids: Sequence[str]) -> None:
         """Mark events delivered; unknown ids raise NotFound."""
         tables = self._read()
         for event_id in event_ids:
-            if event_id not in tables.published:
+            if event_id not in tables.outbox:
                 raise NotFound(kind="event", key=event_id)
-            self._j.put(tables.published, event_id, True)
+            self._j.discard_from_set(tables.unpublished, event_id)
 
 
 class MemoryUnitOfWork:
