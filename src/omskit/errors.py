@@ -56,6 +56,11 @@ class OmsError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild without calling __init__ (subclasses take keyword-only fields),
+        # so errors survive pickling across process pools and task queues.
+        return (_rebuild, (type(self), self.args, dict(vars(self))))
+
     def details(self) -> dict[str, Any]:
         """Return the structured fields of this error as a plain dict (for logs and APIs)."""
         return {
@@ -63,6 +68,13 @@ class OmsError(Exception):
             for key, value in vars(self).items()
             if not key.startswith("_") and key not in {"message", "args"}
         }
+
+
+def _rebuild(cls: type[OmsError], args: tuple[Any, ...], state: dict[str, Any]) -> OmsError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidInput(OmsError, ValueError):

@@ -180,6 +180,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
         for cls in (
             AvailabilityChanged,
             LineBackordered,
+            MasterDataChanged,
             OrderAllocated,
             OrderPlaced,
             OrderReleased,

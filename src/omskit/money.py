@@ -42,6 +42,13 @@ CURRENCY_EXPONENTS: Final[dict[str, int]] = {
 """Minor-unit exponent of every active ISO 4217 currency (EUR 2, JPY 0, KWD 3)."""
 
 
+MAX_INTEGER_DIGITS: Final = 15
+"""Amounts must stay below 10**15: far above any order, far below Decimal's precision."""
+
+MAX_DECIMAL_PLACES: Final = 12
+"""Amounts may carry at most 12 decimal places (unit prices below a cent included)."""
+
+
 def minor_unit_exponent(currency: str) -> int:
     """Return the number of decimal places of ``currency``'s minor unit.
 
@@ -83,6 +90,14 @@ def to_decimal(value: object, *, path: str = "amount") -> Decimal:
         )
     if not result.is_finite():
         raise InvalidInput("must be a finite number", path=path, value=value)
+    if result and result.adjusted() >= MAX_INTEGER_DIGITS:
+        raise InvalidInput(
+            f"must be below 10**{MAX_INTEGER_DIGITS} in absolute value", path=path, value=value
+        )
+    if result.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
+        raise InvalidInput(
+            f"must have at most {MAX_DECIMAL_PLACES} decimal places", path=path, value=value
+        )
     return result
 
 

@@ -81,7 +81,9 @@ def make_converter(
     :class:`~omskit.errors.DefinitionError` when a tag does not match its
     class's ``event_type``.
 
-    The converter raises cattrs' own exception groups on bad data; use
+    Structuring is strict: unknown keys, strings where numbers belong (and
+    the reverse), floats for money and naive datetimes are all refused. The
+    converter raises cattrs' own exception groups on bad data; use
     :func:`from_data` (``from_data(data, cls, converter=conv)``) to get an
     :class:`~omskit.errors.InvalidInput` with the path of the bad field.
     """

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from omskit.errors import InvalidInput
 from omskit.lifecycle.table import TransitionTable
 from omskit.model import OrderStatus, ShipmentStatus
 
@@ -61,7 +62,7 @@ SHIPMENT_LIFECYCLE: Final[TransitionTable[ShipmentStatus]] = TransitionTable.bui
     ],
     terminal=[SS.CANCELLED, SS.RETURNED],
 )
-"""The shipment lifecycle: warehouse and carrier milestones (C3)."""
+"""The shipment lifecycle (warehouse and carrier milestones, C3)."""
 
 POINT_OF_NO_RETURN: Final = OS.PICKING
 """From this order status on, a cancel cannot simply happen (D1, D2)."""
@@ -100,5 +101,16 @@ def order_status_from_shipments(statuses: Iterable[ShipmentStatus]) -> OrderStat
 
 
 def rollup_event(status: OrderStatus) -> str:
-    """The order event that moves an order into the roll-up ``status``."""
-    return _ROLLUP_EVENT[status]
+    """The order event that moves an order into the roll-up ``status``.
+
+    Raises :class:`~omskit.errors.InvalidInput` for a status the roll-up never
+    moves into (``released`` is where it starts, not a move).
+    """
+    try:
+        return _ROLLUP_EVENT[status]
+    except KeyError:
+        raise InvalidInput(
+            f"is not a status the shipment roll-up moves an order into: {status!r}",
+            path="status",
+            value=status,
+        ) from None

@@ -47,6 +47,14 @@ class TransitionTable(Generic[S]):
     _index: Mapping[tuple[S, str], S] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        rows = [(t.source, t.target) for t in self.transitions if isinstance(t, Transition)]
+        if len(rows) != len(self.transitions):
+            raise DefinitionError(f"{self.entity} lifecycle: every row must be a Transition")
+        for state in (self.initial, *self.terminal, *(s for row in rows for s in row)):
+            if not isinstance(state, Enum):
+                raise DefinitionError(
+                    f"{self.entity} lifecycle: states must be enum members, not {state!r}"
+                )
         index: dict[tuple[S, str], S] = {}
         for row in self.transitions:
             key = (row.source, row.event)
@@ -137,7 +145,7 @@ class TransitionTable(Generic[S]):
         *,
         terminal: Iterable[S] = (),
         remove: Iterable[tuple[S, str]] = (),
-    ) -> TransitionTable[S]:
+    ) -> TransitionTable[Any]:
         """Return a new table with ``rows`` added and ``remove`` (source, event) pairs dropped.
 
         The states may come from a user's own enum (e.g. a ``StrEnum`` that

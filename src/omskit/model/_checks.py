@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
 
 from omskit.countries import is_country_code
 from omskit.errors import InvalidInput
+from omskit.money import CURRENCY_EXPONENTS
 
-_IDENTIFIER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,127}$")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,127}")
 
 
 def check_identifier(value: object, path: str) -> str:
@@ -25,7 +26,7 @@ def check_identifier(value: object, path: str) -> str:
     An identifier is 1-128 characters of letters, digits and ``._:/@#+-``,
     starting with a letter or digit.
     """
-    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
         raise InvalidInput(
             "must be 1-128 characters of letters, digits and ._:/@#+- starting with a letter "
             "or digit",
@@ -90,6 +91,28 @@ def country(_instance: object, attribute: attrs.Attribute[Any], value: object) -
             path=attribute.name,
             value=value,
         )
+
+
+def currency_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An active ISO 4217 currency code such as ``EUR``."""
+    if not isinstance(value, str) or value not in CURRENCY_EXPONENTS:
+        raise InvalidInput(
+            "is not an active ISO 4217 currency code", path=attribute.name, value=value
+        )
+
+
+def calendar_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A ``date`` that is not a ``datetime``."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput("must be a date (not a datetime)", path=attribute.name, value=value)
+
+
+def optional_calendar_date(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    """``None`` or :func:`calendar_date`."""
+    if value is not None:
+        calendar_date(instance, attribute, value)
 
 
 def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import attrs
 
 from omskit.errors import InvalidInput
 from omskit.model._checks import (
     aware_datetime,
+    check_identifier,
     identifier,
     instance_of,
     items_of,
@@ -88,6 +90,11 @@ class CancellationRecord:
     note: str | None = attrs.field(default=None, validator=optional_text)
     customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
     skus: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=items_of(str))
+
+    @skus.validator
+    def _check_skus(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        for index, sku in enumerate(value):
+            check_identifier(sku, f"skus[{index}]")
 
 
 class TaskSeverity(StrEnum):

@@ -12,11 +12,12 @@ import attrs
 from omskit.errors import InvalidInput
 from omskit.model._checks import (
     aware_datetime,
+    currency_code,
     identifier,
     instance_of,
     items_of,
+    optional_calendar_date,
     optional_identifier,
-    optional_instance_of,
     optional_text,
     positive_int,
     text,
@@ -77,13 +78,13 @@ class Invoice:
     number: str = attrs.field(validator=identifier)
     kind: DocumentKind = attrs.field(validator=instance_of(DocumentKind))
     order_id: str = attrs.field(validator=identifier)
-    currency: str = attrs.field()
+    currency: str = attrs.field(validator=currency_code)
     lines: tuple[InvoiceLine, ...] = attrs.field(
         converter=to_tuple, validator=items_of(InvoiceLine)
     )
     issued_at: datetime = attrs.field(validator=aware_datetime)
     customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
-    due_on: date | None = attrs.field(default=None, validator=optional_instance_of(date))
+    due_on: date | None = attrs.field(default=None, validator=optional_calendar_date)
     corrects: str | None = attrs.field(default=None, validator=optional_identifier)
     legal_note: str | None = attrs.field(default=None, validator=optional_text)
 

@@ -55,8 +55,8 @@ class Product:
     dimensions: Dimensions | None = attrs.field(
         default=None, validator=optional_instance_of(Dimensions)
     )
-    fragile: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    hazardous: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    fragile: bool = attrs.field(default=False, validator=instance_of(bool))
+    hazardous: bool = attrs.field(default=False, validator=instance_of(bool))
     tax_category: TaxCategory = attrs.field(
         default=TaxCategory.STANDARD, validator=instance_of(TaxCategory)
     )

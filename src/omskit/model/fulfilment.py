@@ -104,7 +104,7 @@ class Carrier:
 
     code: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=text)
-    countries: frozenset[str] = attrs.field(converter=frozenset)
+    countries: frozenset[str] = attrs.field(converter=to_frozenset)
     modes: frozenset[TransportMode] = attrs.field(
         default=frozenset({TransportMode.ROAD}),
         converter=to_frozenset,
@@ -115,6 +115,10 @@ class Carrier:
     def _check_countries(
         self, _attribute: attrs.Attribute[frozenset[str]], value: frozenset[str]
     ) -> None:
+        if not isinstance(value, frozenset):
+            raise InvalidInput(
+                "must be a collection of ISO country codes", path="countries", value=value
+            )
         bad = sorted(str(c) for c in value if not is_country_code(c))
         if bad or not value:
             raise InvalidInput(

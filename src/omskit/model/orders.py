@@ -129,6 +129,19 @@ def _non_negative_money(_instance: object, attribute: attrs.Attribute[Any], valu
         raise InvalidInput("has more than 4 decimals beyond the minor unit", path=attribute.name)
 
 
+def _line_discount(
+    instance: OrderLineRequest | OrderLine, attribute: attrs.Attribute[Any], value: Money | None
+) -> None:
+    """A discount is optional Money in the line's currency, between zero and the line amount."""
+    if value is None:
+        return
+    _non_negative_money(instance, attribute, value)
+    if value.currency != instance.unit_price.currency:
+        raise InvalidInput("must be in the unit price's currency", path="discount.currency")
+    if value.amount > instance.unit_price.amount * instance.quantity:
+        raise InvalidInput("must not exceed the line amount", path="discount")
+
+
 @attrs.frozen
 class OrderLineRequest:
     """One line of an incoming order: a SKU, how many, at what unit price."""
@@ -136,17 +149,7 @@ class OrderLineRequest:
     sku: str = attrs.field(validator=identifier)
     quantity: int = attrs.field(validator=positive_int)
     unit_price: Money = attrs.field(validator=_non_negative_money)
-    discount: Money | None = attrs.field(default=None)
-
-    @discount.validator
-    def _check_discount(self, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-        if value is None:
-            return
-        _non_negative_money(self, attribute, value)
-        if value.currency != self.unit_price.currency:
-            raise InvalidInput("must be in the unit price's currency", path="discount.currency")
-        if value.amount > self.unit_price.amount * self.quantity:
-            raise InvalidInput("must not exceed the line amount", path="discount")
+    discount: Money | None = attrs.field(default=None, validator=_line_discount)
 
     @property
     def total(self) -> Money:
@@ -215,7 +218,7 @@ class OrderLine:
     sku: str = attrs.field(validator=identifier)
     quantity: int = attrs.field(validator=positive_int)
     unit_price: Money = attrs.field(validator=_non_negative_money)
-    discount: Money | None = attrs.field(default=None, validator=optional_instance_of(Money))
+    discount: Money | None = attrs.field(default=None, validator=_line_discount)
     status: LineStatus = attrs.field(default=LineStatus.OPEN, validator=instance_of(LineStatus))
     allocations: tuple[Allocation, ...] = attrs.field(
         default=(), converter=to_tuple, validator=items_of(Allocation)

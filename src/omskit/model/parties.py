@@ -25,19 +25,20 @@ from omskit.model._checks import (
 __all__ = ["Address", "Customer", "CustomerType", "NotificationChannel", "is_vat_id"]
 
 _VAT_ID: Final = re.compile(r"^([A-Z]{2})[0-9A-Z]{2,13}$")
-_VAT_PREFIXES: Final = COUNTRY_CODES | {"EL", "XI"}
+_VAT_PREFIXES: Final = (COUNTRY_CODES - {"GR"}) | {"EL", "XI"}
 _POSTAL_CODE: Final = re.compile(r"^[0-9A-Za-z][0-9A-Za-z -]{0,11}$")
 
 
 def is_vat_id(value: object) -> bool:
     """Whether ``value`` has the shape of a VAT id: country prefix then 2-13 letters/digits.
 
-    Greece uses the prefix ``EL``. This checks the format only, not that the
-    number is registered (that needs the tax authority, e.g. VIES).
+    Greece uses the prefix ``EL`` (``GR`` is refused) and Northern Ireland
+    ``XI``. This checks the format only, not that the number is registered
+    (that needs the tax authority, e.g. VIES).
     """
     if not isinstance(value, str):
         return False
-    match = _VAT_ID.match(value)
+    match = _VAT_ID.fullmatch(value)
     return match is not None and match.group(1) in _VAT_PREFIXES
 
 
@@ -51,7 +52,7 @@ def _vat_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -
 
 
 def _postal_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _POSTAL_CODE.match(value):
+    if not isinstance(value, str) or not _POSTAL_CODE.fullmatch(value):
         raise InvalidInput(
             "must be 1-12 letters, digits, spaces or dashes", path=attribute.name, value=value
         )

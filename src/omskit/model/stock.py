@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 import attrs
 
 from omskit.errors import InvalidInput
 from omskit.model._checks import (
     aware_datetime,
+    calendar_date,
     identifier,
     instance_of,
     items_of,
@@ -97,6 +97,10 @@ class Reservation:
     line_id: str | None = attrs.field(default=None, validator=optional_identifier)
     expires_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
 
+    def __attrs_post_init__(self) -> None:
+        if self.expires_at is not None and self.expires_at <= self.created_at:
+            raise InvalidInput("must be after created_at", path="expires_at", value=self.expires_at)
+
     def is_active(self, now: datetime) -> bool:
         """Whether the reservation still counts at ``now``."""
         return self.expires_at is None or now < self.expires_at
@@ -144,11 +148,6 @@ class SupplyKind(StrEnum):
     IN_TRANSIT = "in_transit"
 
 
-def _date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput("must be a date", path=attribute.name, value=value)
-
-
 @attrs.frozen
 class PurchaseOrderLine:
     """Units of a SKU expected from a supplier. ``received`` counts what arrived."""
@@ -174,7 +173,7 @@ class PurchaseOrder:
     po_id: str = attrs.field(validator=identifier)
     supplier_id: str = attrs.field(validator=identifier)
     location_id: str = attrs.field(validator=identifier)
-    expected_on: date = attrs.field(validator=_date)
+    expected_on: date = attrs.field(validator=calendar_date)
     lines: tuple[PurchaseOrderLine, ...] = attrs.field(
         converter=to_tuple, validator=items_of(PurchaseOrderLine)
     )

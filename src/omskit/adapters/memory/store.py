@@ -438,9 +438,12 @@ class MemoryOutbox(_Repo):
     def append(self, events: Sequence[DomainEvent]) -> None:
         """Add events; raises AlreadyExists on a reused event id."""
         tables = self._read()
+        seen: set[str] = set()
         for event in events:
-            if event.event_id in tables.outbox:
+            if event.event_id in tables.outbox or event.event_id in seen:
                 raise AlreadyExists(kind="event", key=event.event_id)
+            seen.add(event.event_id)
+        for event in events:
             self._j.put(tables.event_seq, event.event_id, len(tables.event_seq))
             self._j.put(tables.outbox, event.event_id, event)
             self._j.add_to_set(tables.unpublished, event.event_id)
@@ -456,9 +459,10 @@ class MemoryOutbox(_Repo):
     def mark_published(self, event_ids: Sequence[str]) -> None:
         """Mark events delivered; unknown ids raise NotFound."""
         tables = self._read()
+        unknown = [event_id for event_id in event_ids if event_id not in tables.outbox]
+        if unknown:
+            raise NotFound(kind="event", key=unknown[0])
         for event_id in event_ids:
-            if event_id not in tables.outbox:
-                raise NotFound(kind="event", key=event_id)
             self._j.discard_from_set(tables.unpublished, event_id)
 
 
@@ -485,7 +489,13 @@ class MemoryUnitOfWork:
     def __enter__(self) -> Self:
         if self._journal.active:
             raise OmsError("this unit of work is already open; open a new one per call")
+        if self._store._owner == threading.get_ident():
+            raise OmsError(
+                "this thread already has a unit of work open on this store; units of work "
+                "do not nest (finish the first one before opening another)"
+            )
         self._store._lock.acquire()
+        self._store._owner = threading.get_ident()
         self._journal.active = True
         return self
 
@@ -499,6 +509,7 @@ class MemoryUnitOfWork:
             self.rollback()
         finally:
             self._journal.active = False
+            self._store._owner = None
             self._store._lock.release()
 
     def commit(self) -> None:
@@ -514,12 +525,14 @@ class MemoryUnitOfWork:
 class MemoryStore:
     """State kept in process memory; the reference :class:`~omskit.ports.Store`.
 
-    Thread-safe: units of work run one at a time.
+    Thread-safe: units of work run one at a time. A thread may hold only one
+    open unit of work per store (they do not nest).
     """
 
     def __init__(self) -> None:
         self._tables = _Tables()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._owner: int | None = None
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         """Open a new unit of work."""

@@ -1,0 +1,336 @@
+"""The order and shipment lifecycles and the roll-up of shipments into the order status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import product
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from omskit.errors import IllegalTransition, InvalidInput
+from omskit.lifecycle import (
+    ORDER_LIFECYCLE,
+    POINT_OF_NO_RETURN,
+    SHIPMENT_LIFECYCLE,
+    Transition,
+    order_status_from_shipments,
+    rollup_event,
+)
+from omskit.model import OrderStatus, ShipmentStatus
+
+OS = OrderStatus
+SS = ShipmentStatus
+
+BEFORE_THE_POINT_OF_NO_RETURN = {OS.CREATED, OS.ALLOCATED, OS.BACKORDERED, OS.RELEASED}
+
+
+def _illegal_pairs(states: frozenset[OS], events: frozenset[str]) -> list[tuple[OS, str]]:
+    return [
+        (state, event)
+        for state, event in product(sorted(states), sorted(events))
+        if not ORDER_LIFECYCLE.allows(state, event)
+    ]
+
+
+# --- the order lifecycle ----------------------------------------------------------------
+
+
+def test_the_order_lifecycle_covers_every_order_status() -> None:
+    assert ORDER_LIFECYCLE.entity == "order"
+    assert ORDER_LIFECYCLE.initial is OS.CREATED
+    assert ORDER_LIFECYCLE.states == frozenset(OS)
+    assert ORDER_LIFECYCLE.terminal == frozenset({OS.CANCELLED, OS.RETURNED})
+
+
+@pytest.mark.parametrize(
+    "row", ORDER_LIFECYCLE.transitions, ids=lambda row: f"{row.source}-{row.event}"
+)
+def test_every_order_transition_leads_where_its_row_says(row: Transition[OrderStatus]) -> None:
+    assert ORDER_LIFECYCLE.allows(row.source, row.event)
+    assert ORDER_LIFECYCLE.target(row.source, row.event, entity_id="O-1") is row.target
+
+
+@pytest.mark.parametrize(
+    ("state", "event"), _illegal_pairs(ORDER_LIFECYCLE.states, ORDER_LIFECYCLE.events)
+)
+def test_every_event_missing_from_the_order_table_raises_illegal_transition(
+    state: OrderStatus, event: str
+) -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        ORDER_LIFECYCLE.target(state, event, entity_id="O-1")
+    assert (caught.value.entity, caught.value.entity_id) == ("order", "O-1")
+    assert (caught.value.state, caught.value.event) == (state.value, event)
+
+
+@pytest.mark.parametrize(
+    ("state", "event"),
+    [
+        (OS.PICKING, "cancel"),
+        (OS.PACKED, "cancel"),
+        (OS.SHIPPED, "cancel"),
+        (OS.CREATED, "ship"),
+        (OS.ALLOCATED, "start_picking"),
+        (OS.BACKORDERED, "release"),
+        (OS.SHIPPED, "return"),
+        (OS.DELIVERED, "cancel"),
+        (OS.CANCELLED, "allocate"),
+        (OS.RETURNED, "deliver"),
+    ],
+)
+def test_a_sample_of_illegal_order_events_is_refused(state: OrderStatus, event: str) -> None:
+    assert not ORDER_LIFECYCLE.allows(state, event)
+    with pytest.raises(IllegalTransition, match=f"is '{state.value}'; the event '{event}'"):
+        ORDER_LIFECYCLE.target(state, event, entity_id="O-1")
+
+
+def test_the_point_of_no_return_is_picking() -> None:
+    assert POINT_OF_NO_RETURN is OS.PICKING
+
+
+@pytest.mark.parametrize("state", sorted(OS))
+def test_an_order_can_be_cancelled_exactly_before_the_point_of_no_return(
+    state: OrderStatus,
+) -> None:
+    assert ORDER_LIFECYCLE.allows(state, "cancel") == (state in BEFORE_THE_POINT_OF_NO_RETURN)
+    assert not ORDER_LIFECYCLE.allows(POINT_OF_NO_RETURN, "cancel")
+
+
+@pytest.mark.parametrize("state", sorted(ORDER_LIFECYCLE.terminal))
+def test_terminal_order_states_allow_no_event(state: OrderStatus) -> None:
+    assert ORDER_LIFECYCLE.events_from(state) == ()
+
+
+def test_an_order_walks_from_creation_to_return() -> None:
+    state = OS.CREATED
+    for event in ("backorder", "allocate", "release", "start_picking", "pack", "ship"):
+        state = ORDER_LIFECYCLE.target(state, event)
+    assert state is OS.SHIPPED
+    state = ORDER_LIFECYCLE.target(ORDER_LIFECYCLE.target(state, "deliver"), "return")
+    assert state is OS.RETURNED
+
+
+# --- the shipment lifecycle -------------------------------------------------------------
+
+
+def test_the_shipment_lifecycle_covers_every_shipment_status() -> None:
+    assert SHIPMENT_LIFECYCLE.entity == "shipment"
+    assert SHIPMENT_LIFECYCLE.initial is SS.RELEASED
+    assert SHIPMENT_LIFECYCLE.states == frozenset(SS)
+    assert SHIPMENT_LIFECYCLE.terminal == frozenset({SS.CANCELLED, SS.RETURNED})
+
+
+@pytest.mark.parametrize(
+    "row", SHIPMENT_LIFECYCLE.transitions, ids=lambda row: f"{row.source}-{row.event}"
+)
+def test_every_shipment_transition_leads_where_its_row_says(
+    row: Transition[ShipmentStatus],
+) -> None:
+    assert SHIPMENT_LIFECYCLE.target(row.source, row.event) is row.target
+
+
+@pytest.mark.parametrize(
+    ("state", "event"),
+    [
+        (SS.PICKING, "cancel"),
+        (SS.PACKED, "cancel"),
+        (SS.RELEASED, "pack"),
+        (SS.RELEASED, "ship"),
+        (SS.PICKING, "deliver"),
+        (SS.SHIPPED, "return"),
+        (SS.CANCELLED, "start_picking"),
+        (SS.RETURNED, "deliver"),
+    ],
+)
+def test_a_sample_of_illegal_shipment_events_is_refused(state: ShipmentStatus, event: str) -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        SHIPMENT_LIFECYCLE.target(state, event, entity_id="S-1")
+    assert caught.value.entity == "shipment"
+    assert caught.value.state == state.value
+
+
+def test_a_shipment_can_be_cancelled_only_while_released() -> None:
+    cancellable = {state for state in SS if SHIPMENT_LIFECYCLE.allows(state, "cancel")}
+    assert cancellable == {SS.RELEASED}
+
+
+# --- the roll-up ------------------------------------------------------------------------
+
+SHIPPED_OR_LATER = {SS.SHIPPED, SS.DELIVERED, SS.RETURNED}
+DELIVERED_OR_LATER = {SS.DELIVERED, SS.RETURNED}
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], OS.RELEASED),
+        ([SS.CANCELLED, SS.CANCELLED], OS.RELEASED),
+        ([SS.RELEASED], OS.RELEASED),
+        ([SS.RELEASED, SS.RELEASED], OS.RELEASED),
+        ([SS.PICKING, SS.RELEASED], OS.PICKING),
+        ([SS.PACKED, SS.RELEASED], OS.PICKING),
+        ([SS.PACKED, SS.PICKING], OS.PICKING),
+        ([SS.PACKED], OS.PACKED),
+        ([SS.PACKED, SS.PACKED, SS.CANCELLED], OS.PACKED),
+        ([SS.SHIPPED, SS.RELEASED], OS.PARTIALLY_SHIPPED),
+        ([SS.DELIVERED, SS.PACKED], OS.PARTIALLY_SHIPPED),
+        ([SS.SHIPPED, SS.CANCELLED], OS.SHIPPED),
+        ([SS.SHIPPED, SS.DELIVERED], OS.SHIPPED),
+        ([SS.DELIVERED, SS.DELIVERED], OS.DELIVERED),
+        ([SS.DELIVERED, SS.CANCELLED], OS.DELIVERED),
+        ([SS.DELIVERED, SS.RETURNED], OS.DELIVERED),
+    ],
+)
+def test_the_order_status_rolls_up_from_its_shipments(
+    statuses: list[ShipmentStatus], expected: OrderStatus
+) -> None:
+    assert order_status_from_shipments(statuses) is expected
+
+
+def test_the_roll_up_accepts_any_iterable() -> None:
+    assert order_status_from_shipments(s for s in (SS.PACKED, SS.PACKED)) is OS.PACKED
+
+
+# Each documented rule as a predicate over the live (not cancelled) shipments,
+# written so that exactly one holds for any list.
+ROLLUP_RULES: dict[OrderStatus, Callable[[list[ShipmentStatus]], bool]] = {
+    OS.DELIVERED: lambda live: bool(live) and all(s in DELIVERED_OR_LATER for s in live),
+    OS.SHIPPED: lambda live: (
+        bool(live)
+        and all(s in SHIPPED_OR_LATER for s in live)
+        and not all(s in DELIVERED_OR_LATER for s in live)
+    ),
+    OS.PARTIALLY_SHIPPED: lambda live: (
+        any(s in SHIPPED_OR_LATER for s in live) and not all(s in SHIPPED_OR_LATER for s in live)
+    ),
+    OS.PACKED: lambda live: bool(live) and all(s is SS.PACKED for s in live),
+    OS.PICKING: lambda live: (
+        not any(s in SHIPPED_OR_LATER for s in live)
+        and any(s in (SS.PICKING, SS.PACKED) for s in live)
+        and not all(s is SS.PACKED for s in live)
+    ),
+    OS.RELEASED: lambda live: all(s is SS.RELEASED for s in live),
+}
+
+shipment_lists = st.lists(st.sampled_from(list(SS)), max_size=8)
+
+
+@given(statuses=shipment_lists)
+def test_the_roll_up_follows_exactly_one_documented_rule(statuses: list[ShipmentStatus]) -> None:
+    live: list[ShipmentStatus] = [s for s in statuses if s is not SS.CANCELLED]
+    holding = [status for status, rule_holds in ROLLUP_RULES.items() if rule_holds(live)]
+    assert len(holding) == 1, holding
+    assert order_status_from_shipments(statuses) is holding[0]
+
+
+@given(statuses=shipment_lists, data=st.data())
+def test_the_roll_up_ignores_order_duplicates_and_cancelled_shipments(
+    statuses: list[ShipmentStatus], data: st.DataObject
+) -> None:
+    expected = order_status_from_shipments(statuses)
+    shuffled = data.draw(st.permutations(statuses))
+    assert order_status_from_shipments(shuffled) is expected
+    assert order_status_from_shipments([*statuses, SS.CANCELLED]) is expected
+    if statuses:
+        assert order_status_from_shipments([*statuses, statuses[0]]) is expected
+
+
+ROLLUP_TARGETS = sorted(
+    {order_status_from_shipments(c) for c in product(SS, repeat=2)} - {OS.RELEASED}
+)
+
+
+def test_the_roll_up_only_yields_statuses_after_release() -> None:
+    produced = {order_status_from_shipments(c) for n in range(4) for c in product(SS, repeat=n)}
+    assert produced == {
+        OS.RELEASED,
+        OS.PICKING,
+        OS.PACKED,
+        OS.PARTIALLY_SHIPPED,
+        OS.SHIPPED,
+        OS.DELIVERED,
+    }
+
+
+@pytest.mark.parametrize("status", ROLLUP_TARGETS)
+def test_rollup_event_is_an_order_event_that_leads_into_the_status(status: OrderStatus) -> None:
+    event = rollup_event(status)
+    assert event in ORDER_LIFECYCLE.events
+    assert any(row.target is status for row in ORDER_LIFECYCLE.transitions if row.event == event)
+
+
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [
+        (OS.PICKING, "start_picking"),
+        (OS.PACKED, "pack"),
+        (OS.PARTIALLY_SHIPPED, "ship_partially"),
+        (OS.SHIPPED, "ship"),
+        (OS.DELIVERED, "deliver"),
+    ],
+)
+def test_rollup_event_names(status: OrderStatus, event: str) -> None:
+    assert rollup_event(status) == event
+
+
+@pytest.mark.parametrize("status", [OS.RELEASED, OS.CREATED, OS.CANCELLED])
+def test_rollup_event_of_a_status_the_roll_up_never_moves_into_raises_invalid_input(
+    status: OrderStatus,
+) -> None:
+    with pytest.raises(InvalidInput, match="not a status the shipment roll-up moves") as caught:
+        rollup_event(status)
+    assert caught.value.path == "status"
+    assert caught.value.value is status
+
+
+@settings(max_examples=60, stateful_step_count=25, deadline=None)
+class ShipmentsDriveTheOrder(RuleBasedStateMachine):
+    """Move released shipments through their lifecycle; the order follows by roll-up.
+
+    Every change of the rolled-up status must be a legal order transition from
+    the order's current status, using :func:`rollup_event`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shipments: list[ShipmentStatus] = []
+        self.order = OS.RELEASED
+
+    @initialize(count=st.integers(1, 4))
+    def release_shipments(self, count: int) -> None:
+        self.shipments = [SS.RELEASED] * count
+
+    def _movable(self) -> list[int]:
+        return [i for i, s in enumerate(self.shipments) if SHIPMENT_LIFECYCLE.events_from(s)]
+
+    @precondition(lambda self: bool(self._movable()))
+    @rule(data=st.data())
+    def move_a_shipment(self, data: st.DataObject) -> None:
+        index = data.draw(st.sampled_from(self._movable()), label="shipment")
+        state = self.shipments[index]
+        event = data.draw(st.sampled_from(SHIPMENT_LIFECYCLE.events_from(state)), label="event")
+        self.shipments[index] = SHIPMENT_LIFECYCLE.target(state, event)
+        rolled_up = order_status_from_shipments(self.shipments)
+        if rolled_up is not self.order:
+            order_event = rollup_event(rolled_up)
+            assert ORDER_LIFECYCLE.allows(self.order, order_event), (
+                f"{self.order} -> {rolled_up} via {order_event} for {self.shipments}"
+            )
+            self.order = ORDER_LIFECYCLE.target(self.order, order_event)
+            assert self.order is rolled_up
+
+    @rule()
+    def recompute_the_roll_up(self) -> None:
+        """Recomputing without a shipment change never moves the order."""
+        assert order_status_from_shipments(self.shipments) is self.order
+
+    @invariant()
+    def order_is_past_release_once_any_shipment_is_picked(self) -> None:
+        if any(s not in (SS.RELEASED, SS.CANCELLED) for s in self.shipments):
+            assert self.order is not OS.RELEASED
+            assert not ORDER_LIFECYCLE.allows(self.order, "cancel")
+
+
+TestShipmentsDriveTheOrder = ShipmentsDriveTheOrder.TestCase
