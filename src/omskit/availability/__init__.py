@@ -6,5 +6,20 @@ from omskit.availability.atp import (
     compute_availability,
     sellable,
 )
+from omskit.availability.safety import (
+    SafetyLevel,
+    SafetyRule,
+    SafetyStockPolicy,
+    sellable_after_safety,
+)
 
-__all__ = ["Availability", "LocationAvailability", "compute_availability", "sellable"]
+__all__ = [
+    "Availability",
+    "LocationAvailability",
+    "SafetyLevel",
+    "SafetyRule",
+    "SafetyStockPolicy",
+    "compute_availability",
+    "sellable",
+    "sellable_after_safety",
+]

@@ -265,6 +265,8 @@ class MemoryPayments:
 
     def authorise(self, order_id: str, amount: Money, *, method: PaymentMethod) -> Payment:
         """Authorise ``amount``; declines raise GatewayError."""
+        if not isinstance(amount, Money) or amount.amount <= 0:
+            raise InvalidInput("must be a positive Money amount", path="amount", value=amount)
         if self._decline_above is not None and amount > self._decline_above:
             raise GatewayError(f"declined: {amount} is over the limit", gateway="payments")
         payment = Payment(
@@ -281,9 +283,18 @@ class MemoryPayments:
         except KeyError:
             raise NotFound(kind="payment", key=payment_id) from None
 
+    def _check_amount(self, payment: Payment, amount: Money) -> None:
+        if not isinstance(amount, Money) or amount.currency != payment.amount.currency:
+            raise InvalidInput(
+                f"must be Money in {payment.amount.currency}", path="amount", value=amount
+            )
+        if amount.amount <= 0:
+            raise InvalidInput("must be positive", path="amount", value=str(amount.amount))
+
     def capture(self, payment_id: str, amount: Money) -> Payment:
         """Capture up to the authorised amount."""
         payment = self._payment(payment_id)
+        self._check_amount(payment, amount)
         if payment.status not in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED):
             raise GatewayError(
                 f"cannot capture a {payment.status.value} payment", gateway="payments"
@@ -298,6 +309,7 @@ class MemoryPayments:
     def refund(self, payment_id: str, amount: Money) -> Payment:
         """Refund up to the captured amount."""
         payment = self._payment(payment_id)
+        self._check_amount(payment, amount)
         if self.refunded[payment_id] + amount > self.captured[payment_id]:
             raise GatewayError("refund exceeds the captured amount", gateway="payments")
         self.refunded[payment_id] = self.refunded[payment_id] + amount
