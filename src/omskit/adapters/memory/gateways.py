@@ -142,6 +142,8 @@ class MemoryWarehouse:
         """Mark a shipment as picked on the warehouse side."""
         if shipment_id not in self.released:
             raise NotFound(kind="released shipment", key=shipment_id)
+        if shipment_id in self.cancelled:
+            raise GatewayError(f"shipment {shipment_id!r} was cancelled", gateway="warehouse")
         self.picking.add(shipment_id)
 
     def cancel(self, shipment_id: str) -> bool:
@@ -150,7 +152,8 @@ class MemoryWarehouse:
             raise NotFound(kind="released shipment", key=shipment_id)
         if shipment_id in self.picking:
             return False
-        self.cancelled.append(shipment_id)
+        if shipment_id not in self.cancelled:
+            self.cancelled.append(shipment_id)
         return True
 
 
@@ -307,13 +310,14 @@ class MemoryPayments:
         return payment
 
     def refund(self, payment_id: str, amount: Money) -> Payment:
-        """Refund up to the captured amount."""
+        """Refund up to the captured amount; the status is REFUNDED once all of it is back."""
         payment = self._payment(payment_id)
         self._check_amount(payment, amount)
         if self.refunded[payment_id] + amount > self.captured[payment_id]:
             raise GatewayError("refund exceeds the captured amount", gateway="payments")
         self.refunded[payment_id] = self.refunded[payment_id] + amount
-        payment = attrs.evolve(payment, status=PaymentStatus.REFUNDED)
+        if self.refunded[payment_id] == self.captured[payment_id]:
+            payment = attrs.evolve(payment, status=PaymentStatus.REFUNDED)
         self.payments[payment_id] = payment
         return payment
 

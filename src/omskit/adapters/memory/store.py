@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from omskit.errors import AlreadyExists, ConcurrencyConflict, NotFound, OmsError
+from omskit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound, OmsError
 from omskit.events import DomainEvent
 from omskit.model import (
     CancellationRecord,
@@ -149,6 +149,13 @@ def _get(mapping: dict[str, V], key: str, kind: str) -> V:
         return mapping[key]
     except KeyError:
         raise NotFound(kind=kind, key=key) from None
+
+
+def _same_owner(stored: str, new: str) -> None:
+    if stored != new:
+        raise InvalidInput(
+            "the order an entity belongs to never changes", path="order_id", value=new
+        )
 
 
 def _sorted(mapping: dict[str, V], keys: set[str] | None = None) -> Sequence[V]:
@@ -329,6 +336,12 @@ class MemoryOrderRepository(_Repo):
     def update(self, order: Order, *, expected_version: int) -> None:
         """Replace the stored order; raises ConcurrencyConflict on a version mismatch."""
         stored = self.get(order.order_id)
+        if (stored.channel, stored.external_ref) != (order.channel, order.external_ref):
+            raise InvalidInput(
+                "the channel and external reference of a stored order never change",
+                path="external_ref",
+                value=order.external_ref,
+            )
         if stored.version != expected_version:
             raise ConcurrencyConflict(
                 f"order {order.order_id!r} is at version {stored.version}, "
@@ -360,7 +373,7 @@ class MemoryShipmentRepository(_Repo):
 
     def update(self, shipment: Shipment) -> None:
         """Replace a stored shipment; raises NotFound."""
-        self.get(shipment.shipment_id)
+        _same_owner(self.get(shipment.shipment_id).order_id, shipment.order_id)
         self._j.put(self._t.shipments, shipment.shipment_id, shipment)
 
     def for_order(self, order_id: str) -> Sequence[Shipment]:
@@ -411,7 +424,7 @@ class MemoryReturnRepository(_Repo):
 
     def update(self, return_: Return) -> None:
         """Replace a stored return; raises NotFound."""
-        self.get(return_.return_id)
+        _same_owner(self.get(return_.return_id).order_id, return_.order_id)
         self._j.put(self._t.returns, return_.return_id, return_)
 
     def for_order(self, order_id: str) -> Sequence[Return]:
