@@ -226,10 +226,7 @@ class Oms:
             uow.products.get(sku)
             uow.locations.get(location_id)
             before = self._availability_snapshot(uow, [sku])
-            position = uow.stock.get(sku, location_id)
-            position = StockPosition(
-                sku, location_id, position.on_hand + quantity, position.reserved, position.allocated
-            )
+            position = uow.stock.get(sku, location_id).moved(on_hand=quantity)
             uow.stock.save(position)
             uow.ledger.append(
                 StockMovement(
@@ -454,16 +451,7 @@ class Oms:
     def _reserve(
         self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int
     ) -> None:
-        position = uow.stock.get(line.sku, location_id)
-        uow.stock.save(
-            StockPosition(
-                line.sku,
-                location_id,
-                position.on_hand,
-                position.reserved + quantity,
-                position.allocated,
-            )
-        )
+        uow.stock.save(uow.stock.get(line.sku, location_id).moved(reserved=quantity))
         uow.reservations.add(
             Reservation(
                 self.ids.new_id("R-"),
@@ -535,13 +523,7 @@ class Oms:
             for reservation in uow.reservations.for_order(order_id):
                 position = uow.stock.get(reservation.sku, reservation.location_id)
                 uow.stock.save(
-                    StockPosition(
-                        position.sku,
-                        position.location_id,
-                        position.on_hand,
-                        position.reserved - reservation.quantity,
-                        position.allocated + reservation.quantity,
-                    )
+                    position.moved(reserved=-reservation.quantity, allocated=reservation.quantity)
                 )
                 uow.reservations.remove(reservation.reservation_id)
             shipments = tuple(
@@ -629,15 +611,7 @@ class Oms:
     def _ship_stock(self, uow: UnitOfWork, shipment: Shipment) -> None:
         for line in shipment.lines:
             position = uow.stock.get(line.sku, shipment.location_id)
-            uow.stock.save(
-                StockPosition(
-                    position.sku,
-                    position.location_id,
-                    position.on_hand - line.quantity,
-                    position.reserved,
-                    position.allocated - line.quantity,
-                )
-            )
+            uow.stock.save(position.moved(on_hand=-line.quantity, allocated=-line.quantity))
             uow.ledger.append(
                 StockMovement(
                     self.ids.new_id("MV-"),

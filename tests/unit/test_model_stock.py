@@ -334,3 +334,20 @@ def test_purchase_order_refuses_bad_values_naming_the_field(
     with pytest.raises(InvalidInput) as caught:
         purchase_order(**{field: value})
     assert_names(caught.value, path)
+
+
+def test_a_moved_position_applies_signed_changes_and_keeps_its_key() -> None:
+    position = StockPosition("SKU-1", "L1", on_hand=10, reserved=3, allocated=2)
+    moved = position.moved(on_hand=-2, reserved=-3, allocated=3)
+    assert (moved.sku, moved.location_id) == ("SKU-1", "L1")
+    assert (moved.on_hand, moved.reserved, moved.allocated) == (8, 0, 5)
+    assert position.on_hand == 10
+
+
+def test_a_move_that_would_oversell_is_refused() -> None:
+    position = StockPosition("SKU-1", "L1", on_hand=5, reserved=4)
+    with pytest.raises(InvalidInput):
+        position.moved(reserved=2)
+    with pytest.raises(InvalidInput) as error:
+        position.moved(on_hand=-6)
+    assert error.value.path == "on_hand"

@@ -41,12 +41,6 @@ def identifier(_instance: object, attribute: attrs.Attribute[Any], value: object
     check_identifier(value, attribute.name)
 
 
-def optional_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """``None`` or an :func:`identifier`."""
-    if value is not None:
-        identifier(instance, attribute, value)
-
-
 def text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A non-blank string of at most 500 characters."""
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
@@ -55,12 +49,6 @@ def text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> N
             path=attribute.name,
             value=value,
         )
-
-
-def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """``None`` or :func:`text`."""
-    if value is not None:
-        text(instance, attribute, value)
 
 
 def positive_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -73,14 +61,6 @@ def non_negative_int(_instance: object, attribute: attrs.Attribute[Any], value: 
     """An ``int`` of zero or more (``bool`` is refused)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput("must be a non-negative integer", path=attribute.name, value=value)
-
-
-def optional_non_negative_int(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """``None`` or :func:`non_negative_int`."""
-    if value is not None:
-        non_negative_int(instance, attribute, value)
 
 
 def country(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -107,26 +87,24 @@ def calendar_date(_instance: object, attribute: attrs.Attribute[Any], value: obj
         raise InvalidInput("must be a date (not a datetime)", path=attribute.name, value=value)
 
 
-def optional_calendar_date(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """``None`` or :func:`calendar_date`."""
-    if value is not None:
-        calendar_date(instance, attribute, value)
-
-
 def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A timezone-aware ``datetime``."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidInput("must be a timezone-aware datetime", path=attribute.name, value=value)
 
 
-def optional_aware_datetime(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    """``None`` or :func:`aware_datetime`."""
-    if value is not None:
-        aware_datetime(instance, attribute, value)
+Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+def optional(check: Validator) -> Validator:
+    """Wrap a validator so that ``None`` is also accepted."""
+
+    def check_optional(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            check(instance, attribute, value)
+
+    check_optional.__doc__ = f"``None`` or {check.__name__}."
+    return check_optional
 
 
 def instance_of(
@@ -149,13 +127,7 @@ def optional_instance_of(
     kind: type | tuple[type, ...],
 ) -> Callable[[object, attrs.Attribute[Any], object], None]:
     """``None`` or a value of ``kind``."""
-    inner = instance_of(kind)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            inner(instance, attribute, value)
-
-    return check
+    return optional(instance_of(kind))
 
 
 def items_of(
@@ -197,3 +169,10 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 def _describe(kind: type | tuple[type, ...]) -> str:
     return " or ".join(k.__name__ for k in _kinds(kind))
+
+
+optional_identifier = optional(identifier)
+optional_text = optional(text)
+optional_non_negative_int = optional(non_negative_int)
+optional_calendar_date = optional(calendar_date)
+optional_aware_datetime = optional(aware_datetime)

@@ -69,6 +69,20 @@ class StockPosition:
                 path="reserved",
             )
 
+    def moved(self, *, on_hand: int = 0, reserved: int = 0, allocated: int = 0) -> StockPosition:
+        """Return this position with the signed changes applied, validated like a new one.
+
+        A change that would make a quantity negative, or reserve and allocate
+        more than is on hand, raises :class:`~omskit.errors.InvalidInput`.
+        """
+        return StockPosition(
+            self.sku,
+            self.location_id,
+            self.on_hand + on_hand,
+            self.reserved + reserved,
+            self.allocated + allocated,
+        )
+
     @property
     def key(self) -> StockKey:
         """The (sku, location) key."""
