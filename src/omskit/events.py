@@ -41,6 +41,7 @@ __all__ = [
     "ShipmentStatusChanged",
     "StockReceived",
     "StockReserved",
+    "StockSold",
 ]
 
 
@@ -140,6 +141,19 @@ class StockReceived(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class StockSold(DomainEvent):
+    """Units were sold at a store's till and left the shelf (A3)."""
+
+    event_type: ClassVar[str] = "stock_sold"
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+    on_hand: int = attrs.field(validator=non_negative_int)
+    receipt: str = attrs.field(validator=identifier)
+
+
+@attrs.frozen(kw_only=True)
 class StockReserved(DomainEvent):
     """Units were reserved at a location for an order line."""
 
@@ -188,6 +202,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             ShipmentStatusChanged,
             StockReceived,
             StockReserved,
+            StockSold,
         )
     }
 )

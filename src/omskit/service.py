@@ -22,8 +22,8 @@ from omskit.adapters.memory import (
     SystemClock,
     UuidIds,
 )
-from omskit.availability import Availability, compute_availability
-from omskit.errors import IdempotencyConflict, InvalidInput, NotFound
+from omskit.availability import Availability, SafetyStockPolicy, compute_availability
+from omskit.errors import IdempotencyConflict, InsufficientStock, InvalidInput, NotFound
 from omskit.events import (
     AvailabilityChanged,
     DomainEvent,
@@ -36,6 +36,7 @@ from omskit.events import (
     ShipmentStatusChanged,
     StockReceived,
     StockReserved,
+    StockSold,
 )
 from omskit.geo import GeoPoint
 from omskit.lifecycle import (
@@ -93,12 +94,20 @@ def _require(value: object, kind: type[T], path: str) -> T:
 _check_id = check_identifier
 
 
+def _check_quantity(quantity: object) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidInput("must be a positive integer", path="quantity", value=quantity)
+    return quantity
+
+
 class Oms:
     """An order management system over a store and a set of gateways.
 
     Every argument is optional, so ``Oms()`` runs entirely in memory with
     readable defaults: a :class:`~omskit.adapters.memory.MemoryStore`, the
-    system clock, UUID identifiers, and recording gateways you can inspect.
+    system clock, UUID identifiers, recording gateways you can inspect, and no
+    safety stock. ``safety_stock`` holds part of each location's stock back
+    from a channel (A2); availability and routing both respect it.
     A production backend passes its own store and gateways.
     """
 
@@ -111,6 +120,7 @@ class Oms:
         publisher: EventPublisher | None = None,
         warehouse: WarehouseGateway | None = None,
         storefront: StorefrontFeed | None = None,
+        safety_stock: SafetyStockPolicy | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -122,6 +132,9 @@ class Oms:
         self.storefront: StorefrontFeed = (
             storefront if storefront is not None else RecordingStorefront()
         )
+        if safety_stock is not None and not isinstance(safety_stock, SafetyStockPolicy):
+            raise InvalidInput("must be a SafetyStockPolicy", path="safety_stock")
+        self.safety_stock: SafetyStockPolicy = safety_stock or SafetyStockPolicy()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -217,8 +230,7 @@ class Oms:
         """
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise InvalidInput("must be a positive integer", path="quantity", value=quantity)
+        _check_quantity(quantity)
         if reference is not None and (not isinstance(reference, str) or not reference.strip()):
             raise InvalidInput("must be a non-blank string", path="reference", value=reference)
 
@@ -247,6 +259,58 @@ class Oms:
                     quantity=quantity,
                     on_hand=position.on_hand,
                     reference=reference,
+                )
+            )
+            self._availability_events(uow, before, events)
+            return position
+
+        return self._run(work)
+
+    def record_pos_sale(
+        self, sku: str, location_id: str, quantity: int, *, receipt: str
+    ) -> StockPosition:
+        """Book a sale at a store's till (A3): on-hand drops and the web shop hears at once.
+
+        The till sells from the shelf, so only units that are not reserved or
+        allocated can go (safety stock is exactly what the shelf keeps for
+        walk-in customers). Selling more raises
+        :class:`~omskit.errors.InsufficientStock` and changes nothing.
+        """
+        _check_id(sku, "sku")
+        _check_id(location_id, "location_id")
+        _check_quantity(quantity)
+        _check_id(receipt, "receipt")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
+            uow.products.get(sku)
+            uow.locations.get(location_id)
+            before = self._availability_snapshot(uow, [sku])
+            position = uow.stock.get(sku, location_id)
+            if quantity > position.free:
+                raise InsufficientStock(
+                    sku=sku, location_id=location_id, requested=quantity, available=position.free
+                )
+            position = position.moved(on_hand=-quantity)
+            uow.stock.save(position)
+            uow.ledger.append(
+                StockMovement(
+                    self.ids.new_id("MV-"),
+                    sku,
+                    location_id,
+                    -quantity,
+                    MovementReason.POS_SALE,
+                    self.clock.now(),
+                    f"receipt {receipt}",
+                )
+            )
+            events.append(
+                self._event(
+                    StockSold,
+                    sku=sku,
+                    location_id=location_id,
+                    quantity=quantity,
+                    on_hand=position.on_hand,
+                    receipt=receipt,
                 )
             )
             self._availability_events(uow, before, events)
@@ -285,7 +349,9 @@ class Oms:
 
     def _availability(self, uow: UnitOfWork, sku: str, channel: Channel) -> Availability:
         locations = {loc.location_id: loc for loc in uow.locations.list()}
-        return compute_availability(sku, channel, uow.stock.for_sku(sku), locations)
+        return compute_availability(
+            sku, channel, uow.stock.for_sku(sku), locations, self.safety_stock
+        )
 
     def _skus_at(self, uow: UnitOfWork, location_id: str) -> list[str]:
         return sorted({p.sku for p in uow.stock.list() if p.location_id == location_id})
@@ -348,7 +414,12 @@ class Oms:
         for sku in {line.sku for line in order.lines}:
             products[sku] = uow.products.get(sku)
             candidates[sku] = [
-                Candidate(locations[p.location_id], p.on_hand - p.reserved - p.allocated)
+                Candidate(
+                    locations[p.location_id],
+                    self.safety_stock.sellable(
+                        p, location=locations[p.location_id], channel=order.channel
+                    ),
+                )
                 for p in uow.stock.for_sku(sku)
                 if p.location_id in locations
             ]

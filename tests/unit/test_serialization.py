@@ -82,6 +82,7 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (events.ShipmentStatusChanged, oms_st.shipment_status_changed_events()),
     (events.StockReceived, oms_st.stock_received_events()),
     (events.StockReserved, oms_st.stock_reserved_events()),
+    (events.StockSold, oms_st.stock_sold_events()),
 ]
 
 MODEL_ENUMS = [

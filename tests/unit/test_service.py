@@ -18,6 +18,7 @@ from omskit import (
     GeoPoint,
     IdempotencyConflict,
     IllegalTransition,
+    InsufficientStock,
     InvalidInput,
     LineStatus,
     Location,
@@ -42,6 +43,7 @@ from omskit.adapters.memory import (
     RecordingStorefront,
     SequentialIds,
 )
+from omskit.availability import SafetyStockPolicy
 from omskit.errors import GatewayError
 from omskit.events import (
     AvailabilityChanged,
@@ -515,6 +517,26 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         InvalidInput,
     ),
     ("stock_position", lambda oms: oms.stock_position("BEANS", 7), InvalidInput),  # type: ignore[arg-type]
+    (
+        "record_pos_sale zero",
+        lambda oms: oms.record_pos_sale("BEANS", "AMS", 0, receipt="R1"),
+        InvalidInput,
+    ),
+    (
+        "record_pos_sale receipt",
+        lambda oms: oms.record_pos_sale("BEANS", "AMS", 1, receipt=""),
+        InvalidInput,
+    ),
+    (
+        "record_pos_sale too many",
+        lambda oms: oms.record_pos_sale("BEANS", "AMS", 4, receipt="R1"),
+        InsufficientStock,
+    ),
+    (
+        "record_pos_sale unknown",
+        lambda oms: oms.record_pos_sale("BEANS", "NOPE", 1, receipt="R1"),
+        NotFound,
+    ),
     ("stock_ledger", lambda oms: oms.stock_ledger("NOPE", "AMS"), NotFound),
     ("availability sku", lambda oms: oms.availability("NOPE", Channel.WEB), NotFound),
     ("availability channel", lambda oms: oms.availability("BEANS", "web"), InvalidInput),  # type: ignore[arg-type]
@@ -566,3 +588,79 @@ def test_every_public_service_method_is_covered_by_the_bad_input_table() -> None
     }
     covered = {name.split(" ")[0] for name, _, _ in BAD_CALLS}
     assert public <= covered, sorted(public - covered)
+
+
+# --------------------------------------------------------------------------- safety stock and POS
+
+
+STORE_BUFFER = SafetyStockPolicy.from_toml(
+    """
+[[rule]]
+location_kind = "store"
+percent = "12"
+
+[[rule]]
+location_kind = "store"
+channel = "store"
+units = 0
+"""
+)
+
+
+def test_twelve_percent_of_store_stock_is_held_back_and_a_till_sale_reaches_the_web_at_once() -> (
+    None
+):
+    storefront = RecordingStorefront()
+    oms = Oms(
+        clock=ManualClock(), ids=SequentialIds(), storefront=storefront, safety_stock=STORE_BUFFER
+    )
+    oms.register_location(Location("AMS", "Store", LocationKind.STORE, AMSTERDAM, "NL", STORE_CAPS))
+    oms.register_location(Location("DC", "DC", LocationKind.DISTRIBUTION_CENTRE, TILBURG, "NL"))
+    oms.register_product(Product("BEANS", "Beans"))
+    oms.receive_stock("BEANS", "AMS", 50)
+    oms.receive_stock("BEANS", "DC", 10)
+    web = oms.availability("BEANS", Channel.WEB)
+    assert web.at("AMS") == 44  # 12% of 50 = 6 held back for walk-in customers
+    assert web.at("DC") == 10
+    assert web.total == 54
+    assert oms.availability("BEANS", Channel.STORE).at("AMS") == 50
+    assert storefront.latest("BEANS", "web") == 54
+
+    position = oms.record_pos_sale("BEANS", "AMS", 3, receipt="POS-1")
+    assert position.on_hand == 47
+    # 12% of 47 = 5.64, rounded up to 6: never over-promise
+    assert oms.availability("BEANS", Channel.WEB).at("AMS") == 41
+    assert storefront.latest("BEANS", "web") == 51
+    ledger = oms.stock_ledger("BEANS", "AMS")
+    assert [(m.quantity, m.reason) for m in ledger][-1] == (-3, MovementReason.POS_SALE)
+    assert sum(m.quantity for m in ledger) == 47
+
+
+def test_routing_never_takes_a_store_buffer() -> None:
+    oms = Oms(clock=ManualClock(), ids=SequentialIds(), safety_stock=STORE_BUFFER)
+    oms.register_location(Location("AMS", "Store", LocationKind.STORE, AMSTERDAM, "NL", STORE_CAPS))
+    oms.register_location(Location("DC", "DC", LocationKind.DISTRIBUTION_CENTRE, TILBURG, "NL"))
+    oms.register_product(Product("BEANS", "Beans"))
+    oms.receive_stock("BEANS", "AMS", 5)  # 1 held back, 4 sellable online
+    oms.receive_stock("BEANS", "DC", 10)
+    order = oms.place_order(request(lines=[("BEANS", 5)]))
+    assert [(a.location_id, a.quantity) for a in order.lines[0].allocations] == [("DC", 5)]
+    small = oms.place_order(request(ref="W-2", lines=[("BEANS", 4)]))
+    assert [(a.location_id, a.quantity) for a in small.lines[0].allocations] == [("AMS", 4)]
+    assert oms.availability("BEANS", Channel.WEB).at("AMS") == 0
+
+
+def test_a_till_cannot_sell_units_promised_to_orders(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 3)
+    world.oms.place_order(request(lines=[("BEANS", 2)]))
+    before = dump(world.oms)
+    with pytest.raises(InsufficientStock) as error:
+        world.oms.record_pos_sale("BEANS", "AMS", 2, receipt="POS-9")
+    assert (error.value.requested, error.value.available) == (2, 1)
+    assert dump(world.oms) == before
+
+
+def test_a_safety_stock_that_is_not_a_policy_is_refused() -> None:
+    with pytest.raises(InvalidInput) as error:
+        Oms(safety_stock={"rule": []})  # type: ignore[arg-type]
+    assert error.value.path == "safety_stock"

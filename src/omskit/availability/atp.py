@@ -2,8 +2,10 @@
 
 Pure functions: positions and locations in, an :class:`Availability` out.
 The sellable quantity of a location is ``max(0, on_hand - reserved -
-allocated)``; the total for a channel sums only the locations that serve it,
-so a unit is never counted twice.
+allocated - safety stock)``, the safety stock coming from a
+:class:`~omskit.availability.safety.SafetyStockPolicy`; the total for a
+channel sums only the locations that serve it, so a unit is never counted
+twice.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from omskit.availability.safety import SafetyStockPolicy, sellable_after_safety
 from omskit.model import Channel, Location, StockPosition
 
 __all__ = ["Availability", "LocationAvailability", "compute_availability", "sellable"]
@@ -29,6 +32,8 @@ class LocationAvailability:
     location_id: str
     on_hand: int
     sellable: int
+    held_back: int = 0
+    """Units kept back from the channel by safety stock."""
 
 
 @attrs.frozen
@@ -53,16 +58,27 @@ def compute_availability(
     channel: Channel,
     positions: Iterable[StockPosition],
     locations: Mapping[str, Location],
+    policy: SafetyStockPolicy | None = None,
 ) -> Availability:
     """Availability of ``sku`` for ``channel`` over the locations that serve it.
 
-    Positions of other SKUs or of unknown locations are ignored; entries are
-    ordered by location id.
+    ``policy`` holds back safety stock (none when omitted). Positions of other
+    SKUs or of unknown locations are ignored; entries are ordered by location
+    id.
     """
-    entries = [
-        LocationAvailability(p.location_id, p.on_hand, sellable(p))
-        for p in positions
-        if p.sku == sku and p.location_id in locations and locations[p.location_id].serves(channel)
-    ]
+    entries = []
+    for p in positions:
+        location = locations.get(p.location_id)
+        if p.sku != sku or location is None or not location.serves(channel):
+            continue
+        held = (
+            0
+            if policy is None
+            else policy.held_back(sku=sku, location=location, channel=channel, on_hand=p.on_hand)
+        )
+        free = sellable_after_safety(
+            on_hand=p.on_hand, reserved=p.reserved, allocated=p.allocated, held_back=held
+        )
+        entries.append(LocationAvailability(p.location_id, p.on_hand, free, held))
     entries.sort(key=lambda e: e.location_id)
     return Availability(sku, channel, sum(e.sellable for e in entries), tuple(entries))

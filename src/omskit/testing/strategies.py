@@ -42,6 +42,7 @@ from omskit.events import (
     ShipmentStatusChanged,
     StockReceived,
     StockReserved,
+    StockSold,
 )
 from omskit.geo import GeoPoint
 from omskit.model import (
@@ -142,6 +143,7 @@ __all__ = [
     "stock_positions",
     "stock_received_events",
     "stock_reserved_events",
+    "stock_sold_events",
     "tasks",
     "texts",
     "tracking_events",
@@ -876,6 +878,20 @@ def stock_reserved_events() -> st.SearchStrategy[StockReserved]:
     )
 
 
+@st.composite
+def stock_sold_events(draw: st.DrawFn) -> StockSold:
+    """:class:`~omskit.events.StockSold` events from a store till."""
+    return StockSold(
+        event_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        sku=draw(identifiers()),
+        location_id=draw(identifiers()),
+        quantity=draw(_quantities()),
+        on_hand=draw(st.integers(0, _MAX_QUANTITY)),
+        receipt=draw(identifiers()),
+    )
+
+
 def master_data_changed_events() -> st.SearchStrategy[MasterDataChanged]:
     """:class:`~omskit.events.MasterDataChanged` events for a location, product or customer."""
     return st.builds(
@@ -914,6 +930,7 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     ShipmentStatusChanged: shipment_status_changed_events(),
     StockReceived: stock_received_events(),
     StockReserved: stock_reserved_events(),
+    StockSold: stock_sold_events(),
 }
 
 
