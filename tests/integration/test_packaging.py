@@ -35,7 +35,7 @@ def test_wheel_contains_py_typed(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("omskit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "omskit/py.typed" in names
-    assert "omskit/service.py" in names
+    assert "omskit/service/__init__.py" in names
     assert not any(name.startswith("tests/") for name in names)
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

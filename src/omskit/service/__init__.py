@@ -1,0 +1,28 @@
+"""The application service: :class:`Oms`, the one entry point of omskit.
+
+Every public method is one unit of work: validate the arguments, load
+aggregates, ask the pure core for a decision, save, append the domain events
+to the outbox in the same transaction, commit, then hand the events to the
+publisher. A call that raises leaves every repository as it was.
+
+The methods are grouped by concept in private modules (stock, orders,
+fulfilment); :class:`Oms` brings them together.
+"""
+
+from omskit.service._fulfilment import FulfilmentOperations
+from omskit.service._orders import OrderOperations
+from omskit.service._stock import StockOperations
+
+__all__ = ["Oms"]
+
+
+class Oms(StockOperations, OrderOperations, FulfilmentOperations):
+    """An order management system over a store and a set of gateways.
+
+    Every argument is optional, so ``Oms()`` runs entirely in memory with
+    readable defaults: a :class:`~omskit.adapters.memory.MemoryStore`, the
+    system clock, UUID identifiers, recording gateways you can inspect, and no
+    safety stock. ``safety_stock`` holds part of each location's stock back
+    from a channel (A2); availability and routing both respect it.
+    A production backend passes its own store and gateways.
+    """

@@ -1,0 +1,191 @@
+"""Warehouse and carrier milestones: release, pick, pack, ship, deliver."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.events import (
+    DomainEvent,
+    OrderReleased,
+    ShipmentStatusChanged,
+)
+from omskit.lifecycle import (
+    SHIPMENT_LIFECYCLE,
+    order_status_from_shipments,
+    rollup_event,
+)
+from omskit.model import (
+    LineStatus,
+    MovementReason,
+    Order,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    StockMovement,
+)
+from omskit.ports import (
+    UnitOfWork,
+)
+from omskit.service._base import ServiceBase, _check_id
+
+__all__ = ["FulfilmentOperations"]
+
+
+class FulfilmentOperations(ServiceBase):
+    """Warehouse and carrier milestones: release, pick, pack, ship, deliver."""
+
+    # ------------------------------------------------------------------ warehouse
+
+    def release_order(self, order_id: str) -> tuple[Shipment, ...]:
+        """Hand an allocated order to the warehouse gateway: one shipment per location.
+
+        Reservations turn into allocations (the warehouse now owns the units).
+        Backordered units stay behind. If the warehouse gateway fails, nothing
+        is changed.
+        """
+        _check_id(order_id, "order_id")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Shipment, ...]:
+            order = uow.orders.get(order_id)
+            released = self._transition(order, "release", events)
+            now = self.clock.now()
+            by_location: dict[str, list[ShipmentLine]] = {}
+            for line in order.lines:
+                for allocation in line.allocations:
+                    by_location.setdefault(allocation.location_id, []).append(
+                        ShipmentLine(line.line_id, line.sku, allocation.quantity)
+                    )
+            for reservation in uow.reservations.for_order(order_id):
+                position = uow.stock.get(reservation.sku, reservation.location_id)
+                uow.stock.save(
+                    position.moved(reserved=-reservation.quantity, allocated=reservation.quantity)
+                )
+                uow.reservations.remove(reservation.reservation_id)
+            shipments = tuple(
+                Shipment(self.ids.new_id("S-"), order_id, location_id, tuple(lines), now)
+                for location_id, lines in sorted(by_location.items())
+            )
+            for shipment in shipments:
+                uow.shipments.add(shipment)
+            lines = tuple(
+                attrs.evolve(line, status=LineStatus.RELEASED) if line.allocations else line
+                for line in order.lines
+            )
+            released = released.evolve(lines=lines)
+            uow.orders.update(released, expected_version=order.version)
+            events.append(
+                self._event(
+                    OrderReleased,
+                    order_id=order_id,
+                    shipment_ids=tuple(s.shipment_id for s in shipments),
+                )
+            )
+            for shipment in shipments:
+                self.warehouse.release(shipment, released)
+            return shipments
+
+        return self._run(work)
+
+    def record_picking(self, shipment_id: str) -> Shipment:
+        """The warehouse started picking a shipment: the point of no return (D1)."""
+        return self._shipment_event(shipment_id, "start_picking")
+
+    def record_packed(self, shipment_id: str) -> Shipment:
+        """The warehouse packed a shipment."""
+        return self._shipment_event(shipment_id, "pack")
+
+    def record_shipped(
+        self, shipment_id: str, *, carrier: str | None = None, tracking_number: str | None = None
+    ) -> Shipment:
+        """The shipment left the building: stock leaves the books (ledger entry)."""
+        if carrier is not None:
+            _check_id(carrier, "carrier")
+        if tracking_number is not None and (
+            not isinstance(tracking_number, str) or not tracking_number.strip()
+        ):
+            raise InvalidInput("must be a non-blank string", path="tracking_number")
+        return self._shipment_event(
+            shipment_id, "ship", carrier=carrier, tracking_number=tracking_number
+        )
+
+    def record_delivered(self, shipment_id: str) -> Shipment:
+        """The carrier delivered the shipment (or the customer collected it)."""
+        return self._shipment_event(shipment_id, "deliver")
+
+    def _shipment_event(self, shipment_id: str, event: str, **extra: Any) -> Shipment:
+        _check_id(shipment_id, "shipment_id")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Shipment:
+            shipment = uow.shipments.get(shipment_id)
+            target = SHIPMENT_LIFECYCLE.target(shipment.status, event, entity_id=shipment_id)
+            now = self.clock.now()
+            changes: dict[str, Any] = {"status": target}
+            if target is ShipmentStatus.SHIPPED:
+                changes.update(extra, shipped_at=now)
+                self._ship_stock(uow, shipment)
+            if target is ShipmentStatus.DELIVERED:
+                changes["delivered_at"] = now
+            updated = attrs.evolve(shipment, **changes)
+            uow.shipments.update(updated)
+            events.append(
+                self._event(
+                    ShipmentStatusChanged,
+                    shipment_id=shipment_id,
+                    order_id=shipment.order_id,
+                    previous=shipment.status,
+                    current=target,
+                    tracking_number=updated.tracking_number,
+                )
+            )
+            order = uow.orders.get(shipment.order_id)
+            self._roll_up(uow, order, updated, events)
+            return updated
+
+        return self._run(work)
+
+    def _ship_stock(self, uow: UnitOfWork, shipment: Shipment) -> None:
+        for line in shipment.lines:
+            position = uow.stock.get(line.sku, shipment.location_id)
+            uow.stock.save(position.moved(on_hand=-line.quantity, allocated=-line.quantity))
+            uow.ledger.append(
+                StockMovement(
+                    self.ids.new_id("MV-"),
+                    line.sku,
+                    shipment.location_id,
+                    -line.quantity,
+                    MovementReason.SHIPMENT,
+                    self.clock.now(),
+                    f"shipment {shipment.shipment_id}",
+                )
+            )
+
+    def _roll_up(
+        self, uow: UnitOfWork, order: Order, updated: Shipment, events: list[DomainEvent]
+    ) -> None:
+        shipments = [
+            updated if s.shipment_id == updated.shipment_id else s
+            for s in uow.shipments.for_order(order.order_id)
+        ]
+        lines = tuple(_line_after_shipments(line, shipments) for line in order.lines)
+        target = order_status_from_shipments(s.status for s in shipments)
+        if target is order.status:
+            changed = order.evolve(lines=lines, version=order.version + 1)
+        else:
+            changed = self._transition(order, rollup_event(target), events, lines=lines)
+        uow.orders.update(changed, expected_version=order.version)
+
+
+def _line_after_shipments(line: OrderLine, shipments: Sequence[Shipment]) -> OrderLine:
+    shipped_states = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+    holding = [s for s in shipments if s.quantity_of(line.line_id)]
+    if not holding:
+        return line
+    shipped = sum(s.quantity_of(line.line_id) for s in holding if s.status in shipped_states)
+    status = line.status
+    if shipped and shipped == line.allocated_quantity:
+        delivered = all(s.status is ShipmentStatus.DELIVERED for s in holding)
+        status = LineStatus.DELIVERED if delivered else LineStatus.SHIPPED
+    return attrs.evolve(line, status=status, shipped_quantity=shipped)

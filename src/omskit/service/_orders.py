@@ -1,0 +1,212 @@
+"""Order capture, routing and look-up operations."""
+
+from collections.abc import Sequence
+
+import attrs
+
+from omskit.errors import IdempotencyConflict, InvalidInput, NotFound
+from omskit.events import (
+    DomainEvent,
+    LineBackordered,
+    OrderAllocated,
+    OrderPlaced,
+    StockReserved,
+)
+from omskit.geo import GeoPoint
+from omskit.model import (
+    Capability,
+    Channel,
+    DeliveryMethod,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderRequest,
+    Product,
+    Reservation,
+    Shipment,
+)
+from omskit.ports import (
+    UnitOfWork,
+)
+from omskit.routing import Candidate, RoutingDecision, route_nearest
+from omskit.service._base import ServiceBase, _check_id, _require
+
+__all__ = ["OrderOperations"]
+
+
+class OrderOperations(ServiceBase):
+    """Order capture, routing and look-up operations."""
+
+    # ------------------------------------------------------------------ orders
+
+    def _validate_request(self, uow: UnitOfWork, request: OrderRequest) -> None:
+        for index, line in enumerate(request.lines):
+            if uow.products.find(line.sku) is None:
+                raise NotFound(kind="product", key=line.sku, path=f"lines[{index}].sku")
+        if request.customer_id is not None:
+            uow.customers.get(request.customer_id)
+        if request.delivery.method is DeliveryMethod.COLLECT:
+            pickup_id = request.delivery.pickup_location_id or ""
+            pickup = uow.locations.find(pickup_id)
+            if pickup is None:
+                raise NotFound(kind="location", key=pickup_id, path="delivery.pickup_location_id")
+            if not pickup.can(Capability.CLICK_AND_COLLECT):
+                raise InvalidInput(
+                    f"location {pickup_id!r} does not offer click & collect",
+                    path="delivery.pickup_location_id",
+                    value=pickup_id,
+                )
+
+    def _origin(self, uow: UnitOfWork, order: Order) -> GeoPoint | None:
+        if order.delivery.method is DeliveryMethod.COLLECT:
+            return uow.locations.get(order.delivery.pickup_location_id or "").point
+        address = order.delivery.address
+        return address.point if address is not None else None
+
+    def _route(self, uow: UnitOfWork, order: Order) -> RoutingDecision:
+        locations = {loc.location_id: loc for loc in uow.locations.list()}
+        candidates: dict[str, list[Candidate]] = {}
+        products: dict[str, Product] = {}
+        for sku in {line.sku for line in order.lines}:
+            products[sku] = uow.products.get(sku)
+            candidates[sku] = [
+                Candidate(
+                    locations[p.location_id],
+                    self.safety_stock.sellable(
+                        p, location=locations[p.location_id], channel=order.channel
+                    ),
+                )
+                for p in uow.stock.for_sku(sku)
+                if p.location_id in locations
+            ]
+        return route_nearest(
+            order, origin=self._origin(uow, order), candidates=candidates, products=products
+        )
+
+    def plan_routing(self, request: OrderRequest) -> RoutingDecision:
+        """Route ``request`` as :meth:`place_order` would, without changing anything."""
+        _require(request, OrderRequest, "request")
+        with self.store.unit_of_work() as uow:
+            self._validate_request(uow, request)
+            order = Order.from_request("PLAN", request, placed_at=self.clock.now())
+            return self._route(uow, order)
+
+    def place_order(self, request: OrderRequest) -> Order:
+        """Capture an order, route it to the nearest locations with stock and reserve it.
+
+        Idempotent on ``(channel, external_ref)``: the same request again
+        returns the stored order unchanged; a different request under the same
+        reference raises :class:`~omskit.errors.IdempotencyConflict`. Lines no
+        location can fill are backordered (a result, not an error).
+        """
+        _require(request, OrderRequest, "request")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
+            existing = uow.orders.find_by_reference(request.channel.value, request.external_ref)
+            if existing is not None:
+                if existing.matches(request):
+                    return existing
+                raise IdempotencyConflict(
+                    channel=request.channel.value,
+                    external_ref=request.external_ref,
+                    existing_order_id=existing.order_id,
+                )
+            self._validate_request(uow, request)
+            now = self.clock.now()
+            order = Order.from_request(self.ids.new_id("O-"), request, placed_at=now)
+            uow.orders.add(order)
+            events.append(
+                self._event(
+                    OrderPlaced,
+                    order_id=order.order_id,
+                    channel=order.channel.value,
+                    external_ref=order.external_ref,
+                )
+            )
+            skus = sorted({line.sku for line in order.lines})
+            before = self._availability_snapshot(uow, skus)
+            decision = self._route(uow, order)
+            lines: list[OrderLine] = []
+            for line, routed in zip(order.lines, decision.lines, strict=True):
+                for allocation in routed.allocations:
+                    self._reserve(uow, order, line, allocation.location_id, allocation.quantity)
+                    events.append(
+                        self._event(
+                            StockReserved,
+                            sku=line.sku,
+                            location_id=allocation.location_id,
+                            quantity=allocation.quantity,
+                            order_id=order.order_id,
+                        )
+                    )
+                if routed.allocations:
+                    events.append(
+                        self._event(
+                            OrderAllocated,
+                            order_id=order.order_id,
+                            line_id=line.line_id,
+                            sku=line.sku,
+                            allocations=routed.allocations,
+                        )
+                    )
+                if routed.unfulfilled:
+                    events.append(
+                        self._event(
+                            LineBackordered,
+                            order_id=order.order_id,
+                            line_id=line.line_id,
+                            sku=line.sku,
+                            quantity=routed.unfulfilled,
+                        )
+                    )
+                status = (
+                    LineStatus.ALLOCATED
+                    if routed.unfulfilled == 0
+                    else LineStatus.PARTIALLY_ALLOCATED
+                    if routed.allocations
+                    else LineStatus.BACKORDERED
+                )
+                lines.append(attrs.evolve(line, status=status, allocations=routed.allocations))
+            event = "allocate" if any(line.allocations for line in lines) else "backorder"
+            placed = self._transition(order, event, events, lines=tuple(lines))
+            uow.orders.update(placed, expected_version=order.version)
+            self._availability_events(uow, before, events)
+            return placed
+
+        return self._run(work)
+
+    def _reserve(
+        self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int
+    ) -> None:
+        uow.stock.save(uow.stock.get(line.sku, location_id).moved(reserved=quantity))
+        uow.reservations.add(
+            Reservation(
+                self.ids.new_id("R-"),
+                line.sku,
+                location_id,
+                quantity,
+                self.clock.now(),
+                order_id=order.order_id,
+                line_id=line.line_id,
+            )
+        )
+
+    def get_order(self, order_id: str) -> Order:
+        """The order ``order_id``; raises :class:`~omskit.errors.NotFound`."""
+        _check_id(order_id, "order_id")
+        with self.store.unit_of_work() as uow:
+            return uow.orders.get(order_id)
+
+    def find_order(self, channel: Channel, external_ref: str) -> Order | None:
+        """The order a channel placed under ``external_ref``, or ``None``."""
+        _require(channel, Channel, "channel")
+        _check_id(external_ref, "external_ref")
+        with self.store.unit_of_work() as uow:
+            return uow.orders.find_by_reference(channel.value, external_ref)
+
+    def shipments(self, order_id: str) -> Sequence[Shipment]:
+        """The shipments of an order, by id."""
+        _check_id(order_id, "order_id")
+        with self.store.unit_of_work() as uow:
+            uow.orders.get(order_id)
+            return uow.shipments.for_order(order_id)
