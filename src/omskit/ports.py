@@ -433,7 +433,11 @@ class WarehouseGateway(Protocol):
     """
 
     def release(self, shipment: Shipment, order: Order) -> None:
-        """Hand a shipment to the warehouse for picking."""
+        """Hand a shipment to the warehouse for picking.
+
+        Must be idempotent on ``shipment.shipment_id``: the service retries a
+        failed release with the same shipments, so a repeat is a no-op.
+        """
         ...
 
     def cancel(self, shipment_id: str) -> bool:

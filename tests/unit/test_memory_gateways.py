@@ -312,6 +312,15 @@ def test_releasing_a_shipment_twice_raises_gateway_error() -> None:
     assert warehouse.released["S-1"].order_id == "O-1"
 
 
+def test_releasing_the_same_shipment_again_is_a_no_op_that_revives_a_cancel() -> None:
+    warehouse = MemoryWarehouse()
+    warehouse.release(a_shipment("S-1"), an_order())
+    assert warehouse.cancel("S-1") is True
+    warehouse.release(a_shipment("S-1"), an_order())
+    assert warehouse.released == {"S-1": a_shipment("S-1")}
+    assert warehouse.cancelled == []
+
+
 def test_cancelling_before_picking_succeeds_and_is_recorded() -> None:
     warehouse = MemoryWarehouse()
     warehouse.release(a_shipment("S-1"), an_order())

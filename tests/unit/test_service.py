@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -395,16 +395,21 @@ def test_releasing_twice_is_an_illegal_transition(world: World) -> None:
 
 
 class FailingWarehouse(MemoryWarehouse):
-    """Accepts the first release, then fails."""
+    """Accepts the first release, then fails until it is healthy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.healthy = False
 
     def release(self, shipment: Shipment, order: Order) -> None:
-        if self.released:
+        if self.released and not self.healthy and shipment.shipment_id not in self.released:
             raise GatewayError("connection reset", gateway="warehouse")
         super().release(shipment, order)
 
 
 def test_a_warehouse_failure_half_way_through_release_changes_nothing() -> None:
-    world = make_world(FailingWarehouse())
+    warehouse = FailingWarehouse()
+    world = make_world(warehouse)
     world.oms.receive_stock("BEANS", "AMS", 1)
     world.oms.receive_stock("BEANS", "UTR", 1)
     order = world.oms.place_order(request(lines=[("BEANS", 2)]))
@@ -413,6 +418,24 @@ def test_a_warehouse_failure_half_way_through_release_changes_nothing() -> None:
         world.oms.release_order(order.order_id)
     assert dump(world.oms) == before
     assert world.oms.get_order(order.order_id).status is OrderStatus.ALLOCATED
+    # the shipment the warehouse had already accepted is called off again
+    assert warehouse.cancelled == [f"{order.order_id}-S1"]
+
+
+def test_a_retried_release_hands_the_warehouse_the_same_shipments() -> None:
+    warehouse = FailingWarehouse()
+    world = make_world(warehouse)
+    world.oms.receive_stock("BEANS", "AMS", 1)
+    world.oms.receive_stock("BEANS", "UTR", 1)
+    order = world.oms.place_order(request(lines=[("BEANS", 2)]))
+    with pytest.raises(GatewayError):
+        world.oms.release_order(order.order_id)
+    warehouse.healthy = True
+    shipments = world.oms.release_order(order.order_id)
+    ids = [s.shipment_id for s in shipments]
+    assert ids == [f"{order.order_id}-S1", f"{order.order_id}-S2"]
+    assert sorted(warehouse.released) == ids
+    assert warehouse.cancelled == []
 
 
 # --------------------------------------------------------------------------- events and storefront
@@ -664,3 +687,111 @@ def test_a_safety_stock_that_is_not_a_policy_is_refused() -> None:
     with pytest.raises(InvalidInput) as error:
         Oms(safety_stock={"rule": []})  # type: ignore[arg-type]
     assert error.value.path == "safety_stock"
+
+
+# --------------------------------------------------------------------------- review regressions
+
+
+def test_an_order_with_backordered_units_is_not_done_when_its_shipment_arrives(
+    world: World,
+) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 3)
+    order = world.oms.place_order(request(lines=[("BEANS", 5), ("KETTLE", 1)]))
+    assert len(full_flow(world.oms, order)) == 1
+    final = world.oms.get_order(order.order_id)
+    assert final.status is OrderStatus.PARTIALLY_SHIPPED
+    beans, kettle = final.lines
+    assert (beans.status, beans.shipped_quantity) == (LineStatus.PARTIALLY_SHIPPED, 3)
+    assert kettle.status is LineStatus.BACKORDERED
+    assert world.oms.shipments(order.order_id)[0].status is ShipmentStatus.DELIVERED
+
+
+def test_the_pickup_store_fulfils_its_own_collect_order_without_shipping() -> None:
+    world = make_world()
+    world.oms.register_location(
+        Location(
+            "UTR",
+            "Store Utrecht",
+            LocationKind.STORE,
+            UTRECHT,
+            "NL",
+            {Capability.CLICK_AND_COLLECT},
+        )
+    )
+    world.oms.receive_stock("BEANS", "UTR", 5)
+    assert world.oms.availability("BEANS", Channel.WEB).total == 5
+    order = world.oms.place_order(request(delivery=Delivery.collect_at("UTR")))
+    assert [(a.location_id, a.quantity) for a in order.lines[0].allocations] == [("UTR", 2)]
+    shipped = world.oms.place_order(request(ref="W-2"))
+    assert shipped.status is OrderStatus.BACKORDERED  # UTR cannot ship to an address
+
+
+def test_availability_leaves_out_stock_routing_would_refuse(world: World) -> None:
+    world.oms.receive_stock("CUPS", "AMS", 4)  # the store cannot handle fragile goods
+    world.oms.receive_stock("CUPS", "DC", 6)
+    web = world.oms.availability("CUPS", Channel.WEB)
+    assert web.total == 6
+    assert [e.location_id for e in web.by_location] == ["DC"]
+    assert world.storefront.latest("CUPS", "web") == 6
+
+
+def test_click_and_collect_at_a_store_that_does_not_serve_the_channel_is_refused(
+    world: World,
+) -> None:
+    world.oms.register_location(
+        Location(
+            "UTR",
+            "Store Utrecht",
+            LocationKind.STORE,
+            UTRECHT,
+            "NL",
+            STORE_CAPS,
+            channels={Channel.STORE},
+        )
+    )
+    with pytest.raises(InvalidInput) as error:
+        world.oms.place_order(request(delivery=Delivery.collect_at("UTR")))
+    assert error.value.path == "delivery.pickup_location_id"
+    assert "web" in str(error.value)
+
+
+class FlakyStorefront(RecordingStorefront):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def publish(self, changes: Sequence[AvailabilityChanged]) -> None:
+        if self.down:
+            raise ConnectionError("storefront unavailable")
+        super().publish(changes)
+
+
+def test_availability_changes_survive_a_storefront_outage() -> None:
+    storefront = FlakyStorefront()
+    oms = Oms(clock=ManualClock(), ids=SequentialIds(), storefront=storefront)
+    oms.register_location(Location("AMS", "Store", LocationKind.STORE, AMSTERDAM, "NL"))
+    oms.register_product(Product("BEANS", "Beans"))
+    oms.receive_stock("BEANS", "AMS", 1)
+    oms.record_pos_sale("BEANS", "AMS", 1, receipt="POS-1")
+    assert storefront.changes == []
+    storefront.down = False
+    oms.relay_events()
+    assert storefront.latest("BEANS", "web") == 0
+    assert [(c.previous, c.current) for c in storefront.changes if c.channel == "web"] == [
+        (0, 1),
+        (1, 0),
+    ]
+
+
+def test_shipping_under_a_percentage_buffer_tells_the_storefront() -> None:
+    storefront = RecordingStorefront()
+    policy = SafetyStockPolicy.from_dict({"rule": [{"location_kind": "store", "percent": "50"}]})
+    oms = Oms(clock=ManualClock(), ids=SequentialIds(), storefront=storefront, safety_stock=policy)
+    oms.register_location(Location("AMS", "Store", LocationKind.STORE, AMSTERDAM, "NL", STORE_CAPS))
+    oms.register_product(Product("BEANS", "Beans"))
+    oms.receive_stock("BEANS", "AMS", 10)  # 5 held back, 5 sellable
+    order = oms.place_order(request(lines=[("BEANS", 4)]))
+    assert storefront.latest("BEANS", "web") == 1
+    full_flow(oms, order)  # 6 on hand: 3 held back, 3 sellable
+    assert oms.availability("BEANS", Channel.WEB).total == 3
+    assert storefront.latest("BEANS", "web") == 3

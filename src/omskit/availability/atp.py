@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from omskit.availability.eligibility import can_sell
 from omskit.availability.safety import SafetyStockPolicy, sellable_after_safety
-from omskit.model import Channel, Location, StockPosition
+from omskit.model import Channel, Location, Product, StockPosition
 
 __all__ = ["Availability", "LocationAvailability", "compute_availability", "sellable"]
 
@@ -59,17 +60,22 @@ def compute_availability(
     positions: Iterable[StockPosition],
     locations: Mapping[str, Location],
     policy: SafetyStockPolicy | None = None,
+    product: Product | None = None,
 ) -> Availability:
     """Availability of ``sku`` for ``channel`` over the locations that serve it.
 
-    ``policy`` holds back safety stock (none when omitted). Positions of other
-    SKUs or of unknown locations are ignored; entries are ordered by location
-    id.
+    ``policy`` holds back safety stock (none when omitted). Only locations
+    that may sell ``product`` for ``channel`` count (see
+    :func:`~omskit.availability.eligibility.can_sell`), so availability never
+    shows stock routing would refuse. Positions of other SKUs or of unknown
+    locations are ignored; entries are ordered by location id.
     """
     entries = []
     for p in positions:
         location = locations.get(p.location_id)
-        if p.sku != sku or location is None or not location.serves(channel):
+        if p.sku != sku or location is None:
+            continue
+        if not can_sell(location, channel=channel, product=product):
             continue
         held = (
             0

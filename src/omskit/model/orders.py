@@ -115,6 +115,8 @@ class LineStatus(StrEnum):
     PARTIALLY_ALLOCATED = "partially_allocated"
     BACKORDERED = "backordered"
     RELEASED = "released"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    """Some units shipped; the rest is still in the warehouse or backordered."""
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"

@@ -6,7 +6,9 @@ by location id. The nearest location with enough sellable stock for the
 whole line wins; when none has enough, the line is split over the nearest
 locations in turn, and what no location can supply is left unfulfilled (a
 result, not an error). Locations that do not serve the order's channel,
-cannot ship, or cannot handle a fragile or hazardous product are excluded.
+cannot ship (the pickup store of a click & collect order need not), or cannot
+handle a fragile or hazardous product are excluded
+(:func:`~omskit.availability.eligibility.exclusion`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from omskit.availability.eligibility import exclusion
 from omskit.geo import GeoPoint
-from omskit.model import Allocation, Capability, Location, Order, Product
+from omskit.model import Allocation, Location, Order, Product
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 
 __all__ = ["Candidate", "route_nearest"]
@@ -28,18 +31,6 @@ class Candidate:
 
     location: Location
     sellable: int
-
-
-def _exclusion(location: Location, order: Order, product: Product | None) -> str | None:
-    if not location.serves(order.channel):
-        return f"does not serve the {order.channel.value} channel"
-    if not location.can(Capability.SHIP):
-        return "cannot ship orders"
-    if product is not None and product.fragile and not location.can(Capability.HANDLES_FRAGILE):
-        return "cannot handle fragile goods"
-    if product is not None and product.hazardous and not location.can(Capability.HANDLES_HAZARDOUS):
-        return "cannot handle hazardous goods"
-    return None
 
 
 def route_nearest(
@@ -66,7 +57,12 @@ def route_nearest(
             key = (line.sku, location.location_id)
             available = remaining.setdefault(key, max(0, candidate.sellable))
             distance = None if origin is None else origin.distance_km(location.point)
-            reason = _exclusion(location, order, product)
+            reason = exclusion(
+                location,
+                channel=order.channel,
+                product=product,
+                pickup_location_id=order.delivery.pickup_location_id,
+            )
             if reason is not None:
                 notes[location.location_id] = CandidateNote(
                     location.location_id, distance, available, 0, True, "excluded: " + reason
@@ -117,7 +113,13 @@ def route_nearest(
             elif nearer_than_choice:
                 reason = f"skipped: only {available} sellable, line needs {line.quantity}"
             else:
-                reason = "not needed: a nearer location fulfils the line"
+                reason = (
+                    "not needed: ranked after the chosen location(s)"
+                    if origin is None
+                    else "not needed: a nearer location fulfils the line"
+                    if whole is not None
+                    else "not needed: nearer locations cover the line"
+                )
             notes[loc_id] = CandidateNote(
                 loc_id, distance, available, taken.get(loc_id, 0), False, reason
             )

@@ -87,7 +87,9 @@ class ServiceBase:
         )
         if safety_stock is not None and not isinstance(safety_stock, SafetyStockPolicy):
             raise InvalidInput("must be a SafetyStockPolicy", path="safety_stock")
-        self.safety_stock: SafetyStockPolicy = safety_stock or SafetyStockPolicy()
+        self.safety_stock: SafetyStockPolicy = (
+            SafetyStockPolicy() if safety_stock is None else safety_stock
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -101,26 +103,25 @@ class ServiceBase:
             result = work(uow, events)
             uow.outbox.append(events)
             uow.commit()
-        changes = [e for e in events if isinstance(e, AvailabilityChanged)]
         try:
-            if changes:
-                self.storefront.publish(changes)
             self.relay_events()
         except Exception:
             # The change is committed and its events are safe in the outbox; a
-            # failing publisher must not make the caller retry a call that
-            # succeeded. The next call (or relay_events()) delivers them.
+            # failing publisher or storefront must not make the caller retry a
+            # call that succeeded. The next call (or relay_events()) delivers them.
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         return result
 
     def relay_events(self, *, batch: int = 100) -> int:
-        """Publish outbox events that are not yet published; return how many were sent.
+        """Deliver outbox events that are not yet delivered; return how many went out.
 
-        Called after every commit. If the publisher fails, this method raises,
-        the events stay in the outbox and go out on the next call (at least
-        once; consumers de-duplicate on ``event_id``). After a service call the
-        failure is logged on the ``omskit`` logger instead, because the call
-        itself succeeded.
+        Every event goes to the publisher; ``AvailabilityChanged`` events also
+        go to the storefront feed. Events are marked delivered only after both
+        accepted the batch, so an outage of either loses nothing: this method
+        raises, the events stay in the outbox and go out on the next call (at
+        least once; consumers de-duplicate on ``event_id``). After a service
+        call the failure is logged on the ``omskit`` logger instead, because
+        the call itself succeeded.
         """
         sent = 0
         while True:
@@ -130,6 +131,9 @@ class ServiceBase:
                     return sent
                 for event in pending:
                     self.publisher.publish(event)
+                changes = [e for e in pending if isinstance(e, AvailabilityChanged)]
+                if changes:
+                    self.storefront.publish(changes)
                 uow.outbox.mark_published([e.event_id for e in pending])
                 uow.commit()
             sent += len(pending)
@@ -137,7 +141,12 @@ class ServiceBase:
     def _availability(self, uow: UnitOfWork, sku: str, channel: Channel) -> Availability:
         locations = {loc.location_id: loc for loc in uow.locations.list()}
         return compute_availability(
-            sku, channel, uow.stock.for_sku(sku), locations, self.safety_stock
+            sku,
+            channel,
+            uow.stock.for_sku(sku),
+            locations,
+            self.safety_stock,
+            uow.products.find(sku),
         )
 
     def _skus_at(self, uow: UnitOfWork, location_id: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Warehouse and carrier milestones: release, pick, pack, ship, deliver."""
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from omskit.model import (
     MovementReason,
     Order,
     OrderLine,
+    OrderStatus,
     Shipment,
     ShipmentLine,
     ShipmentStatus,
@@ -43,8 +45,12 @@ class FulfilmentOperations(ServiceBase):
         """Hand an allocated order to the warehouse gateway: one shipment per location.
 
         Reservations turn into allocations (the warehouse now owns the units).
-        Backordered units stay behind. If the warehouse gateway fails, nothing
-        is changed.
+        Backordered units stay behind. Shipment ids are derived from the order
+        id (``<order_id>-S1``, ``-S2``, ... by location id), so a retry after a
+        failure hands the warehouse the same shipments again; warehouse
+        gateways must treat a repeated release of a shipment id as a no-op.
+        If the warehouse fails, the shipments it already accepted in this call
+        are cancelled again (best effort) and nothing is changed here.
         """
         _check_id(order_id, "order_id")
 
@@ -65,13 +71,15 @@ class FulfilmentOperations(ServiceBase):
                 )
                 uow.reservations.remove(reservation.reservation_id)
             shipments = tuple(
-                Shipment(self.ids.new_id("S-"), order_id, location_id, tuple(lines), now)
-                for location_id, lines in sorted(by_location.items())
+                Shipment(f"{order_id}-S{number}", order_id, location_id, tuple(lines), now)
+                for number, (location_id, lines) in enumerate(sorted(by_location.items()), 1)
             )
             for shipment in shipments:
                 uow.shipments.add(shipment)
             lines = tuple(
-                attrs.evolve(line, status=LineStatus.RELEASED) if line.allocations else line
+                attrs.evolve(line, status=LineStatus.RELEASED)
+                if line.allocations and line.unallocated_quantity == 0
+                else line
                 for line in order.lines
             )
             released = released.evolve(lines=lines)
@@ -83,8 +91,16 @@ class FulfilmentOperations(ServiceBase):
                     shipment_ids=tuple(s.shipment_id for s in shipments),
                 )
             )
-            for shipment in shipments:
-                self.warehouse.release(shipment, released)
+            accepted: list[Shipment] = []
+            try:
+                for shipment in shipments:
+                    self.warehouse.release(shipment, released)
+                    accepted.append(shipment)
+            except Exception:
+                for shipment in accepted:
+                    with contextlib.suppress(Exception):
+                        self.warehouse.cancel(shipment.shipment_id)
+                raise
             return shipments
 
         return self._run(work)
@@ -125,7 +141,9 @@ class FulfilmentOperations(ServiceBase):
             changes: dict[str, Any] = {"status": target}
             if target is ShipmentStatus.SHIPPED:
                 changes.update(extra, shipped_at=now)
+                before = self._availability_snapshot(uow, sorted({ln.sku for ln in shipment.lines}))
                 self._ship_stock(uow, shipment)
+                self._availability_events(uow, before, events)
             if target is ShipmentStatus.DELIVERED:
                 changes["delivered_at"] = now
             updated = attrs.evolve(shipment, **changes)
@@ -171,7 +189,13 @@ class FulfilmentOperations(ServiceBase):
         ]
         lines = tuple(_line_after_shipments(line, shipments) for line in order.lines)
         target = order_status_from_shipments(s.status for s in shipments)
+        waiting = any(line.unallocated_quantity for line in lines)
+        if waiting and target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            # Backordered units are still to come: the order is not done.
+            target = OrderStatus.PARTIALLY_SHIPPED
         if target is order.status:
+            if lines == order.lines:
+                return
             changed = order.evolve(lines=lines, version=order.version + 1)
         else:
             changed = self._transition(order, rollup_event(target), events, lines=lines)
@@ -185,7 +209,9 @@ def _line_after_shipments(line: OrderLine, shipments: Sequence[Shipment]) -> Ord
         return line
     shipped = sum(s.quantity_of(line.line_id) for s in holding if s.status in shipped_states)
     status = line.status
-    if shipped and shipped == line.allocated_quantity:
+    if shipped == line.quantity:
         delivered = all(s.status is ShipmentStatus.DELIVERED for s in holding)
         status = LineStatus.DELIVERED if delivered else LineStatus.SHIPPED
+    elif shipped:
+        status = LineStatus.PARTIALLY_SHIPPED
     return attrs.evolve(line, status=status, shipped_quantity=shipped)

@@ -50,6 +50,12 @@ class OrderOperations(ServiceBase):
             pickup = uow.locations.find(pickup_id)
             if pickup is None:
                 raise NotFound(kind="location", key=pickup_id, path="delivery.pickup_location_id")
+            if not pickup.serves(request.channel):
+                raise InvalidInput(
+                    f"location {pickup_id!r} does not serve the {request.channel.value} channel",
+                    path="delivery.pickup_location_id",
+                    value=pickup_id,
+                )
             if not pickup.can(Capability.CLICK_AND_COLLECT):
                 raise InvalidInput(
                     f"location {pickup_id!r} does not offer click & collect",

@@ -131,12 +131,20 @@ class MemoryWarehouse:
         self.cancelled: list[str] = []
 
     def release(self, shipment: Shipment, order: Order) -> None:
-        """Accept a shipment for picking."""
-        if shipment.shipment_id in self.released:
+        """Accept a shipment for picking; releasing the same shipment again is a no-op.
+
+        A repeated release of a cancelled shipment revives it; a *different*
+        shipment under a known id raises :class:`~omskit.errors.GatewayError`.
+        """
+        known = self.released.get(shipment.shipment_id)
+        if known is not None and known != shipment:
             raise GatewayError(
-                f"shipment {shipment.shipment_id!r} was already released", gateway="warehouse"
+                f"shipment {shipment.shipment_id!r} was already released with other content",
+                gateway="warehouse",
             )
         self.released[shipment.shipment_id] = shipment
+        if shipment.shipment_id in self.cancelled:
+            self.cancelled.remove(shipment.shipment_id)
 
     def start_picking(self, shipment_id: str) -> None:
         """Mark a shipment as picked on the warehouse side."""

@@ -90,7 +90,11 @@ class _Journal:
             self._undo.append(lambda: members.add(member))
 
     def add_to(self, index: dict[K, set[str]], key: K, member: str) -> None:
-        self.add_to_set(index.setdefault(key, set()), member)
+        members = index.get(key)
+        if members is None:
+            self.put(index, key, {member})
+        else:
+            self.add_to_set(members, member)
 
     def discard_from(self, index: dict[K, set[str]], key: K, member: str) -> None:
         members = index.get(key)
