@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import attrs
@@ -38,6 +38,7 @@ from omskit import (
 from omskit.adapters.memory import (
     ManualClock,
     MemoryStore,
+    MemorySupplier,
     MemoryWarehouse,
     RecordingPublisher,
     RecordingStorefront,
@@ -53,7 +54,7 @@ from omskit.events import (
     OrderStatusChanged,
     ShipmentStatusChanged,
 )
-from omskit.model import MovementReason
+from omskit.model import MovementReason, PurchaseOrder, PurchaseOrderLine
 
 AMSTERDAM = GeoPoint(52.3702, 4.8952)
 UTRECHT = GeoPoint(52.0907, 5.1214)
@@ -523,6 +524,8 @@ def test_concurrent_orders_never_oversell() -> None:
 # --------------------------------------------------------------------------- bad input
 
 
+NOT_A_POINT: Any = (52, 4)
+
 BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("register_location", lambda oms: oms.register_location("AMS"), InvalidInput),  # type: ignore[arg-type]
     ("register_product", lambda oms: oms.register_product(None), InvalidInput),  # type: ignore[arg-type]
@@ -562,6 +565,17 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ),
     ("stock_ledger", lambda oms: oms.stock_ledger("NOPE", "AMS"), NotFound),
     ("availability sku", lambda oms: oms.availability("NOPE", Channel.WEB), NotFound),
+    ("product_page sku", lambda oms: oms.product_page("NOPE", Channel.WEB), NotFound),
+    (
+        "product_page near",
+        lambda oms: oms.product_page("BEANS", Channel.WEB, near=NOT_A_POINT),
+        InvalidInput,
+    ),
+    (
+        "product_page threshold",
+        lambda oms: oms.product_page("BEANS", Channel.WEB, low_stock_below=0),
+        InvalidInput,
+    ),
     ("availability channel", lambda oms: oms.availability("BEANS", "web"), InvalidInput),  # type: ignore[arg-type]
     ("place_order type", lambda oms: oms.place_order({"channel": "web"}), InvalidInput),  # type: ignore[arg-type]
     (
@@ -795,3 +809,23 @@ def test_shipping_under_a_percentage_buffer_tells_the_storefront() -> None:
     full_flow(oms, order)  # 6 on hand: 3 held back, 3 sellable
     assert oms.availability("BEANS", Channel.WEB).total == 3
     assert storefront.latest("BEANS", "web") == 3
+
+
+def test_the_product_page_shows_stock_near_the_shopper_and_future_supply() -> None:
+    supplier = MemorySupplier(
+        [PurchaseOrder("PO-1", "SUP", "DC", date(2026, 2, 1), [PurchaseOrderLine("KETTLE", 12)])]
+    )
+    world = make_world()
+    oms = Oms(world.oms.store, clock=world.clock, ids=world.oms.ids, supplier=supplier)
+    oms.receive_stock("BEANS", "AMS", 2)
+    oms.receive_stock("BEANS", "UTR", 30)
+    page = oms.product_page("BEANS", Channel.WEB, near=UTRECHT, low_stock_below=3)
+    assert page.total == 32
+    assert [e.location_id for e in page.collect_at] == ["UTR", "AMS"]
+    assert {e.location_id: e.status.value for e in page.locations} == {
+        "UTR": "in_stock",
+        "AMS": "low_stock",
+    }
+    kettle = oms.product_page("KETTLE", Channel.WEB)
+    assert kettle.only_future_supply
+    assert (kettle.future_supply, kettle.next_expected_on) == (12, date(2026, 2, 1))

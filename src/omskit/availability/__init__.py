@@ -6,6 +6,13 @@ from omskit.availability.atp import (
     compute_availability,
     sellable,
 )
+from omskit.availability.product_page import (
+    DeliveryOption,
+    LocationStatus,
+    ProductPage,
+    StockStatus,
+    product_page,
+)
 from omskit.availability.safety import (
     SafetyLevel,
     SafetyRule,
@@ -15,11 +22,16 @@ from omskit.availability.safety import (
 
 __all__ = [
     "Availability",
+    "DeliveryOption",
     "LocationAvailability",
+    "LocationStatus",
+    "ProductPage",
     "SafetyLevel",
     "SafetyRule",
     "SafetyStockPolicy",
+    "StockStatus",
     "compute_availability",
+    "product_page",
     "sellable",
     "sellable_after_safety",
 ]

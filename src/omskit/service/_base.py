@@ -33,6 +33,7 @@ from omskit.ports import (
     IdGenerator,
     Store,
     StorefrontFeed,
+    SupplierGateway,
     UnitOfWork,
     WarehouseGateway,
 )
@@ -74,6 +75,7 @@ class ServiceBase:
         warehouse: WarehouseGateway | None = None,
         storefront: StorefrontFeed | None = None,
         safety_stock: SafetyStockPolicy | None = None,
+        supplier: SupplierGateway | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -85,6 +87,7 @@ class ServiceBase:
         self.storefront: StorefrontFeed = (
             storefront if storefront is not None else RecordingStorefront()
         )
+        self.supplier: SupplierGateway | None = supplier
         if safety_stock is not None and not isinstance(safety_stock, SafetyStockPolicy):
             raise InvalidInput("must be a SafetyStockPolicy", path="safety_stock")
         self.safety_stock: SafetyStockPolicy = (

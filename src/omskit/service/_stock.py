@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from omskit.availability import Availability
+from omskit.availability.product_page import ProductPage, product_page
 from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import (
     DomainEvent,
@@ -10,6 +11,7 @@ from omskit.events import (
     StockReceived,
     StockSold,
 )
+from omskit.geo import GeoPoint
 from omskit.model import (
     Channel,
     Customer,
@@ -166,6 +168,37 @@ class StockOperations(ServiceBase):
             return position
 
         return self._run(work)
+
+    def product_page(
+        self,
+        sku: str,
+        channel: Channel,
+        *,
+        near: GeoPoint | None = None,
+        low_stock_below: int = 5,
+    ) -> ProductPage:
+        """What a product page shows about ``sku`` for ``channel`` (A4).
+
+        The sellable total, each location's status, the nearest click &
+        collect locations with stock (from ``near``), the delivery options,
+        and the future supply the supplier gateway reports (for pre-orders).
+        """
+        _check_id(sku, "sku")
+        _require(channel, Channel, "channel")
+        if near is not None:
+            _require(near, GeoPoint, "near")
+        with self.store.unit_of_work() as uow:
+            uow.products.get(sku)
+            availability = self._availability(uow, sku, channel)
+            locations = {loc.location_id: loc for loc in uow.locations.list()}
+        supply = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
+        return product_page(
+            availability,
+            locations,
+            near=near,
+            low_stock_below=low_stock_below,
+            supply=supply,
+        )
 
     def stock_position(self, sku: str, location_id: str) -> StockPosition:
         """The stock position of ``sku`` at ``location_id`` (zero if never stocked)."""
