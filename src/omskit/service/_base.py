@@ -24,7 +24,10 @@ from omskit.lifecycle import (
 )
 from omskit.model import (
     Channel,
+    MovementReason,
     Order,
+    StockMovement,
+    StockPosition,
 )
 from omskit.model._checks import check_identifier
 from omskit.ports import (
@@ -140,6 +143,32 @@ class ServiceBase:
                 uow.outbox.mark_published([e.event_id for e in pending])
                 uow.commit()
             sent += len(pending)
+
+    def _book(
+        self,
+        uow: UnitOfWork,
+        position: StockPosition,
+        quantity: int,
+        reason: MovementReason,
+        reference: str | None,
+        *,
+        allocated: int = 0,
+    ) -> StockPosition:
+        """Move ``position``'s on-hand by ``quantity``, save it and append the ledger entry."""
+        moved = position.moved(on_hand=quantity, allocated=allocated)
+        uow.stock.save(moved)
+        uow.ledger.append(
+            StockMovement(
+                self.ids.new_id("MV-"),
+                moved.sku,
+                moved.location_id,
+                quantity,
+                reason,
+                self.clock.now(),
+                reference,
+            )
+        )
+        return moved
 
     def _availability(self, uow: UnitOfWork, sku: str, channel: Channel) -> Availability:
         locations = {loc.location_id: loc for loc in uow.locations.list()}

@@ -26,7 +26,6 @@ from omskit.model import (
     Shipment,
     ShipmentLine,
     ShipmentStatus,
-    StockMovement,
 )
 from omskit.ports import (
     UnitOfWork,
@@ -166,18 +165,13 @@ class FulfilmentOperations(ServiceBase):
 
     def _ship_stock(self, uow: UnitOfWork, shipment: Shipment) -> None:
         for line in shipment.lines:
-            position = uow.stock.get(line.sku, shipment.location_id)
-            uow.stock.save(position.moved(on_hand=-line.quantity, allocated=-line.quantity))
-            uow.ledger.append(
-                StockMovement(
-                    self.ids.new_id("MV-"),
-                    line.sku,
-                    shipment.location_id,
-                    -line.quantity,
-                    MovementReason.SHIPMENT,
-                    self.clock.now(),
-                    f"shipment {shipment.shipment_id}",
-                )
+            self._book(
+                uow,
+                uow.stock.get(line.sku, shipment.location_id),
+                -line.quantity,
+                MovementReason.SHIPMENT,
+                f"shipment {shipment.shipment_id}",
+                allocated=-line.quantity,
             )
 
     def _roll_up(

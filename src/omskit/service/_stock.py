@@ -89,18 +89,8 @@ class StockOperations(ServiceBase):
             uow.products.get(sku)
             uow.locations.get(location_id)
             before = self._availability_snapshot(uow, [sku])
-            position = uow.stock.get(sku, location_id).moved(on_hand=quantity)
-            uow.stock.save(position)
-            uow.ledger.append(
-                StockMovement(
-                    self.ids.new_id("MV-"),
-                    sku,
-                    location_id,
-                    quantity,
-                    MovementReason.RECEIPT,
-                    self.clock.now(),
-                    reference,
-                )
+            position = self._book(
+                uow, uow.stock.get(sku, location_id), quantity, MovementReason.RECEIPT, reference
             )
             events.append(
                 self._event(
@@ -141,18 +131,8 @@ class StockOperations(ServiceBase):
                 raise InsufficientStock(
                     sku=sku, location_id=location_id, requested=quantity, available=position.free
                 )
-            position = position.moved(on_hand=-quantity)
-            uow.stock.save(position)
-            uow.ledger.append(
-                StockMovement(
-                    self.ids.new_id("MV-"),
-                    sku,
-                    location_id,
-                    -quantity,
-                    MovementReason.POS_SALE,
-                    self.clock.now(),
-                    f"receipt {receipt}",
-                )
+            position = self._book(
+                uow, position, -quantity, MovementReason.POS_SALE, f"receipt {receipt}"
             )
             events.append(
                 self._event(
