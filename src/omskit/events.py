@@ -39,7 +39,10 @@ __all__ = [
     "OrderReleased",
     "OrderStatusChanged",
     "ShipmentStatusChanged",
+    "StockAdjusted",
+    "StockHeld",
     "StockReceived",
+    "StockReleased",
     "StockReserved",
     "StockSold",
 ]
@@ -166,6 +169,59 @@ class StockReserved(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class StockHeld(DomainEvent):
+    """Units were held at a location for a shopping cart until ``expires_at`` (A5)."""
+
+    event_type: ClassVar[str] = "stock_held"
+
+    reservation_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+    cart_id: str = attrs.field(validator=identifier)
+    expires_at: datetime = attrs.field(validator=aware_datetime)
+
+
+@attrs.frozen(kw_only=True)
+class StockReleased(DomainEvent):
+    """Reserved or held units stopped being reserved (A5).
+
+    ``why`` is ``released`` (the cart or the caller let go), ``expired`` (a
+    hold passed its expiry and was swept), ``consumed`` (a cart's hold made
+    way for the order placed from it) or ``cancelled`` (the order was
+    cancelled).
+    """
+
+    event_type: ClassVar[str] = "stock_released"
+
+    reservation_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+    why: str = attrs.field(validator=identifier)
+    order_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    cart_id: str | None = attrs.field(default=None, validator=optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class StockAdjusted(DomainEvent):
+    """On-hand stock changed by a count, a write-off, a transfer or a correction.
+
+    ``quantity`` is the signed change; ``movement_id`` the ledger entry.
+    """
+
+    event_type: ClassVar[str] = "stock_adjusted"
+
+    sku: str = attrs.field(validator=identifier)
+    location_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=instance_of(int))
+    on_hand: int = attrs.field(validator=non_negative_int)
+    reason: str = attrs.field(validator=identifier)
+    movement_id: str = attrs.field(validator=identifier)
+    reference: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen(kw_only=True)
 class MasterDataChanged(DomainEvent):
     """A location, product or customer was registered or its definition replaced."""
 
@@ -200,7 +256,10 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             OrderReleased,
             OrderStatusChanged,
             ShipmentStatusChanged,
+            StockAdjusted,
+            StockHeld,
             StockReceived,
+            StockReleased,
             StockReserved,
             StockSold,
         )

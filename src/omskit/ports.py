@@ -173,6 +173,14 @@ class ReservationRepository(Protocol):
         """Reservations of an order, ordered by id."""
         ...
 
+    def for_cart(self, cart_id: str) -> Sequence[Reservation]:
+        """Holds of a cart, ordered by id."""
+        ...
+
+    def expired(self, now: datetime, *, sku: str | None = None) -> Sequence[Reservation]:
+        """Holds whose ``expires_at`` is at or before ``now`` (of ``sku`` only, if given), by id."""
+        ...
+
     def list(self) -> Sequence[Reservation]:
         """Every reservation, ordered by id."""
         ...
@@ -183,6 +191,10 @@ class StockLedger(Protocol):
 
     def append(self, movement: StockMovement) -> None:
         """Append a movement; raises :class:`~omskit.errors.AlreadyExists` on a reused id."""
+        ...
+
+    def get(self, movement_id: str) -> StockMovement:
+        """One movement; raises :class:`~omskit.errors.NotFound`."""
         ...
 
     def for_key(self, sku: str, location_id: str) -> Sequence[StockMovement]:

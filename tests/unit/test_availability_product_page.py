@@ -11,6 +11,8 @@ from omskit.availability import (
     DeliveryOption,
     LocationAvailability,
     StockStatus,
+    SupplyShares,
+    future_supply,
     product_page,
 )
 from omskit.errors import InvalidInput
@@ -83,13 +85,27 @@ def test_only_future_supply_remains_when_nothing_is_sellable() -> None:
         PurchaseOrder("PO-3", "SUP", "DC", date(2026, 2, 15), [PurchaseOrderLine("SKU-1", 8, 2)]),
         PurchaseOrder("PO-4", "SUP", "DC", date(2026, 1, 9), [PurchaseOrderLine("OTHER", 9)]),
     ]
-    page = product_page(availability(DC=0), LOCATIONS, supply=supply)
+    future = future_supply("SKU-1", supply)
+    page = product_page(availability(DC=0), LOCATIONS, future=future)
     assert page.status is StockStatus.OUT_OF_STOCK
     assert page.options == frozenset()
     assert page.future_supply == 26
     assert page.next_expected_on == date(2026, 2, 15)
     assert page.only_future_supply
-    assert not product_page(availability(DC=1), LOCATIONS, supply=supply).only_future_supply
+    assert not product_page(availability(DC=1), LOCATIONS, future=future).only_future_supply
+
+
+def test_the_page_shows_future_supply_net_of_promises_and_shares() -> None:
+    supply = [PurchaseOrder("PO-2", "SUP", "DC", date(2026, 3, 1), [PurchaseOrderLine("SKU-1", 20)])]
+    future = future_supply("SKU-1", supply, shares=SupplyShares(purchase_order="0.5"), promised=4)
+    page = product_page(availability(DC=0), LOCATIONS, future=future)
+    assert page.future_supply == 6
+
+
+def test_the_supply_of_another_sku_is_refused() -> None:
+    with pytest.raises(InvalidInput) as error:
+        product_page(availability(DC=0), LOCATIONS, future=future_supply("OTHER", []))
+    assert error.value.path == "future"
 
 
 @pytest.mark.parametrize("bad", [0, -1, True, "3"])

@@ -83,6 +83,9 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (events.StockReceived, oms_st.stock_received_events()),
     (events.StockReserved, oms_st.stock_reserved_events()),
     (events.StockSold, oms_st.stock_sold_events()),
+    (events.StockHeld, oms_st.stock_held_events()),
+    (events.StockReleased, oms_st.stock_released_events()),
+    (events.StockAdjusted, oms_st.stock_adjusted_events()),
 ]
 
 MODEL_ENUMS = [

@@ -6,6 +6,15 @@ from omskit.availability.atp import (
     compute_availability,
     sellable,
 )
+from omskit.availability.index import (
+    AvailabilityDelta,
+    AvailabilityIndex,
+    ChangeSet,
+    IndexMismatch,
+    IndexUpdate,
+    recompute_availability,
+    waiting_units,
+)
 from omskit.availability.product_page import (
     DeliveryOption,
     LocationStatus,
@@ -19,10 +28,17 @@ from omskit.availability.safety import (
     SafetyStockPolicy,
     sellable_after_safety,
 )
+from omskit.availability.supply import FutureSupply, SupplyBucket, SupplyShares, future_supply
 
 __all__ = [
     "Availability",
+    "AvailabilityDelta",
+    "AvailabilityIndex",
+    "ChangeSet",
     "DeliveryOption",
+    "FutureSupply",
+    "IndexMismatch",
+    "IndexUpdate",
     "LocationAvailability",
     "LocationStatus",
     "ProductPage",
@@ -30,8 +46,13 @@ __all__ = [
     "SafetyRule",
     "SafetyStockPolicy",
     "StockStatus",
+    "SupplyBucket",
+    "SupplyShares",
     "compute_availability",
+    "future_supply",
     "product_page",
+    "recompute_availability",
     "sellable",
     "sellable_after_safety",
+    "waiting_units",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from omskit.model import Capability, Channel, Location, Product
 
-__all__ = ["can_sell", "exclusion"]
+__all__ = ["can_sell", "exclusion", "handling_key"]
 
 
 def _handling(location: Location, product: Product | None) -> str | None:
@@ -50,3 +50,14 @@ def can_sell(location: Location, *, channel: Channel, product: Product | None = 
         and (location.can(Capability.SHIP) or location.can(Capability.CLICK_AND_COLLECT))
         and _handling(location, product) is None
     )
+
+
+def handling_key(product: Product | None) -> tuple[bool, bool]:
+    """The product attributes eligibility depends on: ``(fragile, hazardous)``.
+
+    Two products with the same key are eligible at exactly the same locations,
+    so a cache of eligibility per location may be keyed by it.
+    """
+    if product is None:
+        return (False, False)
+    return (product.fragile, product.hazardous)

@@ -9,16 +9,17 @@ future supply remains.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
 import attrs
 
 from omskit.availability.atp import Availability
+from omskit.availability.supply import FutureSupply
 from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
-from omskit.model import Capability, Location, PurchaseOrder
+from omskit.model import Capability, Location
 
 __all__ = [
     "DeliveryOption",
@@ -70,7 +71,11 @@ class ProductPage:
     """Click & collect locations that have it, nearest first."""
     options: frozenset[DeliveryOption]
     future_supply: int
-    """Units expected on open purchase orders and in transit."""
+    """Units of open purchase orders and in-transit stock that may still be promised.
+
+    Each kind counts for its configured share, net of the units already
+    promised to backordered lines (see :mod:`omskit.availability.supply`).
+    """
     next_expected_on: date | None
     """When the earliest open supply is expected, if any."""
 
@@ -92,15 +97,15 @@ def product_page(
     *,
     near: GeoPoint | None = None,
     low_stock_below: int = 5,
-    supply: Iterable[PurchaseOrder] = (),
+    future: FutureSupply | None = None,
     collect_limit: int = 3,
 ) -> ProductPage:
     """Build the product-page answer for one SKU and channel.
 
     ``low_stock_below``: a location (and the total) with fewer sellable units
     than this shows as low stock. ``collect_limit``: how many click & collect
-    locations to list. ``supply``: open purchase orders to count towards
-    future supply.
+    locations to list. ``future``: the SKU's future supply (see
+    :func:`~omskit.availability.supply.future_supply`), for pre-orders.
     """
     if isinstance(low_stock_below, bool) or not isinstance(low_stock_below, int):
         raise InvalidInput("must be an integer", path="low_stock_below", value=low_stock_below)
@@ -129,11 +134,10 @@ def product_page(
         options.add(DeliveryOption.SHIP)
     if collect:
         options.add(DeliveryOption.CLICK_AND_COLLECT)
-    open_supply = [
-        (po.expected_on, po.outstanding(availability.sku))
-        for po in supply
-        if po.outstanding(availability.sku) > 0
-    ]
+    if future is not None and future.sku != availability.sku:
+        raise InvalidInput(
+            f"is the supply of {future.sku!r}, not of {availability.sku!r}", path="future"
+        )
     return ProductPage(
         sku=availability.sku,
         channel=availability.channel.value,
@@ -142,6 +146,6 @@ def product_page(
         locations=tuple(entries),
         collect_at=collect,
         options=frozenset(options),
-        future_supply=sum(quantity for _, quantity in open_supply),
-        next_expected_on=min((when for when, _ in open_supply), default=None),
+        future_supply=future.available if future is not None else 0,
+        next_expected_on=future.next_expected_on if future is not None else None,
     )

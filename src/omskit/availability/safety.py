@@ -502,6 +502,15 @@ class SafetyStockPolicy:
         """
         return self._find(sku, location, channel)
 
+    def names_sku(self, sku: str) -> bool:
+        """Whether any rule names ``sku``.
+
+        When none does, the deciding rule depends only on the location and the
+        channel, so a caller may reuse :meth:`rule_for` of one SKU for every
+        other SKU that no rule names (the availability index does).
+        """
+        return sku in self._by_sku
+
     def _find(self, sku: str, location: Location, channel: Channel) -> SafetyRule | None:
         if self._by_sku:
             tables = self._by_sku.get(sku)

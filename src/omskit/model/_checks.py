@@ -87,10 +87,16 @@ def calendar_date(_instance: object, attribute: attrs.Attribute[Any], value: obj
         raise InvalidInput("must be a date (not a datetime)", path=attribute.name, value=value)
 
 
+def check_aware_datetime(value: object, path: str) -> datetime:
+    """Return ``value`` if it is a timezone-aware ``datetime``; else raise InvalidInput at ``path``."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput("must be a timezone-aware datetime", path=path, value=value)
+    return value
+
+
 def aware_datetime(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A timezone-aware ``datetime``."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidInput("must be a timezone-aware datetime", path=attribute.name, value=value)
+    check_aware_datetime(value, attribute.name)
 
 
 Validator = Callable[[object, "attrs.Attribute[Any]", object], None]

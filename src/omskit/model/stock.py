@@ -99,7 +99,9 @@ class Reservation:
     """Units of a SKU held at a location for an order line or a cart.
 
     A reservation with ``expires_at`` is a cart hold: it stops counting at
-    that instant.
+    that instant. A hold for a shopping cart names its ``cart_id``; an order's
+    reservation names ``order_id`` and ``line_id``. One reservation never
+    names both an order and a cart.
     """
 
     reservation_id: str = attrs.field(validator=identifier)
@@ -110,10 +112,20 @@ class Reservation:
     order_id: str | None = attrs.field(default=None, validator=optional_identifier)
     line_id: str | None = attrs.field(default=None, validator=optional_identifier)
     expires_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
+    cart_id: str | None = attrs.field(default=None, validator=optional_identifier)
 
     def __attrs_post_init__(self) -> None:
         if self.expires_at is not None and self.expires_at <= self.created_at:
             raise InvalidInput("must be after created_at", path="expires_at", value=self.expires_at)
+        if self.cart_id is not None and self.order_id is not None:
+            raise InvalidInput(
+                "a reservation holds stock for an order or for a cart, not both", path="cart_id"
+            )
+
+    @property
+    def is_hold(self) -> bool:
+        """Whether this is a cart hold (it has an expiry), not an order's reservation."""
+        return self.expires_at is not None
 
     def is_active(self, now: datetime) -> bool:
         """Whether the reservation still counts at ``now``."""
@@ -148,6 +160,16 @@ class StockMovement:
     reason: MovementReason = attrs.field(validator=instance_of(MovementReason))
     at: datetime = attrs.field(validator=aware_datetime)
     reference: str | None = attrs.field(default=None, validator=optional_text)
+    corrects: str | None = attrs.field(default=None, validator=optional_identifier)
+    """The ``movement_id`` this entry reverses, for a ``CORRECTION`` entry."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.corrects is None) != (self.reason is not MovementReason.CORRECTION):
+            raise InvalidInput(
+                "a correction names the movement it reverses, and only a correction does",
+                path="corrects",
+                value=self.corrects,
+            )
 
     @quantity.validator
     def _non_zero(self, attribute: attrs.Attribute[int], value: int) -> None:

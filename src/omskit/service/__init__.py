@@ -9,6 +9,8 @@ The methods are grouped by concept in private modules (stock, orders,
 fulfilment); :class:`Oms` brings them together.
 """
 
+from omskit.service._availability import AvailabilityOperations
+from omskit.service._cancel import CancelOperations
 from omskit.service._fulfilment import FulfilmentOperations
 from omskit.service._orders import OrderOperations
 from omskit.service._stock import StockOperations
@@ -16,7 +18,13 @@ from omskit.service._stock import StockOperations
 __all__ = ["Oms"]
 
 
-class Oms(StockOperations, OrderOperations, FulfilmentOperations):
+class Oms(
+    StockOperations,
+    AvailabilityOperations,
+    OrderOperations,
+    FulfilmentOperations,
+    CancelOperations,
+):
     """An order management system over a store and a set of gateways.
 
     Every argument is optional, so ``Oms()`` runs entirely in memory with
@@ -24,5 +32,8 @@ class Oms(StockOperations, OrderOperations, FulfilmentOperations):
     system clock, UUID identifiers, recording gateways you can inspect, and no
     safety stock. ``safety_stock`` holds part of each location's stock back
     from a channel (A2); availability and routing both respect it.
+    ``supply_shares`` says which share of each kind of future supply may be
+    promised (A6). Availability answers come from an incremental index that
+    every call keeps up to date (see :mod:`omskit.availability.index`).
     A production backend passes its own store and gateways.
     """

@@ -1,8 +1,12 @@
 """Plumbing shared by the operations of :class:`omskit.service.Oms`."""
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
+
+import attrs
 
 from omskit.adapters.memory import (
     MemoryStore,
@@ -12,20 +16,23 @@ from omskit.adapters.memory import (
     SystemClock,
     UuidIds,
 )
-from omskit.availability import Availability, SafetyStockPolicy, compute_availability
+from omskit.availability import SafetyStockPolicy
+from omskit.availability.index import AvailabilityIndex, IndexMismatch
+from omskit.availability.supply import SupplyShares
 from omskit.errors import InvalidInput
 from omskit.events import (
     AvailabilityChanged,
     DomainEvent,
     OrderStatusChanged,
+    StockReleased,
 )
 from omskit.lifecycle import (
     ORDER_LIFECYCLE,
 )
 from omskit.model import (
-    Channel,
     MovementReason,
     Order,
+    Reservation,
     StockMovement,
     StockPosition,
 )
@@ -40,6 +47,7 @@ from omskit.ports import (
     UnitOfWork,
     WarehouseGateway,
 )
+from omskit.service._tracking import TrackingUnitOfWork
 
 __all__ = ["ServiceBase"]
 
@@ -79,6 +87,7 @@ class ServiceBase:
         storefront: StorefrontFeed | None = None,
         safety_stock: SafetyStockPolicy | None = None,
         supplier: SupplierGateway | None = None,
+        supply_shares: SupplyShares | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -96,6 +105,15 @@ class ServiceBase:
         self.safety_stock: SafetyStockPolicy = (
             SafetyStockPolicy() if safety_stock is None else safety_stock
         )
+        if supply_shares is not None and not isinstance(supply_shares, SupplyShares):
+            raise InvalidInput("must be a SupplyShares", path="supply_shares")
+        self.supply_shares: SupplyShares = (
+            SupplyShares() if supply_shares is None else supply_shares
+        )
+        # Writers hold this lock from applying their changes to the index until their
+        # commit, so the index always reflects the committed state in commit order.
+        self._index_lock = threading.RLock()
+        self._index = self._build_index()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -103,12 +121,35 @@ class ServiceBase:
         return cls(event_id=self.ids.new_id("EV-"), occurred_at=self.clock.now(), **fields)
 
     def _run(self, work: Callable[[UnitOfWork, list[DomainEvent]], T]) -> T:
-        """Run ``work`` in one unit of work, write its events to the outbox, commit, relay."""
+        """Run ``work`` in one unit of work, write its events to the outbox, commit, relay.
+
+        The unit of work is wrapped so that every stock, hold, location,
+        product and order write is recorded; the availability index applies
+        those changes and its deltas become ``AvailabilityChanged`` events in
+        the same transaction. If the commit fails the index is restored.
+        """
         events: list[DomainEvent] = []
-        with self.store.unit_of_work() as uow:
+        with self.store.unit_of_work() as raw:
+            uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
-            uow.outbox.append(events)
-            uow.commit()
+            with self._index_lock:
+                update = self._index.apply(uow.changes)
+                try:
+                    events.extend(
+                        self._event(
+                            AvailabilityChanged,
+                            sku=delta.sku,
+                            channel=delta.channel.value,
+                            previous=delta.previous,
+                            current=delta.current,
+                        )
+                        for delta in update.deltas
+                    )
+                    raw.outbox.append(events)
+                    raw.commit()
+                except BaseException:
+                    update.undo()
+                    raise
         try:
             self.relay_events()
         except Exception:
@@ -117,6 +158,48 @@ class ServiceBase:
             # call that succeeded. The next call (or relay_events()) delivers them.
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         return result
+
+    # ------------------------------------------------------------------ the index
+
+    def _build_index(self) -> AvailabilityIndex:
+        with self.store.unit_of_work() as uow:
+            return AvailabilityIndex.build(
+                locations=uow.locations.list(),
+                products=uow.products.list(),
+                positions=uow.stock.list(),
+                holds=uow.reservations.list(),
+                orders=uow.orders.list(),
+                policy=self.safety_stock,
+            )
+
+    def rebuild_availability_index(self) -> int:
+        """Rebuild the availability index from the store; return the positions it holds.
+
+        The index is kept up to date by every call of this service. Rebuild it
+        when something else wrote to the store (another process, a restore
+        from backup); :meth:`check_availability_index` tells whether it must.
+        """
+        with self._index_lock:
+            self._index = self._build_index()
+            return len(self._index)
+
+    def check_availability_index(self) -> tuple[IndexMismatch, ...]:
+        """Compare the availability index with a full recomputation from the store.
+
+        Returns every figure that differs (empty when the index is right):
+        each (SKU, channel) total and per-location figure, and the backordered
+        units per SKU. The recomputation reads every position, so this is
+        for tests, audits and health checks, not for every request.
+        """
+        with self._index_lock, self.store.unit_of_work() as uow:
+            return self._index.verify(
+                locations=uow.locations.list(),
+                products=uow.products.list(),
+                positions=uow.stock.list(),
+                holds=uow.reservations.list(),
+                orders=uow.orders.list(),
+                now=self.clock.now(),
+            )
 
     def relay_events(self, *, batch: int = 100) -> int:
         """Deliver outbox events that are not yet delivered; return how many went out.
@@ -155,59 +238,78 @@ class ServiceBase:
         allocated: int = 0,
     ) -> StockPosition:
         """Move ``position``'s on-hand by ``quantity``, save it and append the ledger entry."""
+        return self._book_entry(uow, position, quantity, reason, reference, allocated=allocated)[0]
+
+    def _book_entry(
+        self,
+        uow: UnitOfWork,
+        position: StockPosition,
+        quantity: int,
+        reason: MovementReason,
+        reference: str | None,
+        *,
+        allocated: int = 0,
+        corrects: str | None = None,
+    ) -> tuple[StockPosition, StockMovement]:
+        """:meth:`_book`, also returning the ledger entry it appended."""
         moved = position.moved(on_hand=quantity, allocated=allocated)
         uow.stock.save(moved)
-        uow.ledger.append(
-            StockMovement(
-                self.ids.new_id("MV-"),
-                moved.sku,
-                moved.location_id,
-                quantity,
-                reason,
-                self.clock.now(),
-                reference,
+        movement = StockMovement(
+            self.ids.new_id("MV-"),
+            moved.sku,
+            moved.location_id,
+            quantity,
+            reason,
+            self.clock.now(),
+            reference,
+            corrects,
+        )
+        uow.ledger.append(movement)
+        return moved, movement
+
+    def _release(
+        self,
+        uow: UnitOfWork,
+        reservation: Reservation,
+        why: str,
+        events: list[DomainEvent],
+        *,
+        quantity: int | None = None,
+    ) -> None:
+        """Release ``quantity`` units (all when ``None``) of a reservation or hold."""
+        units = reservation.quantity if quantity is None else quantity
+        position = uow.stock.get(reservation.sku, reservation.location_id)
+        uow.stock.save(position.moved(reserved=-units))
+        uow.reservations.remove(reservation.reservation_id)
+        if units < reservation.quantity:
+            uow.reservations.add(
+                attrs.evolve(reservation, quantity=reservation.quantity - units)
+            )
+        events.append(
+            self._event(
+                StockReleased,
+                reservation_id=reservation.reservation_id,
+                sku=reservation.sku,
+                location_id=reservation.location_id,
+                quantity=units,
+                why=why,
+                order_id=reservation.order_id,
+                cart_id=reservation.cart_id,
             )
         )
-        return moved
 
-    def _availability(self, uow: UnitOfWork, sku: str, channel: Channel) -> Availability:
-        locations = {loc.location_id: loc for loc in uow.locations.list()}
-        return compute_availability(
-            sku,
-            channel,
-            uow.stock.for_sku(sku),
-            locations,
-            self.safety_stock,
-            uow.products.find(sku),
-        )
-
-    def _skus_at(self, uow: UnitOfWork, location_id: str) -> list[str]:
-        return sorted({p.sku for p in uow.stock.list() if p.location_id == location_id})
-
-    def _availability_snapshot(
-        self, uow: UnitOfWork, skus: Iterable[str]
-    ) -> dict[tuple[str, Channel], int]:
-        return {
-            (sku, channel): self._availability(uow, sku, channel).total
-            for sku in skus
-            for channel in Channel
-        }
-
-    def _availability_events(
-        self, uow: UnitOfWork, before: dict[tuple[str, Channel], int], events: list[DomainEvent]
+    def _sweep(
+        self, uow: UnitOfWork, skus: Iterable[str], events: list[DomainEvent], now: datetime
     ) -> None:
-        for (sku, channel), previous in before.items():
-            current = self._availability(uow, sku, channel).total
-            if current != previous:
-                events.append(
-                    self._event(
-                        AvailabilityChanged,
-                        sku=sku,
-                        channel=channel.value,
-                        previous=previous,
-                        current=current,
-                    )
-                )
+        """Remove the holds of ``skus`` that expired by ``now``, so counters tell the truth.
+
+        Availability answers never wait for this (expired holds stop counting
+        at their expiry instant); a write sweeps first so that its own checks
+        and the stored ``reserved`` agree with the clock.
+        """
+        for sku in sorted(set(skus)):
+            for hold in uow.reservations.expired(now, sku=sku):
+                self._release(uow, hold, "expired", events)
 
     def _transition(
         self, order: Order, event: str, events: list[DomainEvent], **changes: Any

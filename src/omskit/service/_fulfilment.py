@@ -140,9 +140,7 @@ class FulfilmentOperations(ServiceBase):
             changes: dict[str, Any] = {"status": target}
             if target is ShipmentStatus.SHIPPED:
                 changes.update(extra, shipped_at=now)
-                before = self._availability_snapshot(uow, sorted({ln.sku for ln in shipment.lines}))
                 self._ship_stock(uow, shipment)
-                self._availability_events(uow, before, events)
             if target is ShipmentStatus.DELIVERED:
                 changes["delivered_at"] = now
             updated = attrs.evolve(shipment, **changes)

@@ -97,15 +97,21 @@ class OrderOperations(ServiceBase):
             order = Order.from_request("PLAN", request, placed_at=self.clock.now())
             return self._route(uow, order)
 
-    def place_order(self, request: OrderRequest) -> Order:
+    def place_order(self, request: OrderRequest, *, cart_id: str | None = None) -> Order:
         """Capture an order, route it to the nearest locations with stock and reserve it.
 
         Idempotent on ``(channel, external_ref)``: the same request again
         returns the stored order unchanged; a different request under the same
         reference raises :class:`~omskit.errors.IdempotencyConflict`. Lines no
         location can fill are backordered (a result, not an error).
+
+        ``cart_id`` names the cart the order comes from: its holds (see
+        :meth:`hold_stock`) are released in the same unit of work, just before
+        routing, so the units they kept become the order's reservations.
         """
         _require(request, OrderRequest, "request")
+        if cart_id is not None:
+            _check_id(cart_id, "cart_id")
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
             existing = uow.orders.find_by_reference(request.channel.value, request.external_ref)
@@ -129,8 +135,10 @@ class OrderOperations(ServiceBase):
                     external_ref=order.external_ref,
                 )
             )
-            skus = sorted({line.sku for line in order.lines})
-            before = self._availability_snapshot(uow, skus)
+            if cart_id is not None:
+                for hold in uow.reservations.for_cart(cart_id):
+                    self._release(uow, hold, "consumed", events)
+            self._sweep(uow, [line.sku for line in order.lines], events, now)
             decision = self._route(uow, order)
             lines: list[OrderLine] = []
             for line, routed in zip(order.lines, decision.lines, strict=True):
@@ -176,7 +184,6 @@ class OrderOperations(ServiceBase):
             event = "allocate" if any(line.allocations for line in lines) else "backorder"
             placed = self._transition(order, event, events, lines=tuple(lines))
             uow.orders.update(placed, expected_version=order.version)
-            self._availability_events(uow, before, events)
             return placed
 
         return self._run(work)

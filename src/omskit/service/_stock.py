@@ -8,6 +8,7 @@ from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import (
     DomainEvent,
     MasterDataChanged,
+    StockAdjusted,
     StockReceived,
     StockSold,
 )
@@ -39,10 +40,8 @@ class StockOperations(ServiceBase):
         _require(location, Location, "location")
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Location:
-            before = self._availability_snapshot(uow, self._skus_at(uow, location.location_id))
             uow.locations.add(location)
             events.append(self._event(MasterDataChanged, kind="location", key=location.location_id))
-            self._availability_events(uow, before, events)
             return location
 
         return self._run(work)
@@ -82,13 +81,12 @@ class StockOperations(ServiceBase):
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
         _check_quantity(quantity)
-        if reference is not None and (not isinstance(reference, str) or not reference.strip()):
-            raise InvalidInput("must be a non-blank string", path="reference", value=reference)
+        _check_reference(reference)
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
             uow.products.get(sku)
             uow.locations.get(location_id)
-            before = self._availability_snapshot(uow, [sku])
+            self._sweep(uow, [sku], events, self.clock.now())
             position = self._book(
                 uow, uow.stock.get(sku, location_id), quantity, MovementReason.RECEIPT, reference
             )
@@ -102,7 +100,6 @@ class StockOperations(ServiceBase):
                     reference=reference,
                 )
             )
-            self._availability_events(uow, before, events)
             return position
 
         return self._run(work)
@@ -125,7 +122,7 @@ class StockOperations(ServiceBase):
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
             uow.products.get(sku)
             uow.locations.get(location_id)
-            before = self._availability_snapshot(uow, [sku])
+            self._sweep(uow, [sku], events, self.clock.now())
             position = uow.stock.get(sku, location_id)
             if quantity > position.free:
                 raise InsufficientStock(
@@ -144,41 +141,162 @@ class StockOperations(ServiceBase):
                     receipt=receipt,
                 )
             )
-            self._availability_events(uow, before, events)
             return position
 
         return self._run(work)
 
-    def product_page(
+    def adjust_stock(
         self,
         sku: str,
-        channel: Channel,
+        location_id: str,
+        quantity: int,
         *,
-        near: GeoPoint | None = None,
-        low_stock_below: int = 5,
-    ) -> ProductPage:
-        """What a product page shows about ``sku`` for ``channel`` (A4).
+        reason: MovementReason = MovementReason.ADJUSTMENT,
+        reference: str | None = None,
+    ) -> StockPosition:
+        """Book a counted difference, damage or write-off: on-hand changes by ``quantity``.
 
-        The sellable total, each location's status, the nearest click &
-        collect locations with stock (from ``near``), the delivery options,
-        and the future supply the supplier gateway reports (for pre-orders).
+        ``quantity`` is signed and not zero. ``reason`` is ``ADJUSTMENT``
+        (default) or ``RETURN`` (goods back on the shelf). A decrease may only
+        take units that are not reserved or allocated, else
+        :class:`~omskit.errors.InsufficientStock` and nothing changes.
         """
         _check_id(sku, "sku")
-        _require(channel, Channel, "channel")
-        if near is not None:
-            _require(near, GeoPoint, "near")
-        with self.store.unit_of_work() as uow:
+        _check_id(location_id, "location_id")
+        _check_signed(quantity)
+        if reason not in (MovementReason.ADJUSTMENT, MovementReason.RETURN):
+            raise InvalidInput(
+                "must be MovementReason.ADJUSTMENT or MovementReason.RETURN (receipts, sales, "
+                "transfers and corrections have their own operations)",
+                path="reason",
+                value=reason,
+            )
+        _check_reference(reference)
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
             uow.products.get(sku)
-            availability = self._availability(uow, sku, channel)
-            locations = {loc.location_id: loc for loc in uow.locations.list()}
-        supply = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
-        return product_page(
-            availability,
-            locations,
-            near=near,
-            low_stock_below=low_stock_below,
-            supply=supply,
+            uow.locations.get(location_id)
+            self._sweep(uow, [sku], events, self.clock.now())
+            return self._adjust(uow, sku, location_id, quantity, reason, reference, events)
+
+        return self._run(work)
+
+    def _adjust(
+        self,
+        uow: UnitOfWork,
+        sku: str,
+        location_id: str,
+        quantity: int,
+        reason: MovementReason,
+        reference: str | None,
+        events: list[DomainEvent],
+        *,
+        corrects: str | None = None,
+    ) -> StockPosition:
+        position = uow.stock.get(sku, location_id)
+        if -quantity > position.free:
+            raise InsufficientStock(
+                sku=sku, location_id=location_id, requested=-quantity, available=position.free
+            )
+        moved, movement = self._book_entry(
+            uow, position, quantity, reason, reference, corrects=corrects
         )
+        events.append(
+            self._event(
+                StockAdjusted,
+                sku=sku,
+                location_id=location_id,
+                quantity=quantity,
+                on_hand=moved.on_hand,
+                reason=reason.value,
+                movement_id=movement.movement_id,
+                reference=reference,
+            )
+        )
+        return moved
+
+    def transfer_stock(
+        self,
+        sku: str,
+        from_location_id: str,
+        to_location_id: str,
+        quantity: int,
+        *,
+        reference: str | None = None,
+    ) -> tuple[StockPosition, StockPosition]:
+        """Move ``quantity`` free units of ``sku`` from one location to another.
+
+        Two ledger entries (``TRANSFER_OUT`` and ``TRANSFER_IN``) in one unit
+        of work; returns both new positions. Only free units move
+        (:class:`~omskit.errors.InsufficientStock` otherwise). For stock that
+        travels for days, book the transfer when it arrives and report it as
+        in-transit supply meanwhile.
+        """
+        _check_id(sku, "sku")
+        _check_id(from_location_id, "from_location_id")
+        _check_id(to_location_id, "to_location_id")
+        _check_quantity(quantity)
+        _check_reference(reference)
+        if from_location_id == to_location_id:
+            raise InvalidInput(
+                "must differ from from_location_id", path="to_location_id", value=to_location_id
+            )
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[StockPosition, StockPosition]:
+            uow.products.get(sku)
+            uow.locations.get(from_location_id)
+            uow.locations.get(to_location_id)
+            self._sweep(uow, [sku], events, self.clock.now())
+            ref = reference or f"transfer {from_location_id} -> {to_location_id}"
+            out = self._adjust(
+                uow, sku, from_location_id, -quantity, MovementReason.TRANSFER_OUT, ref, events
+            )
+            into = self._adjust(
+                uow, sku, to_location_id, quantity, MovementReason.TRANSFER_IN, ref, events
+            )
+            return out, into
+
+        return self._run(work)
+
+    def correct_movement(self, movement_id: str, *, reference: str | None = None) -> StockMovement:
+        """Reverse a ledger entry by appending its opposite; history is never edited.
+
+        The correction entry names the movement it reverses (``corrects``).
+        A movement is corrected at most once, and a correction is not itself
+        corrected (book a new movement instead): both raise
+        :class:`~omskit.errors.InvalidInput`. Undoing a receipt whose units
+        are reserved raises :class:`~omskit.errors.InsufficientStock`.
+        """
+        _check_id(movement_id, "movement_id")
+        _check_reference(reference)
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockMovement:
+            original = uow.ledger.get(movement_id)
+            if original.reason is MovementReason.CORRECTION:
+                raise InvalidInput(
+                    "is itself a correction; book a new movement instead",
+                    path="movement_id",
+                    value=movement_id,
+                )
+            history = uow.ledger.for_key(original.sku, original.location_id)
+            if any(m.corrects == movement_id for m in history):
+                raise InvalidInput(
+                    "has already been corrected", path="movement_id", value=movement_id
+                )
+            self._sweep(uow, [original.sku], events, self.clock.now())
+            self._adjust(
+                uow,
+                original.sku,
+                original.location_id,
+                -original.quantity,
+                MovementReason.CORRECTION,
+                reference or f"corrects {movement_id}",
+                events,
+                corrects=movement_id,
+            )
+            return uow.ledger.for_key(original.sku, original.location_id)[-1]
+
+        return self._run(work)
 
     def stock_position(self, sku: str, location_id: str) -> StockPosition:
         """The stock position of ``sku`` at ``location_id`` (zero if never stocked)."""
@@ -201,10 +319,13 @@ class StockOperations(ServiceBase):
             uow.locations.get(location_id)
             return uow.ledger.for_key(sku, location_id)
 
-    def availability(self, sku: str, channel: Channel) -> Availability:
-        """Sellable units of ``sku`` for ``channel``, net of reservations, per location."""
-        _check_id(sku, "sku")
-        _require(channel, Channel, "channel")
-        with self.store.unit_of_work() as uow:
-            uow.products.get(sku)
-            return self._availability(uow, sku, channel)
+
+def _check_reference(reference: object) -> None:
+    if reference is not None and (not isinstance(reference, str) or not reference.strip()):
+        raise InvalidInput("must be a non-blank string", path="reference", value=reference)
+
+
+def _check_signed(quantity: object) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
+        raise InvalidInput("must be a non-zero integer", path="quantity", value=quantity)
+    return quantity

@@ -41,6 +41,10 @@ from omskit.events import (
     OrderStatusChanged,
     ShipmentStatusChanged,
     StockReceived,
+    StockAdjusted,
+    StockHeld,
+    StockReceived,
+    StockReleased,
     StockReserved,
     StockSold,
 )
@@ -138,10 +142,13 @@ __all__ = [
     "shipment_lines",
     "shipment_status_changed_events",
     "shipments",
+    "stock_adjusted_events",
+    "stock_held_events",
     "stock_keys",
     "stock_movements",
     "stock_positions",
     "stock_received_events",
+    "stock_released_events",
     "stock_reserved_events",
     "stock_sold_events",
     "tasks",
@@ -396,6 +403,7 @@ def reservations(draw: st.DrawFn) -> Reservation:
         expires_at=None
         if for_order
         else draw(st.none() | _later(created_at + timedelta(minutes=1))),
+        cart_id=None if for_order else draw(st.none() | identifiers()),
     )
 
 
@@ -426,6 +434,7 @@ def stock_movements(draw: st.DrawFn) -> StockMovement:
         reason=reason,
         at=draw(aware_datetimes()),
         reference=draw(st.none() | texts()),
+        corrects=draw(identifiers()) if reason is MovementReason.CORRECTION else None,
     )
 
 
@@ -892,6 +901,55 @@ def stock_sold_events(draw: st.DrawFn) -> StockSold:
     )
 
 
+@st.composite
+def stock_held_events(draw: st.DrawFn) -> StockHeld:
+    """:class:`~omskit.events.StockHeld` events: a cart hold that expires after it was made."""
+    occurred_at = draw(aware_datetimes())
+    return StockHeld(
+        event_id=draw(identifiers()),
+        occurred_at=occurred_at,
+        reservation_id=draw(identifiers()),
+        sku=draw(identifiers()),
+        location_id=draw(identifiers()),
+        quantity=draw(_quantities()),
+        cart_id=draw(identifiers()),
+        expires_at=draw(_later(occurred_at + timedelta(minutes=1))),
+    )
+
+
+def stock_released_events() -> st.SearchStrategy[StockReleased]:
+    """:class:`~omskit.events.StockReleased` events for each reason a reservation ends."""
+    return st.builds(
+        StockReleased,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        reservation_id=identifiers(),
+        sku=identifiers(),
+        location_id=identifiers(),
+        quantity=_quantities(),
+        why=st.sampled_from(["released", "expired", "consumed", "cancelled"]),
+        order_id=st.none() | identifiers(),
+        cart_id=st.none() | identifiers(),
+    )
+
+
+@st.composite
+def stock_adjusted_events(draw: st.DrawFn) -> StockAdjusted:
+    """:class:`~omskit.events.StockAdjusted` events with a signed, non-zero change."""
+    size = draw(_quantities())
+    return StockAdjusted(
+        event_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        sku=draw(identifiers()),
+        location_id=draw(identifiers()),
+        quantity=draw(st.sampled_from([size, -size])),
+        on_hand=draw(st.integers(0, _MAX_QUANTITY)),
+        reason=draw(st.sampled_from([r.value for r in MovementReason])),
+        movement_id=draw(identifiers()),
+        reference=draw(st.none() | texts()),
+    )
+
+
 def master_data_changed_events() -> st.SearchStrategy[MasterDataChanged]:
     """:class:`~omskit.events.MasterDataChanged` events for a location, product or customer."""
     return st.builds(
@@ -928,7 +986,10 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     OrderReleased: order_released_events(),
     OrderStatusChanged: order_status_changed_events(),
     ShipmentStatusChanged: shipment_status_changed_events(),
+    StockAdjusted: stock_adjusted_events(),
+    StockHeld: stock_held_events(),
     StockReceived: stock_received_events(),
+    StockReleased: stock_released_events(),
     StockReserved: stock_reserved_events(),
     StockSold: stock_sold_events(),
 }

@@ -11,6 +11,7 @@ snapshots, so handing them out never exposes later writes.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -120,6 +121,8 @@ class _Tables:
         self.stock_by_sku: dict[str, set[str]] = {}
         self.reservations: dict[str, Reservation] = {}
         self.reservations_by_order: dict[str, set[str]] = {}
+        self.reservations_by_cart: dict[str, set[str]] = {}
+        self.holds_by_sku: dict[str, set[str]] = {}
         self.movements: list[StockMovement] = []
         self.movement_ids: dict[str, int] = {}
         self.movements_by_key: dict[tuple[str, str], set[str]] = {}
@@ -255,10 +258,13 @@ class MemoryReservationRepository(_Repo):
         if reservation.reservation_id in self._read().reservations:
             raise AlreadyExists(kind="reservation", key=reservation.reservation_id)
         self._j.put(self._t.reservations, reservation.reservation_id, reservation)
+        rid = reservation.reservation_id
         if reservation.order_id is not None:
-            self._j.add_to(
-                self._t.reservations_by_order, reservation.order_id, reservation.reservation_id
-            )
+            self._j.add_to(self._t.reservations_by_order, reservation.order_id, rid)
+        if reservation.cart_id is not None:
+            self._j.add_to(self._t.reservations_by_cart, reservation.cart_id, rid)
+        if reservation.expires_at is not None:
+            self._j.add_to(self._t.holds_by_sku, reservation.sku, rid)
 
     def get(self, reservation_id: str) -> Reservation:
         """Return the reservation; raises NotFound."""
@@ -272,11 +278,32 @@ class MemoryReservationRepository(_Repo):
             self._j.discard_from(
                 self._t.reservations_by_order, reservation.order_id, reservation_id
             )
+        if reservation.cart_id is not None:
+            self._j.discard_from(self._t.reservations_by_cart, reservation.cart_id, reservation_id)
+        if reservation.expires_at is not None:
+            self._j.discard_from(self._t.holds_by_sku, reservation.sku, reservation_id)
 
     def for_order(self, order_id: str) -> Sequence[Reservation]:
         """Reservations of an order by id."""
         tables = self._read()
         return _sorted(tables.reservations, tables.reservations_by_order.get(order_id, set()))
+
+    def for_cart(self, cart_id: str) -> Sequence[Reservation]:
+        """Holds of a cart by id."""
+        tables = self._read()
+        return _sorted(tables.reservations, tables.reservations_by_cart.get(cart_id, set()))
+
+    def expired(self, now: datetime, *, sku: str | None = None) -> Sequence[Reservation]:
+        """Holds that stopped counting at or before ``now`` (of one SKU, if given), by id."""
+        tables = self._read()
+        skus = [sku] if sku is not None else sorted(tables.holds_by_sku)
+        found = [
+            tables.reservations[rid]
+            for s in skus
+            for rid in tables.holds_by_sku.get(s, ())
+            if not tables.reservations[rid].is_active(now)
+        ]
+        return tuple(sorted(found, key=lambda r: r.reservation_id))
 
     def list(self) -> Sequence[Reservation]:
         """Every reservation by id."""
@@ -295,6 +322,14 @@ class MemoryStockLedger(_Repo):
         self._j.add_to(
             self._t.movements_by_key, (movement.sku, movement.location_id), movement.movement_id
         )
+
+    def get(self, movement_id: str) -> StockMovement:
+        """Return one movement; raises NotFound."""
+        tables = self._read()
+        position = tables.movement_ids.get(movement_id)
+        if position is None:
+            raise NotFound(kind="stock movement", key=movement_id)
+        return tables.movements[position]
 
     def for_key(self, sku: str, location_id: str) -> Sequence[StockMovement]:
         """Movements of one SKU at one location, oldest first."""

@@ -1,0 +1,759 @@
+"""The incremental availability index (A1, A3, A5): answers without rescanning locations.
+
+:class:`AvailabilityIndex` keeps, for every SKU, its stock positions in
+compact arrays and the sellable total per channel. A change (a stock
+position, a cart hold, a location or product definition, an order's
+backordered units) updates only what it touches and reports every
+``(sku, channel)`` whose sellable total moved as an
+:class:`AvailabilityDelta`; a query for a total is a dictionary look-up.
+
+The figures are exactly those of
+:func:`~omskit.availability.atp.compute_availability` over the same
+positions, with one refinement: a cart hold (a
+:class:`~omskit.model.Reservation` with ``expires_at``) counts in its
+position's ``reserved`` only until its expiry instant. Queries take ``now``
+and add expired holds back, so an expired hold stops counting at its expiry
+instant, not when a clean-up job removes it. :meth:`AvailabilityIndex.verify`
+checks the index against a full recomputation by that definition
+(:func:`recompute_availability`).
+
+The index is pure: no I/O, no clock, no locks. The caller feeds it
+:class:`ChangeSet` values (the :class:`~omskit.Oms` service records one per
+unit of work) and serialises access; :meth:`AvailabilityIndex.apply` returns
+an :class:`IndexUpdate` whose :meth:`~IndexUpdate.undo` restores the index if
+the unit of work fails to commit.
+
+Memory: per stock position, four machine integers in ``array`` buffers
+(location number, on hand, reserved, allocated); per SKU, one small row
+object and a total per channel. ``benchmarks/run.py availability`` reports
+the measured bytes per position.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from functools import partial
+
+import attrs
+
+from omskit.availability.atp import Availability, LocationAvailability, compute_availability
+from omskit.availability.eligibility import can_sell, handling_key
+from omskit.availability.safety import SafetyRule, SafetyStockPolicy
+from omskit.errors import InvalidInput, NotFound
+from omskit.model import (
+    Channel,
+    LineStatus,
+    Location,
+    Order,
+    OrderStatus,
+    Product,
+    Reservation,
+    StockPosition,
+)
+
+__all__ = [
+    "AvailabilityDelta",
+    "AvailabilityIndex",
+    "ChangeSet",
+    "IndexMismatch",
+    "IndexUpdate",
+    "recompute_availability",
+    "waiting_units",
+]
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+_CHANNEL_NO = {channel: number for number, channel in enumerate(CHANNELS)}
+_NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
+
+
+@attrs.frozen
+class AvailabilityDelta:
+    """The sellable total of ``sku`` for ``channel`` moved from ``previous`` to ``current``."""
+
+    sku: str
+    channel: Channel
+    previous: int
+    current: int
+
+
+@attrs.frozen
+class IndexMismatch:
+    """One figure where the index and a full recomputation disagree.
+
+    ``channel`` is ``None`` for the backordered demand of a SKU (see
+    :meth:`AvailabilityIndex.waiting`).
+    """
+
+    sku: str
+    channel: Channel | None
+    indexed: int
+    recomputed: int
+    detail: str
+
+
+def waiting_units(order: Order) -> dict[str, int]:
+    """Units per SKU that ``order`` still waits for (backordered), by SKU.
+
+    A cancelled or returned order waits for nothing; nor does a cancelled
+    line. These units are a claim on future supply (A6).
+    """
+    if order.status in _NOT_WAITING:
+        return {}
+    waiting: dict[str, int] = {}
+    for line in order.lines:
+        if line.status is not LineStatus.CANCELLED and line.unallocated_quantity:
+            waiting[line.sku] = waiting.get(line.sku, 0) + line.unallocated_quantity
+    return waiting
+
+
+@attrs.define
+class ChangeSet:
+    """What one unit of work changed that availability depends on.
+
+    Record changes as they are written; the last write of a position wins. A
+    hold that is added and removed in the same change set cancels out.
+    Reservations without ``expires_at`` (order reservations) are not holds and
+    need not be recorded: they live in the positions' ``reserved``.
+    """
+
+    positions: dict[tuple[str, str], StockPosition] = attrs.field(factory=dict)
+    holds_added: dict[str, Reservation] = attrs.field(factory=dict)
+    holds_removed: set[str] = attrs.field(factory=set)
+    locations: dict[str, Location] = attrs.field(factory=dict)
+    products: dict[str, Product] = attrs.field(factory=dict)
+    orders: dict[str, Order] = attrs.field(factory=dict)
+
+    def position(self, position: StockPosition) -> None:
+        """Record the new state of a stock position."""
+        self.positions[(position.sku, position.location_id)] = position
+
+    def hold_added(self, reservation: Reservation) -> None:
+        """Record a new reservation; only holds (with ``expires_at``) are kept."""
+        if reservation.expires_at is not None:
+            self.holds_added[reservation.reservation_id] = reservation
+
+    def hold_removed(self, reservation: Reservation) -> None:
+        """Record that a reservation was removed."""
+        if reservation.expires_at is None:
+            return
+        if self.holds_added.pop(reservation.reservation_id, None) is None:
+            self.holds_removed.add(reservation.reservation_id)
+
+    def location(self, location: Location) -> None:
+        """Record a new or changed location definition."""
+        self.locations[location.location_id] = location
+
+    def product(self, product: Product) -> None:
+        """Record a new or changed product definition."""
+        self.products[product.sku] = product
+
+    def order(self, order: Order) -> None:
+        """Record the new state of an order (its backordered units)."""
+        self.orders[order.order_id] = order
+
+    def clear(self) -> None:
+        """Forget everything recorded (the unit of work rolled back)."""
+        for recorded in (
+            self.positions,
+            self.holds_added,
+            self.holds_removed,
+            self.locations,
+            self.products,
+            self.orders,
+        ):
+            recorded.clear()
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.positions
+            or self.holds_added
+            or self.holds_removed
+            or self.locations
+            or self.products
+            or self.orders
+        )
+
+
+@attrs.frozen
+class IndexUpdate:
+    """The result of :meth:`AvailabilityIndex.apply`: what moved, and how to take it back."""
+
+    deltas: tuple[AvailabilityDelta, ...]
+    """Every ``(sku, channel)`` whose sellable total changed, by (sku, channel)."""
+    _undo: tuple[Callable[[], None], ...] = attrs.field(alias="undo_steps", repr=False)
+
+    def undo(self) -> None:
+        """Restore the index to its state before :meth:`AvailabilityIndex.apply`.
+
+        Call it when the unit of work the change set came from did not commit.
+        Only valid while no later update was applied.
+        """
+        for step in reversed(self._undo):
+            step()
+
+
+class _Row:
+    """The stock of one SKU: parallel arrays by ascending location number."""
+
+    __slots__ = ("allocated", "holds", "locs", "on_hand", "reserved", "totals")
+
+    def __init__(self) -> None:
+        self.locs = array("i")
+        self.on_hand = array("q")
+        self.reserved = array("q")
+        self.allocated = array("q")
+        self.totals = [0] * len(CHANNELS)
+        self.holds: list[tuple[datetime, str]] = []
+        """Cart holds on this SKU as (expires_at, reservation_id), soonest first."""
+
+    def slot(self, number: int) -> int:
+        """The index of location ``number`` in the arrays, or -1."""
+        slot = bisect_left(self.locs, number)
+        if slot < len(self.locs) and self.locs[slot] == number:
+            return slot
+        return -1
+
+
+@attrs.frozen
+class _Hold:
+    sku: str
+    location_id: str
+    quantity: int
+    expires_at: datetime
+
+
+class AvailabilityIndex:
+    """Sellable stock per SKU and channel, kept up to date change by change.
+
+    Build it with :meth:`build` (or empty, then :meth:`apply`), feed it every
+    committed change with :meth:`apply`, ask it with :meth:`total`,
+    :meth:`availability`, :meth:`sellable_at` and :meth:`waiting`. ``now`` is
+    always an argument: the index never reads a clock. It is not thread-safe;
+    the caller serialises access (the :class:`~omskit.Oms` service does).
+    """
+
+    def __init__(self, policy: SafetyStockPolicy | None = None) -> None:
+        if policy is not None and not isinstance(policy, SafetyStockPolicy):
+            raise InvalidInput("must be a SafetyStockPolicy", path="policy")
+        self._policy = policy if policy is not None else SafetyStockPolicy()
+        self._has_rules = bool(self._policy.rules)
+        self._loc_no: dict[str, int] = {}
+        self._locs: list[Location | None] = []
+        self._loc_ids: list[str] = []
+        self._products: dict[str, Product] = {}
+        self._rows: dict[str, _Row] = {}
+        self._holds: dict[str, _Hold] = {}
+        self._skus_with_holds: set[str] = set()
+        self._order_waiting: dict[str, dict[str, int]] = {}
+        self._waiting: dict[str, int] = {}
+        self._eligible: dict[tuple[int, tuple[bool, bool]], tuple[bool, ...]] = {}
+        self._general_rules: dict[tuple[int, int], SafetyRule | None] = {}
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        locations: Iterable[Location],
+        products: Iterable[Product],
+        positions: Iterable[StockPosition],
+        holds: Iterable[Reservation] = (),
+        orders: Iterable[Order] = (),
+        policy: SafetyStockPolicy | None = None,
+    ) -> AvailabilityIndex:
+        """Build an index from a full snapshot of the state (a rebuild).
+
+        ``holds`` may contain every reservation: those without ``expires_at``
+        are ignored. ``orders`` supply the backordered demand.
+        """
+        index = cls(policy)
+        for location in locations:
+            index._number(location.location_id, location)
+        for product in products:
+            index._products[product.sku] = product
+        grouped: dict[str, list[tuple[int, int, int, int]]] = {}
+        for p in positions:
+            grouped.setdefault(p.sku, []).append(
+                (index._number(p.location_id), p.on_hand, p.reserved, p.allocated)
+            )
+        for sku, entries in grouped.items():
+            entries.sort()
+            row = _Row()
+            row.locs = array("i", [e[0] for e in entries])
+            row.on_hand = array("q", [e[1] for e in entries])
+            row.reserved = array("q", [e[2] for e in entries])
+            row.allocated = array("q", [e[3] for e in entries])
+            index._rows[sku] = row
+            index._recompute_totals(sku, row)
+        for reservation in holds:
+            if reservation.expires_at is not None:
+                index._add_hold(reservation)
+        for order in orders:
+            index._set_waiting(order.order_id, waiting_units(order))
+        return index
+
+    def _number(self, location_id: str, location: Location | None = None) -> int:
+        number = self._loc_no.get(location_id)
+        if number is None:
+            number = len(self._locs)
+            self._loc_no[location_id] = number
+            self._locs.append(location)
+            self._loc_ids.append(location_id)
+        elif location is not None:
+            self._locs[number] = location
+        return number
+
+    # ------------------------------------------------------------------ the arithmetic
+
+    def _eligibility(self, number: int, product: Product | None) -> tuple[bool, ...]:
+        key = (number, handling_key(product))
+        cached = self._eligible.get(key)
+        if cached is None:
+            location = self._locs[number]
+            cached = tuple(
+                location is not None and can_sell(location, channel=channel, product=product)
+                for channel in CHANNELS
+            )
+            self._eligible[key] = cached
+        return cached
+
+    def _rule(self, sku: str, number: int, channel_no: int) -> SafetyRule | None:
+        location = self._locs[number]
+        if location is None or not self._has_rules:
+            return None
+        if self._policy.names_sku(sku):
+            return self._policy.rule_for(sku=sku, location=location, channel=CHANNELS[channel_no])
+        key = (number, channel_no)
+        if key in self._general_rules:
+            return self._general_rules[key]
+        rule = self._policy.rule_for(sku=sku, location=location, channel=CHANNELS[channel_no])
+        self._general_rules[key] = rule
+        return rule
+
+    @staticmethod
+    def _free(rule: SafetyRule | None, on_hand: int, reserved: int, allocated: int) -> int:
+        free = on_hand - reserved - allocated
+        if free <= 0:
+            return 0
+        if rule is None:
+            return free
+        held = rule.held_back(on_hand)
+        return free - held if free > held else 0
+
+    def _recompute_totals(self, sku: str, row: _Row) -> None:
+        product = self._products.get(sku)
+        totals = [0] * len(CHANNELS)
+        for slot, number in enumerate(row.locs):
+            eligible = self._eligibility(number, product)
+            on_hand, reserved, allocated = row.on_hand[slot], row.reserved[slot], row.allocated[slot]
+            for channel_no, ok in enumerate(eligible):
+                if ok:
+                    rule = self._rule(sku, number, channel_no)
+                    totals[channel_no] += self._free(rule, on_hand, reserved, allocated)
+        row.totals = totals
+
+    # ------------------------------------------------------------------ applying changes
+
+    def apply(self, changes: ChangeSet) -> IndexUpdate:
+        """Apply one unit of work's changes; return the deltas and a way to undo them.
+
+        Master data first (locations, products), then positions, holds and
+        orders, so each figure is computed once with the new definitions.
+        """
+        if not isinstance(changes, ChangeSet):
+            raise InvalidInput("must be a ChangeSet", path="changes")
+        before: dict[tuple[str, int], int] = {}
+        undo: list[Callable[[], None]] = []
+        for location in changes.locations.values():
+            self._put_location(location, before, undo)
+        for product in changes.products.values():
+            self._put_product(product, before, undo)
+        for position in changes.positions.values():
+            self._put_position(position, before, undo)
+        for reservation_id in sorted(changes.holds_removed):
+            self._remove_hold_undoably(reservation_id, undo)
+        for reservation in changes.holds_added.values():
+            self._add_hold(reservation)
+            undo.append(partial(self._drop_hold, reservation.reservation_id))
+        for order in changes.orders.values():
+            previous = self._order_waiting.get(order.order_id, {})
+            self._set_waiting(order.order_id, waiting_units(order))
+            undo.append(partial(self._set_waiting, order.order_id, previous))
+        deltas = []
+        for (sku, channel_no), previous_total in sorted(before.items()):
+            row = self._rows.get(sku)
+            current = row.totals[channel_no] if row is not None else 0
+            if current != previous_total:
+                deltas.append(AvailabilityDelta(sku, CHANNELS[channel_no], previous_total, current))
+        return IndexUpdate(tuple(deltas), undo_steps=tuple(undo))
+
+    def _remember(self, sku: str, row: _Row | None, before: dict[tuple[str, int], int]) -> None:
+        for channel_no in range(len(CHANNELS)):
+            if (sku, channel_no) not in before:
+                before[(sku, channel_no)] = row.totals[channel_no] if row is not None else 0
+
+    def _put_location(
+        self, location: Location, before: dict[tuple[str, int], int], undo: list[Callable[[], None]]
+    ) -> None:
+        existing = self._loc_no.get(location.location_id)
+        old = self._locs[existing] if existing is not None else None
+        number = self._number(location.location_id)
+        touched = [(sku, row) for sku, row in self._rows.items() if row.slot(number) >= 0]
+        for sku, row in touched:
+            self._remember(sku, row, before)
+        self._locs[number] = location
+        self._forget_location_caches(number)
+        for sku, row in touched:
+            self._recompute_totals(sku, row)
+
+        def restore() -> None:
+            self._locs[number] = old
+            self._forget_location_caches(number)
+            for sku, row in touched:
+                self._recompute_totals(sku, row)
+
+        undo.append(restore)
+
+    def _forget_location_caches(self, number: int) -> None:
+        for handling in [k for k in self._eligible if k[0] == number]:
+            del self._eligible[handling]
+        for rule_key in [k for k in self._general_rules if k[0] == number]:
+            del self._general_rules[rule_key]
+
+    def _put_product(
+        self, product: Product, before: dict[tuple[str, int], int], undo: list[Callable[[], None]]
+    ) -> None:
+        old = self._products.get(product.sku)
+        row = self._rows.get(product.sku)
+        self._remember(product.sku, row, before)
+        self._products[product.sku] = product
+        if row is not None:
+            self._recompute_totals(product.sku, row)
+
+        def restore() -> None:
+            if old is None:
+                del self._products[product.sku]
+            else:
+                self._products[product.sku] = old
+            if row is not None:
+                self._recompute_totals(product.sku, row)
+
+        undo.append(restore)
+
+    def _put_position(
+        self,
+        position: StockPosition,
+        before: dict[tuple[str, int], int],
+        undo: list[Callable[[], None]],
+    ) -> None:
+        sku = position.sku
+        row = self._rows.get(sku)
+        self._remember(sku, row, before)
+        number = self._number(position.location_id)
+        if row is None:
+            row = self._rows[sku] = _Row()
+            undo.append(partial(self._drop_row, sku))
+        slot = row.slot(number)
+        if slot < 0:
+            old = None
+            slot = bisect_left(row.locs, number)
+            row.locs.insert(slot, number)
+            row.on_hand.insert(slot, 0)
+            row.reserved.insert(slot, 0)
+            row.allocated.insert(slot, 0)
+        else:
+            old = (row.on_hand[slot], row.reserved[slot], row.allocated[slot])
+        self._set_values(sku, row, slot, position.on_hand, position.reserved, position.allocated)
+        undo.append(lambda: self._restore_position(sku, number, old))
+
+    def _restore_position(self, sku: str, number: int, old: tuple[int, int, int] | None) -> None:
+        row = self._rows[sku]
+        slot = row.slot(number)
+        if old is not None:
+            self._set_values(sku, row, slot, *old)
+            return
+        self._set_values(sku, row, slot, 0, 0, 0)
+        for values in (row.locs, row.on_hand, row.reserved, row.allocated):
+            del values[slot]
+
+    def _set_values(
+        self, sku: str, row: _Row, slot: int, on_hand: int, reserved: int, allocated: int
+    ) -> None:
+        number = row.locs[slot]
+        old_on_hand, old_reserved, old_allocated = (
+            row.on_hand[slot],
+            row.reserved[slot],
+            row.allocated[slot],
+        )
+        eligible = self._eligibility(number, self._products.get(sku))
+        totals = row.totals
+        for channel_no, ok in enumerate(eligible):
+            if ok:
+                rule = self._rule(sku, number, channel_no)
+                totals[channel_no] += self._free(rule, on_hand, reserved, allocated) - self._free(
+                    rule, old_on_hand, old_reserved, old_allocated
+                )
+        row.on_hand[slot], row.reserved[slot], row.allocated[slot] = on_hand, reserved, allocated
+
+    # ------------------------------------------------------------------ holds and orders
+
+    def _add_hold(self, reservation: Reservation) -> None:
+        expires_at = reservation.expires_at
+        if expires_at is None:  # pragma: no cover - callers pass holds only
+            return
+        rid = reservation.reservation_id
+        self._holds[rid] = _Hold(
+            reservation.sku, reservation.location_id, reservation.quantity, expires_at
+        )
+        row = self._rows.get(reservation.sku)
+        if row is None:
+            row = self._rows[reservation.sku] = _Row()
+        insort(row.holds, (expires_at, rid))
+        self._skus_with_holds.add(reservation.sku)
+
+    def _drop_row(self, sku: str) -> None:
+        self._rows.pop(sku, None)
+
+    def _drop_hold(self, reservation_id: str) -> None:
+        self._remove_hold(reservation_id)
+
+    def _remove_hold(self, reservation_id: str) -> _Hold | None:
+        hold = self._holds.pop(reservation_id, None)
+        if hold is None:
+            return None
+        row = self._rows[hold.sku]
+        row.holds.remove((hold.expires_at, reservation_id))
+        if not row.holds:
+            self._skus_with_holds.discard(hold.sku)
+        return hold
+
+    def _remove_hold_undoably(self, reservation_id: str, undo: list[Callable[[], None]]) -> None:
+        hold = self._remove_hold(reservation_id)
+        if hold is None:
+            return
+
+        def restore() -> None:
+            self._holds[reservation_id] = hold
+            insort(self._rows[hold.sku].holds, (hold.expires_at, reservation_id))
+            self._skus_with_holds.add(hold.sku)
+
+        undo.append(restore)
+
+    def _set_waiting(self, order_id: str, waiting: Mapping[str, int]) -> None:
+        for sku, units in self._order_waiting.pop(order_id, {}).items():
+            left = self._waiting[sku] - units
+            if left:
+                self._waiting[sku] = left
+            else:
+                del self._waiting[sku]
+        if waiting:
+            self._order_waiting[order_id] = dict(waiting)
+            for sku, units in waiting.items():
+                self._waiting[sku] = self._waiting.get(sku, 0) + units
+
+    # ------------------------------------------------------------------ queries
+
+    def _row_for(self, sku: str) -> _Row | None:
+        row = self._rows.get(sku)
+        if row is None and sku not in self._products:
+            raise NotFound(kind="product", key=sku)
+        return row
+
+    def _expired(self, row: _Row, now: datetime) -> dict[int, int]:
+        """Units of expired holds per location number (holds with ``expires_at <= now``)."""
+        end = bisect_right(row.holds, (now, "\U0010ffff"))
+        expired: dict[int, int] = {}
+        for _, rid in row.holds[:end]:
+            hold = self._holds[rid]
+            number = self._loc_no[hold.location_id]
+            expired[number] = expired.get(number, 0) + hold.quantity
+        return expired
+
+    def total(self, sku: str, channel: Channel, *, now: datetime) -> int:
+        """Sellable units of ``sku`` for ``channel`` at ``now``; raises NotFound for a SKU never seen."""
+        row = self._row_for(sku)
+        if row is None:
+            return 0
+        channel_no = _CHANNEL_NO[channel]
+        total = row.totals[channel_no]
+        if row.holds and row.holds[0][0] <= now:
+            product = self._products.get(sku)
+            for number, units in self._expired(row, now).items():
+                slot = row.slot(number)
+                if slot < 0 or not self._eligibility(number, product)[channel_no]:
+                    continue
+                rule = self._rule(sku, number, channel_no)
+                on_hand, reserved, allocated = (
+                    row.on_hand[slot],
+                    row.reserved[slot],
+                    row.allocated[slot],
+                )
+                total += self._free(rule, on_hand, reserved - units, allocated) - self._free(
+                    rule, on_hand, reserved, allocated
+                )
+        return total
+
+    def availability(self, sku: str, channel: Channel, *, now: datetime) -> Availability:
+        """Sellable units of ``sku`` for ``channel`` at ``now``, in total and per location.
+
+        Equal to :func:`recompute_availability` over the same state.
+        """
+        row = self._row_for(sku)
+        if row is None:
+            return Availability(sku, channel, 0, ())
+        channel_no = _CHANNEL_NO[channel]
+        product = self._products.get(sku)
+        expired = self._expired(row, now) if row.holds and row.holds[0][0] <= now else {}
+        entries = []
+        for slot, number in enumerate(row.locs):
+            if not self._eligibility(number, product)[channel_no]:
+                continue
+            rule = self._rule(sku, number, channel_no)
+            on_hand = row.on_hand[slot]
+            reserved = row.reserved[slot] - expired.get(number, 0)
+            held = 0 if rule is None else rule.held_back(on_hand)
+            free = self._free(rule, on_hand, reserved, row.allocated[slot])
+            entries.append(LocationAvailability(self._loc_ids[number], on_hand, free, held))
+        entries.sort(key=lambda e: e.location_id)
+        return Availability(sku, channel, sum(e.sellable for e in entries), tuple(entries))
+
+    def sellable_at(self, sku: str, location_id: str, channel: Channel, *, now: datetime) -> int:
+        """Sellable units of ``sku`` at one location for ``channel`` at ``now`` (0 if none)."""
+        row = self._row_for(sku)
+        number = self._loc_no.get(location_id)
+        if row is None or number is None:
+            return 0
+        slot = row.slot(number)
+        channel_no = _CHANNEL_NO[channel]
+        if slot < 0 or not self._eligibility(number, self._products.get(sku))[channel_no]:
+            return 0
+        expired = self._expired(row, now).get(number, 0) if row.holds else 0
+        return self._free(
+            self._rule(sku, number, channel_no),
+            row.on_hand[slot],
+            row.reserved[slot] - expired,
+            row.allocated[slot],
+        )
+
+    def waiting(self, sku: str) -> int:
+        """Backordered units of ``sku`` on live orders: a claim on future supply."""
+        return self._waiting.get(sku, 0)
+
+    def expired_holds(self, now: datetime) -> tuple[str, ...]:
+        """Reservation ids of holds that expired at or before ``now``, soonest first."""
+        found: list[tuple[datetime, str]] = []
+        for sku in self._skus_with_holds:
+            holds = self._rows[sku].holds
+            found.extend(holds[: bisect_right(holds, (now, "\U0010ffff"))])
+        return tuple(rid for _, rid in sorted(found))
+
+    def location(self, location_id: str) -> Location | None:
+        """The indexed definition of a location, if known."""
+        number = self._loc_no.get(location_id)
+        return None if number is None else self._locs[number]
+
+    def skus(self) -> tuple[str, ...]:
+        """Every SKU the index knows (registered or stocked), sorted."""
+        return tuple(sorted(set(self._products) | set(self._rows)))
+
+    def __len__(self) -> int:
+        """The number of stock positions held."""
+        return sum(len(row.locs) for row in self._rows.values())
+
+    # ------------------------------------------------------------------ checking
+
+    def verify(
+        self,
+        *,
+        locations: Iterable[Location],
+        products: Iterable[Product],
+        positions: Iterable[StockPosition],
+        holds: Iterable[Reservation] = (),
+        orders: Iterable[Order] = (),
+        now: datetime,
+    ) -> tuple[IndexMismatch, ...]:
+        """Compare every figure with a from-scratch recomputation over the given state.
+
+        Returns the mismatches (empty when the index is right), by SKU and
+        channel. The recomputation is :func:`recompute_availability`, which
+        shares no code with the incremental path.
+        """
+        location_map = {loc.location_id: loc for loc in locations}
+        product_map = {p.sku: p for p in products}
+        by_sku: dict[str, list[StockPosition]] = {}
+        for p in positions:
+            by_sku.setdefault(p.sku, []).append(p)
+        hold_list = [r for r in holds if r.expires_at is not None]
+        waiting: dict[str, int] = {}
+        for order in orders:
+            for sku, units in waiting_units(order).items():
+                waiting[sku] = waiting.get(sku, 0) + units
+        mismatches = []
+        for sku in sorted(set(product_map) | set(by_sku) | set(self._rows)):
+            for channel in CHANNELS:
+                expected = recompute_availability(
+                    sku,
+                    channel,
+                    by_sku.get(sku, ()),
+                    location_map,
+                    policy=self._policy,
+                    product=product_map.get(sku),
+                    holds=hold_list,
+                    now=now,
+                )
+                try:
+                    indexed = self.availability(sku, channel, now=now)
+                    indexed_total = self.total(sku, channel, now=now)
+                except NotFound:
+                    indexed, indexed_total = Availability(sku, channel, -1, ()), -1
+                if indexed != expected or indexed_total != expected.total:
+                    mismatches.append(
+                        IndexMismatch(
+                            sku,
+                            channel,
+                            indexed_total,
+                            expected.total,
+                            f"indexed {indexed!r}, recomputed {expected!r}",
+                        )
+                    )
+            if self.waiting(sku) != waiting.get(sku, 0):
+                mismatches.append(
+                    IndexMismatch(
+                        sku, None, self.waiting(sku), waiting.get(sku, 0), "backordered units"
+                    )
+                )
+        return tuple(mismatches)
+
+
+def recompute_availability(
+    sku: str,
+    channel: Channel,
+    positions: Iterable[StockPosition],
+    locations: Mapping[str, Location],
+    *,
+    policy: SafetyStockPolicy | None = None,
+    product: Product | None = None,
+    holds: Iterable[Reservation] = (),
+    now: datetime,
+) -> Availability:
+    """Availability at ``now`` from raw positions: the definition the index must match.
+
+    Holds of ``sku`` that expired at or before ``now`` are taken off their
+    positions' ``reserved`` (they no longer count), then
+    :func:`~omskit.availability.atp.compute_availability` does the rest.
+    """
+    expired: dict[str, int] = {}
+    for hold in holds:
+        if hold.sku == sku and not hold.is_active(now):
+            expired[hold.location_id] = expired.get(hold.location_id, 0) + hold.quantity
+    adjusted = [
+        attrs.evolve(p, reserved=p.reserved - expired[p.location_id])
+        if p.sku == sku and p.location_id in expired
+        else p
+        for p in positions
+    ]
+    return compute_availability(sku, channel, adjusted, locations, policy, product)
