@@ -96,7 +96,9 @@ def test_only_future_supply_remains_when_nothing_is_sellable() -> None:
 
 
 def test_the_page_shows_future_supply_net_of_promises_and_shares() -> None:
-    supply = [PurchaseOrder("PO-2", "SUP", "DC", date(2026, 3, 1), [PurchaseOrderLine("SKU-1", 20)])]
+    supply = [
+        PurchaseOrder("PO-2", "SUP", "DC", date(2026, 3, 1), [PurchaseOrderLine("SKU-1", 20)])
+    ]
     future = future_supply("SKU-1", supply, shares=SupplyShares(purchase_order="0.5"), promised=4)
     page = product_page(availability(DC=0), LOCATIONS, future=future)
     assert page.future_supply == 6

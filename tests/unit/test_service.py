@@ -619,7 +619,11 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         InsufficientStock,
     ),
     ("transfer_stock unknown", lambda oms: oms.transfer_stock("BEANS", "AMS", "X", 1), NotFound),
-    ("transfer_stock negative", lambda oms: oms.transfer_stock("BEANS", "AMS", "UTR", -1), InvalidInput),
+    (
+        "transfer_stock negative",
+        lambda oms: oms.transfer_stock("BEANS", "AMS", "UTR", -1),
+        InvalidInput,
+    ),
     ("correct_movement unknown", lambda oms: oms.correct_movement("MV-999999"), NotFound),
     ("correct_movement id", lambda oms: oms.correct_movement(""), InvalidInput),
     (

@@ -275,13 +275,12 @@ class AvailabilityIndex:
             index._number(location.location_id, location)
         for product in products:
             index._products[product.sku] = product
-        grouped: dict[str, list[tuple[int, int, int, int]]] = {}
-        for p in positions:
-            grouped.setdefault(p.sku, []).append(
-                (index._number(p.location_id), p.on_hand, p.reserved, p.allocated)
-            )
-        for sku, entries in grouped.items():
-            entries.sort()
+        grouped: dict[str, dict[int, tuple[int, int, int, int]]] = {}
+        for p in positions:  # the last position of a key wins, as in a ChangeSet
+            number = index._number(p.location_id)
+            grouped.setdefault(p.sku, {})[number] = (number, p.on_hand, p.reserved, p.allocated)
+        for sku, by_number in grouped.items():
+            entries = sorted(by_number.values())
             row = _Row()
             row.locs = array("i", [e[0] for e in entries])
             row.on_hand = array("q", [e[1] for e in entries])
@@ -349,7 +348,11 @@ class AvailabilityIndex:
         totals = [0] * len(CHANNELS)
         for slot, number in enumerate(row.locs):
             eligible = self._eligibility(number, product)
-            on_hand, reserved, allocated = row.on_hand[slot], row.reserved[slot], row.allocated[slot]
+            on_hand, reserved, allocated = (
+                row.on_hand[slot],
+                row.reserved[slot],
+                row.allocated[slot],
+            )
             for channel_no, ok in enumerate(eligible):
                 if ok:
                     rule = self._rule(sku, number, channel_no)
@@ -574,7 +577,7 @@ class AvailabilityIndex:
         return expired
 
     def total(self, sku: str, channel: Channel, *, now: datetime) -> int:
-        """Sellable units of ``sku`` for ``channel`` at ``now``; raises NotFound for a SKU never seen."""
+        """Sellable units of ``sku`` for ``channel`` at ``now``; NotFound for a SKU never seen."""
         row = self._row_for(sku)
         if row is None:
             return 0

@@ -88,7 +88,7 @@ def calendar_date(_instance: object, attribute: attrs.Attribute[Any], value: obj
 
 
 def check_aware_datetime(value: object, path: str) -> datetime:
-    """Return ``value`` if it is a timezone-aware ``datetime``; else raise InvalidInput at ``path``."""
+    """Return ``value`` if it is a timezone-aware ``datetime``; else InvalidInput at ``path``."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidInput("must be a timezone-aware datetime", path=path, value=value)
     return value

@@ -282,9 +282,7 @@ class ServiceBase:
         uow.stock.save(position.moved(reserved=-units))
         uow.reservations.remove(reservation.reservation_id)
         if units < reservation.quantity:
-            uow.reservations.add(
-                attrs.evolve(reservation, quantity=reservation.quantity - units)
-            )
+            uow.reservations.add(attrs.evolve(reservation, quantity=reservation.quantity - units))
         events.append(
             self._event(
                 StockReleased,

@@ -2,8 +2,6 @@
 
 from collections.abc import Sequence
 
-from omskit.availability import Availability
-from omskit.availability.product_page import ProductPage, product_page
 from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import (
     DomainEvent,
@@ -12,9 +10,7 @@ from omskit.events import (
     StockReceived,
     StockSold,
 )
-from omskit.geo import GeoPoint
 from omskit.model import (
-    Channel,
     Customer,
     Location,
     MovementReason,

@@ -40,7 +40,6 @@ from omskit.events import (
     OrderReleased,
     OrderStatusChanged,
     ShipmentStatusChanged,
-    StockReceived,
     StockAdjusted,
     StockHeld,
     StockReceived,

@@ -11,8 +11,8 @@ snapshots, so handing them out never exposes later writes.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from collections.abc import Callable, Hashable, MutableMapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
