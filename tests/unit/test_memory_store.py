@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
@@ -463,6 +463,45 @@ def test_reservations_of_an_order_are_listed_by_id_without_other_orders_or_cart_
     assert uow.reservations.for_order("O-9") == ()
 
 
+def a_hold(rid: str, cart_id: str, minutes: int, sku: str = "SKU-1") -> Reservation:
+    return Reservation(
+        rid, sku, "DC", 1, T0, expires_at=T0 + timedelta(minutes=minutes), cart_id=cart_id
+    )
+
+
+def test_holds_of_a_cart_are_listed_by_id_and_leave_with_their_removal(
+    uow: MemoryUnitOfWork,
+) -> None:
+    uow.reservations.add(a_hold("H-2", "CART-1", 5))
+    uow.reservations.add(a_hold("H-1", "CART-1", 5))
+    uow.reservations.add(a_hold("H-3", "CART-2", 5))
+    assert [r.reservation_id for r in uow.reservations.for_cart("CART-1")] == ["H-1", "H-2"]
+    uow.reservations.remove("H-1")
+    assert [r.reservation_id for r in uow.reservations.for_cart("CART-1")] == ["H-2"]
+    assert uow.reservations.for_cart("CART-9") == ()
+
+
+def test_expired_holds_are_those_whose_expiry_has_come(uow: MemoryUnitOfWork) -> None:
+    uow.reservations.add(a_hold("H-1", "C", 5))
+    uow.reservations.add(a_hold("H-2", "C", 10, sku="SKU-2"))
+    uow.reservations.add(a_hold("H-3", "C", 15))
+    uow.reservations.add(a_reservation("RES-1", order_id="O-1"))
+    at_ten = T0 + timedelta(minutes=10)
+    assert [r.reservation_id for r in uow.reservations.expired(at_ten)] == ["H-1", "H-2"]
+    assert [r.reservation_id for r in uow.reservations.expired(at_ten, sku="SKU-1")] == ["H-1"]
+    assert uow.reservations.expired(T0) == ()
+    uow.reservations.remove("H-1")
+    assert [r.reservation_id for r in uow.reservations.expired(at_ten)] == ["H-2"]
+
+
+def test_a_rolled_back_hold_is_not_listed_anywhere(store: MemoryStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.reservations.add(a_hold("H-1", "CART-1", 5))
+    with store.unit_of_work() as uow:
+        assert uow.reservations.for_cart("CART-1") == ()
+        assert uow.reservations.expired(T0 + timedelta(days=1)) == ()
+
+
 def test_every_reservation_including_cart_holds_is_listed_by_id(uow: MemoryUnitOfWork) -> None:
     for rid, order_id in [("RES-2", "O-1"), ("CART-1", None), ("RES-1", "O-2")]:
         uow.reservations.add(a_reservation(rid, order_id=order_id))
@@ -506,6 +545,15 @@ def test_the_ledger_balance_is_the_signed_sum_of_the_movements(uow: MemoryUnitOf
     uow.ledger.append(a_movement("M-5", location_id="L2", quantity=100))
     assert uow.ledger.balance("SKU-1", "L1") == 0
     assert uow.ledger.balance("SKU-1", "L2") == 100
+
+
+def test_a_movement_can_be_got_by_id(uow: MemoryUnitOfWork) -> None:
+    uow.ledger.append(a_movement("M-1", quantity=4))
+    uow.ledger.append(a_movement("M-2", quantity=-1))
+    assert uow.ledger.get("M-2") == a_movement("M-2", quantity=-1)
+    with pytest.raises(NotFound) as caught:
+        uow.ledger.get("M-9")
+    assert (caught.value.kind, caught.value.key) == ("stock movement", "M-9")
 
 
 def test_the_balance_of_a_key_without_movements_is_zero(uow: MemoryUnitOfWork) -> None:

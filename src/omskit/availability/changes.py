@@ -54,7 +54,7 @@ class IndexMismatch:
     """One figure where the index and a full recomputation disagree.
 
     ``channel`` is ``None`` for the backordered demand of a SKU (see
-    :meth:`AvailabilityIndex.waiting`).
+    :meth:`~omskit.availability.index.AvailabilityIndex.waiting`).
     """
 
     sku: str
@@ -149,14 +149,14 @@ class ChangeSet:
 
 @attrs.frozen
 class IndexUpdate:
-    """The result of :meth:`AvailabilityIndex.apply`: what moved, and how to take it back."""
+    """The result of :meth:`~omskit.availability.index.AvailabilityIndex.apply`: what moved, and how to take it back."""
 
     deltas: tuple[AvailabilityDelta, ...]
     """Every ``(sku, channel)`` whose sellable total changed, by (sku, channel)."""
     _undo: tuple[Callable[[], None], ...] = attrs.field(alias="undo_steps", repr=False)
 
     def undo(self) -> None:
-        """Restore the index to its state before :meth:`AvailabilityIndex.apply`.
+        """Restore the index to its state before :meth:`~omskit.availability.index.AvailabilityIndex.apply`.
 
         Call it when the unit of work the change set came from did not commit.
         Only valid while no later update was applied.
