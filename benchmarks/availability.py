@@ -432,7 +432,7 @@ def check_state(
         }
     rng = random.Random(f"{seed}:sample:{network.spec.name}")
     skus = sorted(touched | set(rng.sample([p.sku for p in network.products], SAMPLE_SKUS)))
-    examples = []
+    examples: list[str] = []
     mismatched = 0
     for sku in skus:
         for channel in CHANNELS:
@@ -580,10 +580,10 @@ def run(*, quick: bool, seed: int) -> dict[str, Any]:
         touched: set[str] = set()
         for number, scenario in enumerate(own):
             log(f"{scenario.name}: {scenario.ops} ops, {config.rounds} rounds")
-            result, scenario_errors, skus = run_scenario(
+            timed, scenario_errors, skus = run_scenario(
                 scenario, network, index, baseline, config.rounds, seed, number == len(own) - 1
             )
-            scenarios[scenario.name] = result
+            scenarios[scenario.name] = timed
             errors.extend(scenario_errors)
             touched |= skus
         log(f"{net_spec.name}: checking the index's final state")

@@ -149,14 +149,17 @@ class ChangeSet:
 
 @attrs.frozen
 class IndexUpdate:
-    """The result of :meth:`~omskit.availability.index.AvailabilityIndex.apply`: what moved, and how to take it back."""
+    """What an index update moved, and how to take it back.
+
+    Returned by :meth:`~omskit.availability.index.AvailabilityIndex.apply`.
+    """
 
     deltas: tuple[AvailabilityDelta, ...]
     """Every ``(sku, channel)`` whose sellable total changed, by (sku, channel)."""
     _undo: tuple[Callable[[], None], ...] = attrs.field(alias="undo_steps", repr=False)
 
     def undo(self) -> None:
-        """Restore the index to its state before :meth:`~omskit.availability.index.AvailabilityIndex.apply`.
+        """Restore the index to its state before the update.
 
         Call it when the unit of work the change set came from did not commit.
         Only valid while no later update was applied.
