@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -24,6 +25,20 @@ def test_demo_routes_away_from_the_store_that_is_low_on_stock() -> None:
     assert OrderStatus.BACKORDERED in statuses
     assert result.events_published > 0
     assert f"Domain events published: {result.events_published}" in text
+
+
+def test_demo_shows_a_cart_hold_lapsing_and_a_till_sale_reaching_the_web() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    held = re.search(r"held 3 at \S+: sellable online (\d+) -> (\d+)", text)
+    lapsed = re.search(r"the hold has expired: sellable online (\d+)", text)
+    sold = re.search(r"till sale of 2 bags in Utrecht: sellable online (\d+)", text)
+    assert held and lapsed and sold, text
+    before, during = int(held.group(1)), int(held.group(2))
+    assert during == before - 3
+    assert int(lapsed.group(1)) == before
+    assert int(sold.group(1)) == before - 2
 
 
 def test_demo_output_is_deterministic() -> None:
