@@ -120,23 +120,6 @@ def run_demo(out: TextIO = sys.stdout) -> DemoResult:
             oms.receive_stock(sku, location.location_id, quantity, reference="opening count")
         summary = ", ".join(f"{sku} {qty}" for sku, qty in held.items())
         say(f"  {location.location_id:<11} {location.kind.value:<20} {summary}\n")
-    say("\n7. A web shopper puts three bags of beans in a cart; the hold lapses\n")
-    before = oms.sellable("BEANS-1KG", Channel.WEB)
-    holds = oms.hold_stock("BEANS-1KG", 3, channel=Channel.WEB, cart_id="CART-501")
-    where = ", ".join(f"{h.quantity} at {h.location_id}" for h in holds)
-    say(f"  held {where}: sellable online {before} -> {oms.sellable('BEANS-1KG', Channel.WEB)}\n")
-    clock.advance(timedelta(minutes=15))
-    say(
-        f"  15 minutes later the hold has expired: sellable online "
-        f"{oms.sellable('BEANS-1KG', Channel.WEB)} (the clean-up job swept "
-        f"{oms.expire_holds()} hold)\n"
-    )
-    oms.record_pos_sale("BEANS-1KG", "STORE-UTR", 2, receipt="UTR-0042")
-    say(
-        f"  a till sale of 2 bags in Utrecht: sellable online "
-        f"{oms.sellable('BEANS-1KG', Channel.WEB)} at once\n"
-    )
-
     web = oms.availability("GRINDER-C40", Channel.WEB)
     say(f"\nSellable online: GRINDER-C40 {web.total} units over {len(web.by_location)} locations\n")
 

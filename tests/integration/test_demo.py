@@ -34,7 +34,9 @@ def test_demo_shows_a_cart_hold_lapsing_and_a_till_sale_reaching_the_web() -> No
     held = re.search(r"held 3 at \S+: sellable online (\d+) -> (\d+)", text)
     lapsed = re.search(r"the hold has expired: sellable online (\d+)", text)
     sold = re.search(r"till sale of 2 bags in Utrecht: sellable online (\d+)", text)
-    assert held and lapsed and sold, text
+    assert held, text
+    assert lapsed, text
+    assert sold, text
     before, during = int(held.group(1)), int(held.group(2))
     assert during == before - 3
     assert int(lapsed.group(1)) == before

@@ -236,22 +236,12 @@ class ServiceBase:
         reference: str | None,
         *,
         allocated: int = 0,
-    ) -> StockPosition:
-        """Move ``position``'s on-hand by ``quantity``, save it and append the ledger entry."""
-        return self._book_entry(uow, position, quantity, reason, reference, allocated=allocated)[0]
-
-    def _book_entry(
-        self,
-        uow: UnitOfWork,
-        position: StockPosition,
-        quantity: int,
-        reason: MovementReason,
-        reference: str | None,
-        *,
-        allocated: int = 0,
         corrects: str | None = None,
     ) -> tuple[StockPosition, StockMovement]:
-        """:meth:`_book`, also returning the ledger entry it appended."""
+        """Move ``position``'s on-hand by ``quantity``, save it and append the ledger entry.
+
+        Returns the new position and the entry.
+        """
         moved = position.moved(on_hand=quantity, allocated=allocated)
         uow.stock.save(moved)
         movement = StockMovement(

@@ -83,7 +83,7 @@ class StockOperations(ServiceBase):
             uow.products.get(sku)
             uow.locations.get(location_id)
             self._sweep(uow, [sku], events, self.clock.now())
-            position = self._book(
+            position, _ = self._book(
                 uow, uow.stock.get(sku, location_id), quantity, MovementReason.RECEIPT, reference
             )
             events.append(
@@ -124,7 +124,7 @@ class StockOperations(ServiceBase):
                 raise InsufficientStock(
                     sku=sku, location_id=location_id, requested=quantity, available=position.free
                 )
-            position = self._book(
+            position, _ = self._book(
                 uow, position, -quantity, MovementReason.POS_SALE, f"receipt {receipt}"
             )
             events.append(
@@ -194,9 +194,7 @@ class StockOperations(ServiceBase):
             raise InsufficientStock(
                 sku=sku, location_id=location_id, requested=-quantity, available=position.free
             )
-        moved, movement = self._book_entry(
-            uow, position, quantity, reason, reference, corrects=corrects
-        )
+        moved, movement = self._book(uow, position, quantity, reason, reference, corrects=corrects)
         events.append(
             self._event(
                 StockAdjusted,
