@@ -1,0 +1,48 @@
+"""The benchmarks run: a quick availability run emits every key and identical answers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).parents[2] / "benchmarks" / "run.py"
+
+AVAILABILITY_KEYS = {
+    "atp_speedup_100loc_90q10e",
+    "atp_speedup_1000loc_90q10e",
+    "atp_speedup_100loc_50q50e",
+    "results_identical",
+    "bytes_per_stock_position",
+}
+
+
+def test_a_quick_availability_run_writes_every_key_with_identical_answers(tmp_path: Path) -> None:
+    out = tmp_path / "availability.json"
+    result = subprocess.run(
+        [sys.executable, str(RUN), "availability", "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    assert figures.keys() >= AVAILABILITY_KEYS
+    assert figures["results_identical"] is True
+    assert figures["bytes_per_stock_position"] > 0
+    assert all(figures[key] > 0 for key in AVAILABILITY_KEYS if key.startswith("atp_speedup"))
+    assert "100loc_90q10e" in result.stdout
+
+
+def test_an_unknown_benchmark_is_refused_with_the_known_names() -> None:
+    result = subprocess.run(
+        [sys.executable, str(RUN), "nonsense"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "availability" in result.stderr
