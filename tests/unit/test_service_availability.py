@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -425,3 +427,30 @@ def test_a_hold_event_names_the_cart_and_the_expiry(world: World) -> None:
     assert [(e.reservation_id, e.cart_id, e.expires_at) for e in held] == [
         (hold.reservation_id, "CART-9", hold.expires_at)
     ]
+
+
+def test_concurrent_holds_and_orders_never_oversell_and_keep_the_index_true(
+    world: World,
+) -> None:
+    world.oms.receive_stock("BEANS", "DC", 30)
+
+    def worker(n: int) -> None:
+        for i in range(12):
+            if i % 2:
+                with contextlib.suppress(InsufficientStock):
+                    world.oms.hold_stock("BEANS", 1, channel=Channel.WEB, cart_id=f"C{n}-{i}")
+            else:
+                world.oms.place_order(request(f"T{n}-{i}", quantity=1))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    position = world.oms.stock_position("BEANS", "DC")
+    assert position.reserved == 30
+    assert web(world) == 0
+    with world.store.unit_of_work() as uow:
+        assert sum(r.quantity for r in uow.reservations.list()) == 30
+    assert world.oms.check_availability_index() == ()
+    assert world.storefront.latest("BEANS", "web") == 0
