@@ -69,6 +69,9 @@ __all__ = [
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 """The channels the index keeps a total for, in the order of its total arrays."""
 _CHANNEL_NO = {channel: number for number, channel in enumerate(CHANNELS)}
+_NO_RULES: tuple[SafetyRule | None, ...] = (None,) * len(CHANNELS)
+_UNSET = object()
+_ZEROS: tuple[int, ...] = (0,) * len(CHANNELS)
 
 
 class _Row:
@@ -126,7 +129,7 @@ class AvailabilityIndex:
         self._order_waiting: dict[str, dict[str, int]] = {}
         self._waiting: dict[str, int] = {}
         self._eligible: dict[tuple[int, tuple[bool, bool]], tuple[bool, ...]] = {}
-        self._general_rules: dict[tuple[int, int], SafetyRule | None] = {}
+        self._general_rules: dict[int, tuple[SafetyRule | None, ...]] = {}
 
     # ------------------------------------------------------------------ building
 
@@ -196,18 +199,31 @@ class AvailabilityIndex:
             self._eligible[key] = cached
         return cached
 
-    def _rule(self, sku: str, number: int, channel_no: int) -> SafetyRule | None:
+    def _rules(self, sku: str, number: int) -> tuple[SafetyRule | None, ...]:
+        """The deciding safety rule per channel for ``sku`` at location ``number``.
+
+        Cached per location for every SKU that no rule names, which is the
+        common case: then the rule depends on the location and channel only.
+        """
         location = self._locs[number]
         if location is None or not self._has_rules:
-            return None
+            return _NO_RULES
         if self._policy.names_sku(sku):
-            return self._policy.rule_for(sku=sku, location=location, channel=CHANNELS[channel_no])
-        key = (number, channel_no)
-        if key in self._general_rules:
-            return self._general_rules[key]
-        rule = self._policy.rule_for(sku=sku, location=location, channel=CHANNELS[channel_no])
-        self._general_rules[key] = rule
-        return rule
+            return tuple(
+                self._policy.rule_for(sku=sku, location=location, channel=channel)
+                for channel in CHANNELS
+            )
+        rules = self._general_rules.get(number)
+        if rules is None:
+            rules = tuple(
+                self._policy.rule_for(sku=sku, location=location, channel=channel)
+                for channel in CHANNELS
+            )
+            self._general_rules[number] = rules
+        return rules
+
+    def _rule(self, sku: str, number: int, channel_no: int) -> SafetyRule | None:
+        return self._rules(sku, number)[channel_no]
 
     @staticmethod
     def _free(rule: SafetyRule | None, on_hand: int, reserved: int, allocated: int) -> int:
@@ -245,7 +261,7 @@ class AvailabilityIndex:
         """
         if not isinstance(changes, ChangeSet):
             raise InvalidInput("must be a ChangeSet", path="changes")
-        before: dict[tuple[str, int], int] = {}
+        before: dict[str, list[int]] = {}
         undo: list[Callable[[], None]] = []
         for location in changes.locations.values():
             self._put_location(location, before, undo)
@@ -263,20 +279,23 @@ class AvailabilityIndex:
             self._set_waiting(order.order_id, waiting_units(order))
             undo.append(partial(self._set_waiting, order.order_id, previous))
         deltas = []
-        for (sku, channel_no), previous_total in sorted(before.items()):
+        for sku in sorted(before):
             row = self._rows.get(sku)
-            current = row.totals[channel_no] if row is not None else 0
-            if current != previous_total:
-                deltas.append(AvailabilityDelta(sku, CHANNELS[channel_no], previous_total, current))
+            currents = row.totals if row is not None else _ZEROS
+            for channel_no, previous_total in enumerate(before[sku]):
+                current = currents[channel_no]
+                if current != previous_total:
+                    deltas.append(
+                        AvailabilityDelta(sku, CHANNELS[channel_no], previous_total, current)
+                    )
         return IndexUpdate(tuple(deltas), undo_steps=tuple(undo))
 
-    def _remember(self, sku: str, row: _Row | None, before: dict[tuple[str, int], int]) -> None:
-        for channel_no in range(len(CHANNELS)):
-            if (sku, channel_no) not in before:
-                before[(sku, channel_no)] = row.totals[channel_no] if row is not None else 0
+    def _remember(self, sku: str, row: _Row | None, before: dict[str, list[int]]) -> None:
+        if sku not in before:
+            before[sku] = list(row.totals) if row is not None else list(_ZEROS)
 
     def _put_location(
-        self, location: Location, before: dict[tuple[str, int], int], undo: list[Callable[[], None]]
+        self, location: Location, before: dict[str, list[int]], undo: list[Callable[[], None]]
     ) -> None:
         existing = self._loc_no.get(location.location_id)
         old = self._locs[existing] if existing is not None else None
@@ -300,11 +319,10 @@ class AvailabilityIndex:
     def _forget_location_caches(self, number: int) -> None:
         for handling in [k for k in self._eligible if k[0] == number]:
             del self._eligible[handling]
-        for rule_key in [k for k in self._general_rules if k[0] == number]:
-            del self._general_rules[rule_key]
+        self._general_rules.pop(number, None)
 
     def _put_product(
-        self, product: Product, before: dict[tuple[str, int], int], undo: list[Callable[[], None]]
+        self, product: Product, before: dict[str, list[int]], undo: list[Callable[[], None]]
     ) -> None:
         old = self._products.get(product.sku)
         row = self._rows.get(product.sku)
@@ -326,7 +344,7 @@ class AvailabilityIndex:
     def _put_position(
         self,
         position: StockPosition,
-        before: dict[tuple[str, int], int],
+        before: dict[str, list[int]],
         undo: list[Callable[[], None]],
     ) -> None:
         sku = position.sku
@@ -369,13 +387,21 @@ class AvailabilityIndex:
             row.allocated[slot],
         )
         eligible = self._eligibility(number, self._products.get(sku))
+        rules = self._rules(sku, number)
         totals = row.totals
+        # Channels usually share their deciding rule: compute each distinct one once.
+        last_rule: object = _UNSET
+        change = 0
         for channel_no, ok in enumerate(eligible):
             if ok:
-                rule = self._rule(sku, number, channel_no)
-                totals[channel_no] += self._free(rule, on_hand, reserved, allocated) - self._free(
-                    rule, old_on_hand, old_reserved, old_allocated
-                )
+                rule = rules[channel_no]
+                if rule is not last_rule:
+                    free = self._free
+                    change = free(rule, on_hand, reserved, allocated) - free(
+                        rule, old_on_hand, old_reserved, old_allocated
+                    )
+                    last_rule = rule
+                totals[channel_no] += change
         row.on_hand[slot], row.reserved[slot], row.allocated[slot] = on_hand, reserved, allocated
 
     # ------------------------------------------------------------------ holds and orders
