@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -454,3 +455,44 @@ def test_concurrent_holds_and_orders_never_oversell_and_keep_the_index_true(
         assert sum(r.quantity for r in uow.reservations.list()) == 30
     assert world.oms.check_availability_index() == ()
     assert world.storefront.latest("BEANS", "web") == 0
+
+
+def test_a_routing_plan_does_not_count_a_lapsed_hold(world: World) -> None:
+    world.oms.receive_stock("BEANS", "DC", 3)
+    world.oms.hold_stock("BEANS", 3, channel=Channel.WEB, cart_id="C", ttl=timedelta(minutes=5))
+    assert world.oms.plan_routing(request("W-1", quantity=3)).lines[0].unfulfilled == 3
+    world.clock.advance(timedelta(minutes=5))
+    plan = world.oms.plan_routing(request("W-1", quantity=3))
+    assert plan.lines[0].unfulfilled == 0
+    assert world.oms.stock_position("BEANS", "DC").reserved == 3  # a plan writes nothing
+
+
+def test_checking_and_rebuilding_the_index_while_orders_flow_never_deadlocks(
+    world: World,
+) -> None:
+    world.oms.receive_stock("BEANS", "DC", 100)
+    failures: list[BaseException] = []
+
+    def place(n: int) -> None:
+        for i in range(15):
+            world.oms.place_order(request(f"P{n}-{i}", quantity=1))
+
+    def audit() -> None:
+        try:
+            for _ in range(10):
+                world.oms.check_availability_index()
+                world.oms.rebuild_availability_index()
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=place, args=(n,), daemon=True) for n in range(4)]
+    threads += [threading.Thread(target=audit, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    assert web(world) == 40
+    assert world.oms.check_availability_index() == ()

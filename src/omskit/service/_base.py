@@ -163,14 +163,17 @@ class ServiceBase:
 
     def _build_index(self) -> AvailabilityIndex:
         with self.store.unit_of_work() as uow:
-            return AvailabilityIndex.build(
-                locations=uow.locations.list(),
-                products=uow.products.list(),
-                positions=uow.stock.list(),
-                holds=uow.reservations.list(),
-                orders=uow.orders.list(),
-                policy=self.safety_stock,
-            )
+            return self._index_from(uow)
+
+    def _index_from(self, uow: UnitOfWork) -> AvailabilityIndex:
+        return AvailabilityIndex.build(
+            locations=uow.locations.list(),
+            products=uow.products.list(),
+            positions=uow.stock.list(),
+            holds=uow.reservations.list(),
+            orders=uow.orders.list(),
+            policy=self.safety_stock,
+        )
 
     def rebuild_availability_index(self) -> int:
         """Rebuild the availability index from the store; return the positions it holds.
@@ -179,8 +182,9 @@ class ServiceBase:
         when something else wrote to the store (another process, a restore
         from backup); :meth:`check_availability_index` tells whether it must.
         """
-        with self._index_lock:
-            self._index = self._build_index()
+        # Lock order as in _run: the store's unit of work first, then the index.
+        with self.store.unit_of_work() as uow, self._index_lock:
+            self._index = self._index_from(uow)
             return len(self._index)
 
     def check_availability_index(self) -> tuple[IndexMismatch, ...]:
@@ -191,7 +195,7 @@ class ServiceBase:
         units per SKU. The recomputation reads every position, so this is
         for tests, audits and health checks, not for every request.
         """
-        with self._index_lock, self.store.unit_of_work() as uow:
+        with self.store.unit_of_work() as uow, self._index_lock:
             return self._index.verify(
                 locations=uow.locations.list(),
                 products=uow.products.list(),

@@ -73,13 +73,20 @@ class OrderOperations(ServiceBase):
         locations = {loc.location_id: loc for loc in uow.locations.list()}
         candidates: dict[str, list[Candidate]] = {}
         products: dict[str, Product] = {}
+        now = self.clock.now()
         for sku in {line.sku for line in order.lines}:
             products[sku] = uow.products.get(sku)
+            # Holds that expired but are not swept yet (a dry run sweeps nothing) no longer count.
+            lapsed: dict[str, int] = {}
+            for hold in uow.reservations.expired(now, sku=sku):
+                lapsed[hold.location_id] = lapsed.get(hold.location_id, 0) + hold.quantity
             candidates[sku] = [
                 Candidate(
                     locations[p.location_id],
                     self.safety_stock.sellable(
-                        p, location=locations[p.location_id], channel=order.channel
+                        p.moved(reserved=-lapsed.get(p.location_id, 0)),
+                        location=locations[p.location_id],
+                        channel=order.channel,
                     ),
                 )
                 for p in uow.stock.for_sku(sku)
