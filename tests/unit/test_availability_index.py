@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -316,3 +317,65 @@ def test_the_recomputation_takes_expired_holds_off_reserved() -> None:
         "BEANS", Channel.WEB, positions, {"DC": DC}, holds=holds, now=later
     )
     assert figures.total == 9
+
+
+def test_a_build_takes_only_holds_and_their_expiry_counts() -> None:
+    positions = [StockPosition("BEANS", "DC", 10, reserved=5)]
+    order_reservation = Reservation("R1", "BEANS", "DC", 2, NOW, order_id="O1")
+    ix = AvailabilityIndex.build(
+        locations=[DC],
+        products=[BEANS],
+        positions=positions,
+        holds=[hold("H1", 3, 10, at="DC"), order_reservation],
+    )
+    later = NOW + timedelta(minutes=10)
+    assert ix.total("BEANS", Channel.WEB, now=later) == 8
+    assert ix.expired_holds(later) == ("H1",)
+    assert ix.skus() == ("BEANS",)
+
+
+def test_undoing_a_new_product_a_new_sku_and_a_hold_removal_restores_them() -> None:
+    ix = index()
+    first = ChangeSet()
+    first.position(StockPosition("BEANS", "DC", 6, reserved=2))
+    first.hold_added(hold("H1", 2, 5, at="DC"))
+    ix.apply(first)
+    changes = ChangeSet()
+    changes.product(Product("NEW", "New"))
+    changes.hold_added(hold("H2", 1, 5, sku="NEW", at="DC"))
+    changes.position(StockPosition("NEW", "DC", 1, reserved=1))
+    changes.hold_removed(hold("H1", 2, 5, at="DC"))
+    changes.position(StockPosition("BEANS", "DC", 6))
+    ix.apply(changes).undo()
+    with pytest.raises(NotFound):
+        ix.total("NEW", Channel.WEB, now=NOW)
+    later = NOW + timedelta(minutes=5)
+    assert ix.expired_holds(later) == ("H1",)
+    assert ix.total("BEANS", Channel.WEB, now=NOW) == 4
+    assert ix.total("BEANS", Channel.WEB, now=later) == 6
+
+
+def test_redefining_a_location_recomputes_its_skus_and_can_be_undone() -> None:
+    ix = index(StockPosition("CUPS", "AMS", 5))
+    assert ix.total("CUPS", Channel.WEB, now=NOW) == 0
+    fragile_ams = attrs.evolve(AMS, capabilities=CAPS | {Capability.HANDLES_FRAGILE})
+    changes = ChangeSet()
+    changes.location(fragile_ams)
+    update = ix.apply(changes)
+    assert AvailabilityDelta("CUPS", Channel.WEB, 0, 5) in update.deltas
+    assert ix.location("AMS") == fragile_ams
+    update.undo()
+    assert ix.total("CUPS", Channel.WEB, now=NOW) == 0
+    assert ix.location("AMS") == AMS
+    assert ix.location("NOWHERE") is None
+
+
+def test_verify_flags_a_sku_the_index_never_saw() -> None:
+    ix = index()
+    mismatches = ix.verify(
+        locations=[DC],
+        products=[BEANS, CUPS, Product("LATE", "Registered elsewhere")],
+        positions=[],
+        now=NOW,
+    )
+    assert {(m.sku, m.indexed) for m in mismatches} == {("LATE", -1)}

@@ -39,7 +39,7 @@ from omskit.adapters.memory import (
     SequentialIds,
 )
 from omskit.availability import SafetyStockPolicy, SupplyShares
-from omskit.errors import CancelRefused
+from omskit.errors import CancelRefused, GatewayError
 from omskit.events import AvailabilityChanged, StockAdjusted, StockHeld, StockReleased
 from omskit.model import (
     LineStatus,
@@ -496,3 +496,40 @@ def test_checking_and_rebuilding_the_index_while_orders_flow_never_deadlocks(
     assert failures == []
     assert web(world) == 40
     assert world.oms.check_availability_index() == ()
+
+
+def test_a_late_refusal_on_a_second_shipment_puts_the_first_back_at_the_warehouse(
+    world: World,
+) -> None:
+    world.oms.receive_stock("BEANS", "DC", 2)
+    world.oms.receive_stock("BEANS", "AMS", 2)
+    order = world.oms.place_order(request("W-1", quantity=4))
+    first, second = world.oms.release_order(order.order_id)
+    world.warehouse.start_picking(second.shipment_id)
+    with pytest.raises(CancelRefused):
+        world.oms.cancel_order(order.order_id)
+    assert first.shipment_id not in world.warehouse.cancelled
+    assert world.oms.get_order(order.order_id).status is OrderStatus.RELEASED
+    assert [s.status for s in world.oms.shipments(order.order_id)] == [
+        ShipmentStatus.RELEASED,
+        ShipmentStatus.RELEASED,
+    ]
+
+
+class DownWarehouse(MemoryWarehouse):
+    """A warehouse whose cancel endpoint is down."""
+
+    def cancel(self, shipment_id: str) -> bool:
+        raise GatewayError("WMS unreachable", gateway="warehouse")
+
+
+def test_a_warehouse_outage_during_cancel_changes_nothing() -> None:
+    world = make_world()
+    world.oms.warehouse = DownWarehouse()
+    world.oms.receive_stock("BEANS", "DC", 5)
+    order = world.oms.place_order(request("W-1", quantity=4))
+    world.oms.release_order(order.order_id)
+    with pytest.raises(GatewayError):
+        world.oms.cancel_order(order.order_id)
+    assert world.oms.get_order(order.order_id).status is OrderStatus.RELEASED
+    assert world.oms.stock_position("BEANS", "DC").allocated == 4
