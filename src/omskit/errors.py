@@ -11,6 +11,7 @@ already catch ``ValueError`` or ``LookupError`` keep working::
     │   ├── IllegalTransition                ``entity``, ``entity_id``, ``state``, ``event``
     │   └── CancelRefused                    ``order_id``, ``stage``, ``reason``
     ├── NotFound (LookupError)               ``kind``, ``key``
+    │   └── UnknownName                      ``kind``, ``key``, ``known`` (a registry look-up)
     ├── Conflict (ValueError)                the request clashes with stored state
     │   ├── AlreadyExists                    ``kind``, ``key``
     │   └── IdempotencyConflict              ``channel``, ``external_ref``, ``existing_order_id``
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "OmsError",
+    "UnknownName",
 ]
 
 
@@ -158,6 +160,17 @@ class NotFound(OmsError, LookupError):
         self.path = path
         where = f"{path}: " if path else ""
         super().__init__(f"{where}no {kind} with key {key!r}")
+
+
+class UnknownName(NotFound):
+    """A registry has nothing under the name asked for; ``known`` lists what it has."""
+
+    def __init__(self, *, kind: str, key: str, known: tuple[str, ...]) -> None:
+        super().__init__(kind=kind, key=key)
+        self.known = known
+        listed = ", ".join(known) if known else "none"
+        self.message = f"no {kind} named {key!r}; known: {listed}"
+        self.args = (self.message,)
 
 
 class Conflict(OmsError, ValueError):

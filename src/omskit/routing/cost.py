@@ -1,0 +1,116 @@
+"""Shipping cost (B6): what one shipment from a location to the delivery point costs.
+
+A cost model is a small Protocol, so a shop can plug in its carrier's price
+list. The default, :class:`DistanceCostModel`, is a fixed amount per
+shipment plus a rate per road kilometre and per kilogram; road distance is
+the great-circle distance times a detour factor. Costs are :class:`Money`,
+computed exactly and rounded to the currency's minor unit (half up)::
+
+    >>> from omskit.geo import GeoPoint
+    >>> from omskit.model import Location, LocationKind
+    >>> model = DistanceCostModel()
+    >>> dc = Location("DC", "DC", LocationKind.DISTRIBUTION_CENTRE, GeoPoint(51.56, 5.09), "NL")
+    >>> str(model.shipment_cost(location=dc, origin=GeoPoint(52.37, 4.89), weight_grams=2000))
+    'EUR 6.87'
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.geo import GeoPoint
+from omskit.model import Location
+from omskit.money import Money
+
+__all__ = ["CostModel", "DistanceCostModel", "road_km"]
+
+ROAD_FACTOR = Decimal("1.3")
+"""Default ratio of road distance to great-circle distance (a common rule of thumb)."""
+
+
+def road_km(origin: GeoPoint | None, location: Location, factor: Decimal = ROAD_FACTOR) -> Decimal:
+    """Estimated road kilometres from ``location`` to ``origin`` (0 without an origin)."""
+    if origin is None:
+        return Decimal(0)
+    return Decimal(repr(origin.distance_km(location.point))) * factor
+
+
+@runtime_checkable
+class CostModel(Protocol):
+    """Estimates what shipping from a location costs.
+
+    Must be deterministic and must not raise for a valid location; the
+    currency of every answer must be the same.
+    """
+
+    def shipment_cost(
+        self, *, location: Location, origin: GeoPoint | None, weight_grams: int
+    ) -> Money:
+        """The cost of one shipment of ``weight_grams`` from ``location`` to ``origin``."""
+        ...
+
+
+def _money(value: object) -> Money:
+    if isinstance(value, Money):
+        return value
+    raise InvalidInput(f"must be Money, not {type(value).__name__}", value=value)
+
+
+def _factor(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise InvalidInput("must be a decimal (a string such as '1.3')", value=value)
+    factor = Decimal(value)
+    if not factor.is_finite() or factor < 1:
+        raise InvalidInput("must be a decimal of at least 1", value=value)
+    return factor
+
+
+@attrs.frozen
+class DistanceCostModel:
+    """``fixed + per_km * road km + per_kg * kg`` per shipment, rounded half up.
+
+    Defaults: EUR 4.50 per shipment and EUR 0.02 per road kilometre, nothing
+    per kilogram, road distance 1.3 times the great-circle distance. All
+    amounts must share one currency and be non-negative.
+    """
+
+    fixed: Money = attrs.field(default=Money("4.50", "EUR"), converter=_money)
+    per_km: Money = attrs.field(default=Money("0.02", "EUR"), converter=_money)
+    per_kg: Money = attrs.field(default=Money("0", "EUR"), converter=_money)
+    road_factor: Decimal = attrs.field(default=ROAD_FACTOR, converter=_factor)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("fixed", "per_km", "per_kg"):
+            amount: Money = getattr(self, name)
+            if amount.currency != self.fixed.currency:
+                raise InvalidInput(
+                    f"is in {amount.currency}, but fixed is in {self.fixed.currency}", path=name
+                )
+            if amount.is_negative():
+                raise InvalidInput("must not be negative", path=name)
+
+    @property
+    def currency(self) -> str:
+        """The currency of every cost this model returns."""
+        return self.fixed.currency
+
+    def shipment_cost(
+        self, *, location: Location, origin: GeoPoint | None, weight_grams: int
+    ) -> Money:
+        """The cost of one shipment of ``weight_grams`` from ``location`` to ``origin``."""
+        if isinstance(weight_grams, bool) or not isinstance(weight_grams, int) or weight_grams < 0:
+            raise InvalidInput(
+                "must be a non-negative integer", path="weight_grams", value=weight_grams
+            )
+        km = road_km(origin, location, self.road_factor)
+        amount = (
+            self.fixed.amount
+            + self.per_km.amount * km
+            + self.per_kg.amount * Decimal(weight_grams) / 1000
+        )
+        quantum = Decimal(1).scaleb(-self.fixed.exponent)
+        return Money(amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
