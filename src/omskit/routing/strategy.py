@@ -68,7 +68,11 @@ class CandidateView:
 
     location: Location
     sellable: int
-    """Units of the line's SKU this location may still sell to this order (after earlier lines)."""
+    """Units of the line's SKU this location may sell to the order's channel, before this order.
+
+    Lines of one order that share a SKU share this stock; the planner, not
+    the strategy, decides how much each line takes.
+    """
     distance_km: float | None
     """Great-circle distance to the delivery point (``None`` when the order has none)."""
 
@@ -112,7 +116,9 @@ class RoutingStrategy(Protocol):
 
     def __call__(
         self, line: LineContext, candidates: Sequence[CandidateView], /
-    ) -> Sequence[Score]: ...
+    ) -> Sequence[Score]:
+        """One score per candidate, in candidate order."""
+        ...
 
 
 def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
@@ -126,7 +132,7 @@ def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
     try:
         signature = inspect.signature(strategy)
     except (TypeError, ValueError):  # a builtin without a signature: trust it
-        return strategy  # type: ignore[return-value]
+        return strategy
     try:
         signature.bind(object(), ())
     except TypeError:
@@ -134,7 +140,7 @@ def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
             f"routing strategy {name!r} must accept (line, candidates); "
             f"its signature is {signature}"
         ) from None
-    return strategy  # type: ignore[return-value]
+    return strategy
 
 
 def check_scores(scores: object, count: int, *, name: str) -> list[float | Excluded]:

@@ -1,0 +1,337 @@
+"""The built-in routing strategies (B2, B3, B5, B6).
+
+Plain strategies are functions; configurable ones are frozen attrs classes
+made by a factory of the same name, with a readable repr:
+
+==================  =========================================================
+``nearest``         great-circle distance to the delivery point, in km
+``load_balancing``  open order lines relative to the location's daily capacity
+``specialisation``  excludes locations without the capabilities the product
+                    needs (fragile, hazardous, heavy); configurable
+``co2``             estimated grams CO2e of the shipment: road km x tonnes x
+                    the emission factor of the location's transport mode
+``cost``            the shipping cost of the line alone, in minor units
+``priority``        the position of the location in an explicit ranking
+``min_stock``       excludes a location that would keep fewer than N units
+                    (B3: "nearest, unless it has fewer than 5")
+==================  =========================================================
+
+Lower scores are better. The emission factors are illustrative defaults in
+grams CO2e per tonne-kilometre (a diesel parcel van 500, an electric van
+150, a cargo bike 10, a truck 100, rail 25); use your carriers' figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.model import Capability
+from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel
+from omskit.routing.strategy import CandidateView, Excluded, LineContext, Score
+
+__all__ = [
+    "DEFAULT_EMISSION_FACTORS",
+    "Co2",
+    "Cost",
+    "MinStock",
+    "Priority",
+    "Specialisation",
+    "co2",
+    "cost",
+    "load_balancing",
+    "min_stock",
+    "nearest",
+    "priority",
+    "specialisation",
+]
+
+DEFAULT_EMISSION_FACTORS: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "van": Decimal(500),
+        "electric_van": Decimal(150),
+        "cargo_bike": Decimal(10),
+        "truck": Decimal(100),
+        "rail": Decimal(25),
+    }
+)
+"""Illustrative grams CO2e per tonne-kilometre by transport mode."""
+
+
+def nearest(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """Great-circle kilometres to the delivery point (0 without one)."""
+    return [c.distance_km if c.distance_km is not None else 0.0 for c in candidates]
+
+
+def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """Open order lines relative to daily capacity (1.0 is a full day).
+
+    A location without a capacity counts its open lines against a day of
+    1 000 lines, so it is neither free nor full.
+    """
+    workload = line.workload
+    return [
+        workload.get(c.location_id, 0) / (c.location.daily_capacity or 1000) for c in candidates
+    ]
+
+
+def _capabilities(value: Iterable[Capability | str] | Capability) -> frozenset[Capability]:
+    """Capabilities from members or their values (as a profile document writes them)."""
+    items = (value,) if isinstance(value, Capability) else tuple(value)
+    checked = []
+    for item in items:
+        try:
+            checked.append(Capability(item))
+        except ValueError:
+            known = ", ".join(c.value for c in Capability)
+            raise InvalidInput(f"is not a capability (known: {known})", value=item) from None
+    return frozenset(checked)
+
+
+def _optional_grams(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput("must be a positive number of grams", value=value)
+    return value
+
+
+@attrs.frozen
+class Specialisation:
+    """Excludes locations that lack a capability the product needs.
+
+    ``fragile`` and ``hazardous`` name the capabilities a fragile or a
+    hazardous product needs; a product of at least ``heavy_grams`` per unit
+    needs ``heavy``. Everything else scores 0.
+    """
+
+    fragile: frozenset[Capability] = attrs.field(
+        default=frozenset({Capability.HANDLES_FRAGILE}), converter=_capabilities
+    )
+    hazardous: frozenset[Capability] = attrs.field(
+        default=frozenset({Capability.HANDLES_HAZARDOUS}), converter=_capabilities
+    )
+    heavy_grams: int | None = attrs.field(default=None, converter=_optional_grams)
+    heavy: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+
+    def needs(self, line: LineContext) -> frozenset[Capability]:
+        """The capabilities a location needs for this line's product."""
+        product = line.product
+        needed: set[Capability] = set()
+        if product.fragile:
+            needed |= self.fragile
+        if product.hazardous:
+            needed |= self.hazardous
+        if self.heavy_grams is not None and product.weight_grams >= self.heavy_grams:
+            needed |= self.heavy
+        return frozenset(needed)
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+        """0 for a location with every needed capability, else Excluded naming what it lacks."""
+        needed = self.needs(line)
+        if not needed:
+            return [0.0] * len(candidates)
+        scores: list[Score] = []
+        for c in candidates:
+            missing = needed - c.location.capabilities
+            if missing:
+                names = ", ".join(sorted(m.value for m in missing))
+                scores.append(Excluded(f"lacks {names} for {line.sku}"))
+            else:
+                scores.append(0.0)
+        return scores
+
+
+def specialisation(
+    *,
+    fragile: Iterable[Capability | str] = (Capability.HANDLES_FRAGILE,),
+    hazardous: Iterable[Capability | str] = (Capability.HANDLES_HAZARDOUS,),
+    heavy_grams: int | None = None,
+    heavy: Iterable[Capability | str] = (),
+) -> Specialisation:
+    """A :class:`Specialisation` strategy (see there for the parameters)."""
+    return Specialisation(
+        frozenset(_capabilities(fragile)),
+        frozenset(_capabilities(hazardous)),
+        heavy_grams,
+        frozenset(_capabilities(heavy)),
+    )
+
+
+def _factors(value: Mapping[str, Any]) -> Mapping[str, Decimal]:
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidInput("must be a non-empty table of mode -> grams per tonne-km", value=value)
+    checked: dict[str, Decimal] = {}
+    for mode, factor in value.items():
+        if isinstance(factor, bool) or not isinstance(factor, Decimal | int | str):
+            raise InvalidInput("must be a decimal (a string such as '500')", path=str(mode))
+        amount = Decimal(factor)
+        if not amount.is_finite() or amount < 0:
+            raise InvalidInput("must be a non-negative decimal", path=str(mode), value=factor)
+        checked[str(mode)] = amount
+    return MappingProxyType(checked)
+
+
+def _modes(value: Mapping[str, str]) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput("must be a table of location id -> transport mode", value=value)
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class Co2:
+    """Estimated grams CO2e of shipping the line from each location.
+
+    ``road km x max(weight, min_weight_grams) in tonnes x factor`` where the
+    factor (grams per tonne-km) belongs to the location's transport mode
+    (``modes`` by location id, else ``default_mode``).
+    """
+
+    factors: Mapping[str, Decimal] = attrs.field(
+        default=DEFAULT_EMISSION_FACTORS, converter=_factors
+    )
+    modes: Mapping[str, str] = attrs.field(factory=dict, converter=_modes)
+    default_mode: str = "van"
+    min_weight_grams: int = 500
+
+    def __attrs_post_init__(self) -> None:
+        for mode in {self.default_mode, *self.modes.values()}:
+            if mode not in self.factors:
+                raise InvalidInput(
+                    f"has no emission factor (known: {', '.join(sorted(self.factors))})",
+                    path="modes",
+                    value=mode,
+                )
+        if isinstance(self.min_weight_grams, bool) or not isinstance(self.min_weight_grams, int):
+            raise InvalidInput("must be an integer", path="min_weight_grams")
+
+    def grams(self, line: LineContext, candidate: CandidateView) -> float:
+        """Estimated grams CO2e of shipping ``line`` from ``candidate``."""
+        if candidate.distance_km is None:
+            return 0.0
+        tonnes = max(line.weight_grams, self.min_weight_grams) / 1_000_000
+        factor = self.factors[self.modes.get(candidate.location_id, self.default_mode)]
+        return candidate.distance_km * float(ROAD_FACTOR) * tonnes * float(factor)
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+        """Grams CO2e per candidate (see :meth:`grams`)."""
+        return [self.grams(line, c) for c in candidates]
+
+
+def co2(
+    *,
+    factors: Mapping[str, Any] = DEFAULT_EMISSION_FACTORS,
+    modes: Mapping[str, str] | None = None,
+    default_mode: str = "van",
+    min_weight_grams: int = 500,
+) -> Co2:
+    """A :class:`Co2` strategy (see there for the parameters)."""
+    return Co2(factors, dict(modes or {}), default_mode, min_weight_grams)
+
+
+@attrs.frozen
+class Cost:
+    """The cost of shipping the line alone from each location, in minor units."""
+
+    model: CostModel = attrs.field(factory=DistanceCostModel)
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+        """The cost of one shipment of the whole line from each candidate, in minor units."""
+        weight = line.weight_grams
+        return [
+            self.model.shipment_cost(
+                location=c.location, origin=line.origin, weight_grams=weight
+            ).to_minor()
+            for c in candidates
+        ]
+
+
+def cost(*, model: CostModel | None = None) -> Cost:
+    """A :class:`Cost` strategy over ``model`` (default :class:`DistanceCostModel`)."""
+    return Cost(model if model is not None else DistanceCostModel())
+
+
+def _ranking(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInput("must be a list of location ids, not one string", value=value)
+    ranking = tuple(value)
+    if not ranking or not all(isinstance(v, str) and v for v in ranking):
+        raise InvalidInput("must be a non-empty list of location ids", value=value)
+    if len(set(ranking)) != len(ranking):
+        raise InvalidInput("must not repeat a location id", value=value)
+    return ranking
+
+
+@attrs.frozen
+class Priority:
+    """The position of each location in ``ranking`` (0 is first).
+
+    Unlisted locations come after every listed one, or are excluded when
+    ``exclude_unlisted`` is set.
+    """
+
+    ranking: tuple[str, ...] = attrs.field(converter=_ranking)
+    exclude_unlisted: bool = False
+    _position: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self, "_position", {loc: index for index, loc in enumerate(self.ranking)}
+        )
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+        """Each candidate's position in the ranking."""
+        last = len(self.ranking)
+        scores: list[Score] = []
+        for c in candidates:
+            position = self._position.get(c.location_id)
+            if position is None and self.exclude_unlisted:
+                scores.append(Excluded("not in the priority list"))
+            else:
+                scores.append(float(last if position is None else position))
+        return scores
+
+
+def priority(ranking: Iterable[str], *, exclude_unlisted: bool = False) -> Priority:
+    """A :class:`Priority` strategy over ``ranking`` (location ids, best first)."""
+    return Priority(tuple(ranking), exclude_unlisted)
+
+
+def _units(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput("must be a non-negative integer", path="units", value=value)
+    return value
+
+
+@attrs.frozen
+class MinStock:
+    """Excludes a location that would keep fewer than ``units`` of the SKU after the line.
+
+    The brief's hybrid rule (B3) is ``[min_stock(5), nearest]``: the nearest
+    location, unless taking the line leaves it with fewer than 5 units, so
+    store stock for walk-in customers is not drained.
+    """
+
+    units: int = attrs.field(converter=_units)
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+        """0 where enough would be left after the line, else Excluded."""
+        scores: list[Score] = []
+        for c in candidates:
+            left = c.sellable - line.quantity
+            if left < self.units:
+                kept = max(left, 0)
+                scores.append(Excluded(f"would keep {kept} units, fewer than {self.units}"))
+            else:
+                scores.append(0.0)
+        return scores
+
+
+def min_stock(units: int) -> MinStock:
+    """A :class:`MinStock` filter: skip a location that would keep fewer than ``units``."""
+    return MinStock(units)

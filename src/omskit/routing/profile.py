@@ -1,0 +1,497 @@
+"""Routing profiles (B1, B3): ranked or weighted rules, as plain data.
+
+A :class:`RoutingProfile` is a named, versioned list of rules with a way to
+combine them, a split limit, an objective and a cost model. It ranks the
+candidates of one line (:meth:`RoutingProfile.rank`); the planner
+(:mod:`omskit.routing.planner`) then chooses quantities per location.
+
+Combining rules
+---------------
+``ranked`` (the default)
+    The first rule decides; each later rule only breaks the ties of the
+    rules before it; the location id breaks what is left. The brief's hybrid
+    rule is ``[min_stock(5), specialisation, nearest]``: two filters, then
+    distance.
+``weighted``
+    Each rule with a ``weight`` has its scores normalised over the line's
+    candidates (the best becomes 0, the worst 1) and the weighted sum
+    decides, ties broken by location id. Rules without a weight only filter.
+
+Any rule may exclude a candidate (``Excluded``); an excluded candidate is
+never used, and the explanation names the rule and its reason.
+
+The objective
+-------------
+Plans are compared on the fewest unfulfilled units, then the fewest
+shipments (at most ``1 + max_splits``), then either the rules' preference
+(``objective = "preference"``, the default: units taken from better-ranked
+locations first) with the shipping cost breaking ties, or the shipping cost
+(``objective = "cost"``) with the preference breaking ties.
+
+Documents
+---------
+A profile is plain data. In TOML::
+
+    name = "store-friendly"
+    version = 3
+    max_splits = 2
+
+    [[rule]]
+    use = "min_stock"
+    units = 5
+
+    [[rule]]
+    use = "specialisation"
+
+    [[rule]]
+    use = "nearest"
+
+    [cost]              # optional: the default cost model's parameters
+    currency = "EUR"
+    fixed = "4.50"
+    per_km = "0.02"
+
+Keys of a rule: ``use`` (a name in the strategy registry), ``weight`` (for
+``combine = "weighted"``) and the factory's own parameters. Errors name the
+field: ``rule[1].use``, ``cost.fixed``.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+from omskit.errors import DefinitionError, InvalidInput, OmsError
+from omskit.model._checks import check_identifier
+from omskit.money import Money
+from omskit.routing.cost import CostModel, DistanceCostModel
+from omskit.routing.registry import StrategyRegistry, builtin_registry
+from omskit.routing.strategy import (
+    CandidateView,
+    Excluded,
+    LineContext,
+    RoutingStrategy,
+    check_scores,
+    check_strategy,
+)
+
+__all__ = [
+    "Combine",
+    "LineRanking",
+    "Objective",
+    "RankedCandidate",
+    "RoutingProfile",
+    "Rule",
+    "default_profile",
+]
+
+MAX_SPLITS_LIMIT = 10
+"""The largest ``max_splits`` a profile accepts."""
+
+
+class Combine(StrEnum):
+    """How a profile combines its rules."""
+
+    RANKED = "ranked"
+    WEIGHTED = "weighted"
+
+
+class Objective(StrEnum):
+    """What decides between plans with as many shipments."""
+
+    PREFERENCE = "preference"
+    COST = "cost"
+
+
+def _weight(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise InvalidInput("must be a positive decimal (a string such as '0.7')", value=value)
+    try:
+        weight = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput("must be a positive decimal", value=value) from None
+    if not weight.is_finite() or weight <= 0:
+        raise InvalidInput("must be a positive decimal", value=value)
+    return weight
+
+
+@attrs.frozen
+class Rule:
+    """One rule of a profile: a named strategy, its parameters and (weighted) its weight."""
+
+    name: str
+    strategy: RoutingStrategy = attrs.field(eq=False)
+    params: tuple[tuple[str, Any], ...] = ()
+    """The parameters the factory was called with (for :meth:`RoutingProfile.to_dict`)."""
+    weight: Decimal | None = attrs.field(default=None, converter=_weight)
+
+    def __attrs_post_init__(self) -> None:
+        check_identifier(self.name, "name")
+        check_strategy(self.strategy, name=self.name)
+
+
+@attrs.frozen
+class RankedCandidate:
+    """One candidate of a line, with every rule's score and its place in the ranking."""
+
+    candidate: CandidateView
+    scores: tuple[float | Excluded, ...]
+    """One per rule, in rule order."""
+    key: tuple[float, ...]
+    """The sort key (lower is better); empty for an excluded candidate."""
+    excluded_by: str | None = None
+    """The first rule that excluded the candidate."""
+    reason: str | None = None
+
+    @property
+    def location_id(self) -> str:
+        """The candidate's location id."""
+        return self.candidate.location_id
+
+    @property
+    def excluded(self) -> bool:
+        """Whether a rule excluded the candidate."""
+        return self.excluded_by is not None
+
+
+@attrs.frozen
+class LineRanking:
+    """The candidates of one line, best first, and the ones the rules excluded."""
+
+    ranked: tuple[RankedCandidate, ...]
+    excluded: tuple[RankedCandidate, ...]
+    rule_names: tuple[str, ...]
+
+    def deciding_rule(self) -> str | None:
+        """The rule that put the best candidate ahead of the second, if any did.
+
+        ``None`` with fewer than two candidates; ``"location id"`` when every
+        rule tied.
+        """
+        if len(self.ranked) < 2:
+            return None
+        first, second = self.ranked[0].key, self.ranked[1].key
+        for index, (a, b) in enumerate(zip(first, second, strict=True)):
+            if a != b:
+                return self.rule_names[index] if index < len(self.rule_names) else "weighted score"
+        return "location id"
+
+
+def _max_splits(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SPLITS_LIMIT:
+        raise InvalidInput(
+            f"must be an integer from 0 to {MAX_SPLITS_LIMIT}", path="max_splits", value=value
+        )
+    return value
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput("must be a positive integer", path="version", value=value)
+    return value
+
+
+def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    rules = tuple(value)
+    if not rules:
+        raise InvalidInput("a profile needs at least one rule", path="rule")
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, Rule):
+            raise InvalidInput(f"must be a Rule, not {type(rule).__name__}", path=f"rule[{index}]")
+    return rules
+
+
+@attrs.frozen
+class RoutingProfile:
+    """A named, versioned way of routing: rules, how to combine them, limits and costs.
+
+    See :mod:`omskit.routing.profile` for the semantics and the document
+    format. Build one in code with :meth:`of`, or from data with
+    :meth:`from_dict`, :meth:`from_json` or :meth:`from_toml`.
+    """
+
+    name: str = attrs.field()
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    version: int = attrs.field(default=1, converter=_version)
+    combine: Combine = attrs.field(default=Combine.RANKED, converter=Combine)
+    max_splits: int = attrs.field(default=2, converter=_max_splits)
+    """At most ``1 + max_splits`` shipments per order."""
+    objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
+    cost_model: CostModel = attrs.field(factory=DistanceCostModel, eq=False)
+    cost: dict[str, str] | None = attrs.field(default=None, eq=False, repr=False)
+    """The ``[cost]`` table the profile was read from, if any (for :meth:`to_dict`)."""
+
+    @name.validator
+    def _check_name(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        check_identifier(value, "name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.combine is Combine.WEIGHTED and not any(r.weight for r in self.rules):
+            raise InvalidInput("a weighted profile needs at least one rule with a weight")
+        if self.combine is Combine.RANKED:
+            for index, rule in enumerate(self.rules):
+                if rule.weight is not None:
+                    raise InvalidInput(
+                        "a weight only counts in a weighted profile", path=f"rule[{index}].weight"
+                    )
+        names = [rule.name for rule in self.rules]
+        if len(set(names)) != len(names):
+            raise InvalidInput("names a rule twice; give each rule once", path="rule")
+
+    @property
+    def max_shipments(self) -> int:
+        """The most shipments one order may be split into."""
+        return 1 + self.max_splits
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as decisions record it."""
+        return f"{self.name}@{self.version}"
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        rules: Sequence[str | RoutingStrategy | Rule | tuple[str, RoutingStrategy]],
+        *,
+        registry: StrategyRegistry | None = None,
+        **options: Any,
+    ) -> RoutingProfile:
+        """Build a profile in code: rules as registry names, strategies or :class:`Rule` values.
+
+        A bare callable is named after its ``__name__``; options are the
+        other fields (``version``, ``combine``, ``max_splits``, ``objective``,
+        ``cost_model``).
+        """
+        registry = registry if registry is not None else builtin_registry()
+        built: list[Rule] = []
+        for item in rules:
+            if isinstance(item, Rule):
+                built.append(item)
+            elif isinstance(item, str):
+                built.append(Rule(item, registry.create(item)))
+            elif isinstance(item, tuple):
+                label, strategy = item
+                built.append(Rule(label, strategy))
+            else:
+                label = getattr(item, "__name__", None) or type(item).__name__.lower()
+                built.append(Rule(label, item))
+        return cls(name, tuple(built), **options)
+
+    # ------------------------------------------------------------------ ranking
+
+    def rank(self, line: LineContext, candidates: Sequence[CandidateView]) -> LineRanking:
+        """Score every candidate with every rule (one call per rule) and rank them.
+
+        Raises :class:`~omskit.errors.DefinitionError` when a strategy
+        returns something other than one number or ``Excluded`` per candidate.
+        """
+        count = len(candidates)
+        columns = [
+            check_scores(rule.strategy(line, candidates), count, name=rule.name)
+            for rule in self.rules
+        ]
+        weights = [rule.weight for rule in self.rules]
+        normalised: list[list[float]] = []
+        if self.combine is Combine.WEIGHTED:
+            normalised = [_normalise(column) for column in columns]
+        ranked: list[RankedCandidate] = []
+        excluded: list[RankedCandidate] = []
+        for index, candidate in enumerate(candidates):
+            scores = tuple(column[index] for column in columns)
+            verdict = next(
+                ((self.rules[r].name, s) for r, s in enumerate(scores) if isinstance(s, Excluded)),
+                None,
+            )
+            if verdict is not None:
+                excluded.append(
+                    RankedCandidate(candidate, scores, (), verdict[0], verdict[1].reason)
+                )
+                continue
+            if self.combine is Combine.WEIGHTED:
+                total = sum(
+                    float(weight) * normalised[r][index]
+                    for r, weight in enumerate(weights)
+                    if weight is not None
+                )
+                key: tuple[float, ...] = (total,)
+            else:
+                key = tuple(float(s) for s in scores if not isinstance(s, Excluded))
+            ranked.append(RankedCandidate(candidate, scores, key))
+        ranked.sort(key=lambda c: (c.key, c.location_id))
+        excluded.sort(key=lambda c: c.location_id)
+        names = tuple(rule.name for rule in self.rules)
+        return LineRanking(tuple(ranked), tuple(excluded), names)
+
+    # ------------------------------------------------------------------ documents
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile as document data; :meth:`from_dict` reads it back.
+
+        Raises :class:`~omskit.errors.DefinitionError` for a profile with a
+        rule that is not a registry name with its parameters, or with a cost
+        model that was not read from a ``[cost]`` table.
+        """
+        rules = []
+        for rule in self.rules:
+            entry: dict[str, Any] = {"use": rule.name, **dict(rule.params)}
+            if rule.weight is not None:
+                entry["weight"] = str(rule.weight)
+            rules.append(entry)
+        data: dict[str, Any] = {
+            "name": self.name,
+            "version": self.version,
+            "combine": self.combine.value,
+            "max_splits": self.max_splits,
+            "objective": self.objective.value,
+            "rule": rules,
+        }
+        if self.cost is not None:
+            data["cost"] = dict(self.cost)
+        elif not isinstance(self.cost_model, DistanceCostModel) or (
+            self.cost_model != DistanceCostModel()
+        ):
+            raise DefinitionError(
+                f"profile {self.name!r} has a cost model that is not document data"
+            )
+        return data
+
+    def to_json(self) -> str:
+        """The profile as a JSON document."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: object, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
+        """Build a profile from document data (see the module docstring).
+
+        Rules are looked up in ``registry`` (default: the built-ins). Raises
+        :class:`~omskit.errors.InvalidInput` with the path of the bad field;
+        an unknown strategy name lists the known ones.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidInput(f"must be a table, not {type(data).__name__}", value=data)
+        known = {"name", "version", "combine", "max_splits", "objective", "rule", "cost"}
+        for key in data:
+            if key not in known:
+                raise InvalidInput(
+                    f"is not a routing profile field (known: {', '.join(sorted(known))})",
+                    path=str(key),
+                )
+        registry = registry if registry is not None else builtin_registry()
+        if "name" not in data:
+            raise InvalidInput("is required", path="name")
+        items = data.get("rule", [])
+        if not isinstance(items, list | tuple):
+            raise InvalidInput("must be a list of rule tables ([[rule]])", path="rule")
+        rules = [_rule_from(item, index, registry) for index, item in enumerate(items)]
+        cost_table = data.get("cost")
+        cost_model, cost = _cost_from(cost_table)
+        options: dict[str, Any] = {
+            key: data[key] for key in ("version", "max_splits") if key in data
+        }
+        for key, enum in (("combine", Combine), ("objective", Objective)):
+            if key in data:
+                value = data[key]
+                try:
+                    options[key] = enum(value)
+                except ValueError:
+                    allowed = ", ".join(m.value for m in enum)
+                    raise InvalidInput(f"must be one of {allowed}", path=key, value=value) from None
+        return cls(data["name"], tuple(rules), cost_model=cost_model, cost=cost, **options)
+
+    @classmethod
+    def from_json(cls, text: str, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
+        """Build a profile from a JSON document (see :meth:`from_dict`)."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput(f"is not valid JSON ({exc})") from None
+        return cls.from_dict(data, registry=registry)
+
+    @classmethod
+    def from_toml(cls, text: str, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
+        """Build a profile from a TOML document (see :meth:`from_dict`)."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"is not valid TOML ({exc})") from None
+        return cls.from_dict(data, registry=registry)
+
+
+def _normalise(column: Sequence[float | Excluded]) -> list[float]:
+    numbers = [s for s in column if not isinstance(s, Excluded)]
+    if not numbers:
+        return [0.0] * len(column)
+    low, high = min(numbers), max(numbers)
+    span = high - low
+    return [
+        0.0 if isinstance(s, Excluded) or span == 0 else (float(s) - low) / span for s in column
+    ]
+
+
+def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
+    path = f"rule[{index}]"
+    if isinstance(item, str):
+        item = {"use": item}
+    if not isinstance(item, Mapping):
+        raise InvalidInput(f"must be a rule table, not {type(item).__name__}", path=path)
+    use = item.get("use")
+    if not isinstance(use, str):
+        raise InvalidInput("must name a strategy", path=f"{path}.use", value=use)
+    params = {k: v for k, v in item.items() if k not in ("use", "weight")}
+    try:
+        strategy = registry.create(use, **params)
+        return Rule(use, strategy, tuple(sorted(params.items())), item.get("weight"))
+    except InvalidInput as error:
+        raise error.at(path) from None
+    except OmsError as error:
+        if isinstance(error, LookupError):
+            raise InvalidInput(str(error), path=f"{path}.use", value=use) from None
+        raise
+
+
+def _cost_from(table: object) -> tuple[CostModel, dict[str, str] | None]:
+    if table is None:
+        return DistanceCostModel(), None
+    if not isinstance(table, Mapping):
+        raise InvalidInput("must be a table", path="cost")
+    known = {"currency", "fixed", "per_km", "per_kg", "road_factor"}
+    for key in table:
+        if key not in known:
+            raise InvalidInput(
+                f"is not a cost field (known: {', '.join(sorted(known))})", path=f"cost.{key}"
+            )
+    currency = table.get("currency", "EUR")
+    values: dict[str, Any] = {}
+    try:
+        for key in ("fixed", "per_km", "per_kg"):
+            if key in table:
+                values[key] = Money(table[key], currency)
+        for key in ("fixed", "per_km", "per_kg"):
+            values.setdefault(key, Money(getattr(DistanceCostModel(), key).amount, currency))
+        if "road_factor" in table:
+            values["road_factor"] = table["road_factor"]
+        model = DistanceCostModel(**values)
+    except InvalidInput as error:
+        raise error.at("cost") from None
+    return model, {str(k): str(v) for k, v in table.items()}
+
+
+def default_profile() -> RoutingProfile:
+    """The default routing of omskit: ``[specialisation, nearest]`` with the cost objective.
+
+    The fewest shipments first, then the lowest shipping cost of the default
+    :class:`~omskit.routing.cost.DistanceCostModel`; specialised handling is
+    a filter and distance breaks the remaining ties.
+    """
+    return RoutingProfile.of(
+        "default", ["specialisation", "nearest"], objective=Objective.COST, max_splits=2
+    )
