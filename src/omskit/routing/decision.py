@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from omskit.model import Allocation
+from omskit.money import Money
 
 __all__ = ["CandidateNote", "LineDecision", "RoutingDecision"]
 
@@ -23,6 +24,12 @@ class CandidateNote:
     taken: int
     excluded: bool
     reason: str
+    scores: tuple[tuple[str, float | None], ...] = ()
+    """Each rule's score for this candidate, by rule name (``None``: the rule excluded it)."""
+    excluded_by: str | None = None
+    """The rule that excluded the candidate, or ``"eligibility"`` for a hard constraint."""
+    rank: int | None = None
+    """The candidate's place in the line's ranking (0 is best), if it was ranked."""
 
 
 @attrs.frozen
@@ -36,6 +43,8 @@ class LineDecision:
     unfulfilled: int
     candidates: tuple[CandidateNote, ...]
     decided_by: str
+    deciding_rule: str | None = None
+    """The rule that put the best candidate ahead of the second (``None``: fewer than two)."""
 
     @property
     def allocated(self) -> int:
@@ -50,6 +59,14 @@ class RoutingDecision:
     order_id: str
     strategy: str
     lines: tuple[LineDecision, ...]
+    profile: str = ""
+    """``name@version`` of the routing profile that decided."""
+    cost: Money | None = None
+    """The estimated shipping cost of the plan."""
+    decided_by: str = ""
+    """What set the chosen plan apart from the runner-up (e.g. the fewest shipments)."""
+    exact: bool = True
+    """Whether the exact split search found the plan (else the greedy fallback did)."""
 
     @property
     def shipment_count(self) -> int:
@@ -63,7 +80,13 @@ class RoutingDecision:
 
     def explain(self) -> str:
         """A readable, multi-line account of the decision (for logs and the demo)."""
-        out = [f"order {self.order_id} routed by {self.strategy}:"]
+        out = [f"order {self.order_id} routed by {self.profile or self.strategy}:"]
+        if self.decided_by:
+            cost = f", cost {self.cost}" if self.cost is not None else ""
+            search = "" if self.exact else " (greedy fallback)"
+            out.append(
+                f"  {self.shipment_count} shipment(s){cost}; decided by {self.decided_by}{search}"
+            )
         for line in self.lines:
             where = ", ".join(f"{a.quantity} from {a.location_id}" for a in line.allocations)
             status = where or "nothing allocated"
@@ -72,8 +95,13 @@ class RoutingDecision:
             out.append(f"  line {line.line_id} {line.sku} x{line.quantity}: {status}")
             for note in line.candidates:
                 distance = "" if note.distance_km is None else f"{note.distance_km:7.1f} km "
+                scores = "".join(
+                    f" {name}={'x' if value is None else f'{value:g}'}"
+                    for name, value in note.scores
+                )
                 out.append(
                     f"    - {note.location_id:<14} {distance}"
                     f"sellable {note.sellable:>4}: {note.reason}"
+                    + (f" [{scores.strip()}]" if scores else "")
                 )
         return "\n".join(out)

@@ -169,6 +169,8 @@ class LineRanking:
     ranked: tuple[RankedCandidate, ...]
     excluded: tuple[RankedCandidate, ...]
     rule_names: tuple[str, ...]
+    weighted: bool = False
+    """Whether the key is one weighted score rather than one score per rule."""
 
     def deciding_rule(self) -> str | None:
         """The rule that put the best candidate ahead of the second, if any did.
@@ -181,7 +183,7 @@ class LineRanking:
         first, second = self.ranked[0].key, self.ranked[1].key
         for index, (a, b) in enumerate(zip(first, second, strict=True)):
             if a != b:
-                return self.rule_names[index] if index < len(self.rule_names) else "weighted score"
+                return "weighted score" if self.weighted else self.rule_names[index]
         return "location id"
 
 
@@ -329,7 +331,9 @@ class RoutingProfile:
         ranked.sort(key=lambda c: (c.key, c.location_id))
         excluded.sort(key=lambda c: c.location_id)
         names = tuple(rule.name for rule in self.rules)
-        return LineRanking(tuple(ranked), tuple(excluded), names)
+        return LineRanking(
+            tuple(ranked), tuple(excluded), names, weighted=self.combine is Combine.WEIGHTED
+        )
 
     # ------------------------------------------------------------------ documents
 

@@ -1,0 +1,312 @@
+"""Split planning (B4): which locations ship how many units of each line.
+
+The planner receives, per line, the eligible locations ranked best first
+(by a :class:`~omskit.routing.profile.RoutingProfile`) and the sellable
+stock per (SKU, location), and chooses a *plan*: allocations per line, the
+units left unfulfilled, the locations that ship. Plans are compared on:
+
+1. the fewest unfulfilled units (never an exception: what no location can
+   supply becomes a backorder);
+2. the fewest shipments (distinct locations), at most ``max_shipments``;
+3. with ``Objective.PREFERENCE``: the preference, the sum over allocated
+   units of their location's position in the line's ranking (0 is best),
+   then the shipping cost; with ``Objective.COST`` the other way round;
+4. the sorted location ids, so the result is deterministic.
+
+Within a set of locations each line takes units from its best-ranked
+locations first, so a line is split over two locations only when the set
+needs it. Lines of one SKU share its stock, in line order.
+
+The search
+----------
+Sets of 1, 2, ... locations are examined in turn, the first size that
+reaches the best possible fill wins. A set is only filled when together its
+locations hold stock of every fillable line (a bitmask test). The search is
+exact while the number of sets of a size stays within ``search_limit``
+(default 20 000: every pair of up to 200 candidate locations, every triple
+of up to 50). Beyond it the planner falls back to a greedy cover: it adds,
+one at a time, the location that covers most of the units still missing
+(ties: better ranked, then id), and reports ``exact = False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import combinations
+from math import comb
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.model import Allocation
+from omskit.routing.profile import Objective
+
+__all__ = ["DEFAULT_SEARCH_LIMIT", "Plan", "PlanLine", "plan_order"]
+
+DEFAULT_SEARCH_LIMIT = 20_000
+"""How many location sets of one size the exact search may examine."""
+
+_CRITERIA = {
+    Objective.PREFERENCE: ("unfulfilled", "shipments", "preference", "cost", "ids"),
+    Objective.COST: ("unfulfilled", "shipments", "cost", "preference", "ids"),
+}
+_WORDS = {
+    "unfulfilled": "the most units filled",
+    "shipments": "the fewest shipments",
+    "preference": "the best-ranked locations",
+    "cost": "the lowest shipping cost",
+    "ids": "location ids (every other criterion tied)",
+}
+
+
+@attrs.frozen
+class PlanLine:
+    """One line to plan: what it needs and where it may come from, best first."""
+
+    line_id: str
+    sku: str
+    quantity: int
+    unit_weight_grams: int
+    ranked: tuple[str, ...]
+    """Eligible location ids, best first."""
+
+
+@attrs.frozen
+class Plan:
+    """The chosen allocations of an order, and why this plan won."""
+
+    allocations: tuple[tuple[Allocation, ...], ...]
+    """Per line, in line order."""
+    unfulfilled: tuple[int, ...]
+    locations: tuple[str, ...]
+    """The locations that ship something, sorted."""
+    cost_minor: int
+    """The shipping cost of the plan in minor units of the cost model's currency."""
+    preference: int
+    exact: bool
+    """Whether the exact search found it (else the greedy fallback did)."""
+    examined: int
+    """How many location sets were filled and compared."""
+    decided_by: str
+    """The criterion that set this plan apart from the runner-up, in words."""
+
+    @property
+    def shipments(self) -> int:
+        """How many locations ship something."""
+        return len(self.locations)
+
+
+_Key = tuple[int, int, int, int, tuple[str, ...]]
+
+
+class _Search:
+    def __init__(
+        self,
+        lines: Sequence[PlanLine],
+        stock: Mapping[tuple[str, str], int],
+        shipment_cost: Callable[[str, int], int],
+        objective: Objective,
+    ) -> None:
+        self.lines = lines
+        self.stock = stock
+        self.shipment_cost = shipment_cost
+        self.order = _CRITERIA[objective]
+        self.rank = [{loc: pos for pos, loc in enumerate(line.ranked)} for line in lines]
+        self.costs: dict[tuple[str, int], int] = {}
+        self.examined = 0
+        self.best: tuple[_Key, tuple[tuple[Allocation, ...], ...], tuple[int, ...]] | None = None
+        self.runner_up: _Key | None = None
+
+    def fill(
+        self, allowed: Sequence[str] | None
+    ) -> tuple[tuple[tuple[Allocation, ...], ...], tuple[int, ...]]:
+        left: dict[tuple[str, str], int] = {}
+        allocations = []
+        unfulfilled = []
+        subset = None if allowed is None else set(allowed)
+        for line in self.lines:
+            need = line.quantity
+            taken = []
+            for loc in line.ranked:
+                if need == 0:
+                    break
+                if subset is not None and loc not in subset:
+                    continue
+                key = (line.sku, loc)
+                available = left.get(key)
+                if available is None:
+                    available = self.stock.get(key, 0)
+                if available <= 0:
+                    continue
+                take = min(available, need)
+                left[key] = available - take
+                taken.append(Allocation(loc, take))
+                need -= take
+            allocations.append(tuple(taken))
+            unfulfilled.append(need)
+        return tuple(allocations), tuple(unfulfilled)
+
+    def cost_of(self, location_id: str, grams: int) -> int:
+        key = (location_id, grams)
+        found = self.costs.get(key)
+        if found is None:
+            found = self.costs[key] = self.shipment_cost(location_id, grams)
+        return found
+
+    def consider(self, allowed: Sequence[str] | None) -> int:
+        """Fill with ``allowed`` locations (all when ``None``), keep it if best; return unfilled."""
+        self.examined += 1
+        allocations, unfulfilled = self.fill(allowed)
+        weights: dict[str, int] = {}
+        preference = 0
+        for line, rank, taken in zip(self.lines, self.rank, allocations, strict=True):
+            for allocation in taken:
+                weights[allocation.location_id] = (
+                    weights.get(allocation.location_id, 0)
+                    + allocation.quantity * line.unit_weight_grams
+                )
+                preference += rank[allocation.location_id] * allocation.quantity
+        used = tuple(sorted(weights))
+        cost = sum(self.cost_of(loc, grams) for loc, grams in weights.items())
+        values = {
+            "unfulfilled": sum(unfulfilled),
+            "shipments": len(used),
+            "preference": preference,
+            "cost": cost,
+        }
+        key: _Key = (
+            values[self.order[0]],
+            values[self.order[1]],
+            values[self.order[2]],
+            values[self.order[3]],
+            used,
+        )
+        if self.best is None or key < self.best[0]:
+            if self.best is not None and self.best[0] != key:
+                self.runner_up = self.best[0]
+            self.best = (key, allocations, unfulfilled)
+        elif key != self.best[0] and (self.runner_up is None or key < self.runner_up):
+            self.runner_up = key
+        return values["unfulfilled"]
+
+    def decided_by(self, pool_size: int) -> str:
+        if self.best is None or self.runner_up is None:
+            used = len(self.best[0][4]) if self.best is not None else 0
+            # Larger location sets were never needed: fewer shipments beat them.
+            return _WORDS["shipments"] if pool_size > used else "the only plan"
+        for index, name in enumerate(self.order):
+            if self.best[0][index] != self.runner_up[index]:
+                return _WORDS[name]
+        return _WORDS["ids"]  # pragma: no cover - keys differ somewhere
+
+
+def _check(lines: Sequence[PlanLine], max_shipments: int, search_limit: int) -> None:
+    for index, line in enumerate(lines):
+        if not isinstance(line, PlanLine):
+            raise InvalidInput("must be a PlanLine", path=f"lines[{index}]")
+    for name, value in (("max_shipments", max_shipments), ("search_limit", search_limit)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidInput("must be a positive integer", path=name, value=value)
+
+
+def plan_order(
+    lines: Sequence[PlanLine],
+    stock: Mapping[tuple[str, str], int],
+    *,
+    shipment_cost: Callable[[str, int], int],
+    max_shipments: int = 3,
+    objective: Objective = Objective.PREFERENCE,
+    search_limit: int = DEFAULT_SEARCH_LIMIT,
+) -> Plan:
+    """Choose where every line ships from (see the module docstring).
+
+    ``stock`` maps (SKU, location id) to sellable units; ``shipment_cost``
+    gives the cost in minor units of one shipment of a number of grams from
+    a location.
+    """
+    _check(lines, max_shipments, search_limit)
+    # Every location at once gives the best possible fill.
+    target = _Search(lines, stock, shipment_cost, objective).consider(None)
+    search = _Search(lines, stock, shipment_cost, objective)
+    pool = sorted(
+        {loc for line in lines for loc in line.ranked if stock.get((line.sku, loc), 0) > 0}
+    )
+    masks = {
+        loc: sum(
+            1 << index
+            for index, line in enumerate(lines)
+            if stock.get((line.sku, loc), 0) > 0 and loc in search.rank[index]
+        )
+        for loc in pool
+    }
+    needed = 0
+    for mask in masks.values():
+        needed |= mask
+    exact = True
+    reached = False
+    sizes = range(1, min(max_shipments, len(pool)) + 1)
+    for size in sizes:
+        if comb(len(pool), size) > search_limit:
+            exact = False
+            break
+        for subset in combinations(pool, size):
+            covered = 0
+            for loc in subset:
+                covered |= masks[loc]
+            if covered == needed and search.consider(subset) == target:
+                reached = True
+        if reached:
+            break
+    if exact and not reached:
+        # Too few shipments allowed to fill everything: the best partial plan, any set.
+        for size in sizes:
+            for subset in combinations(pool, size):
+                search.consider(subset)
+    if not exact:
+        _greedy(search, pool, target, max_shipments)
+    if search.best is None:  # nothing to add anywhere: ship nothing
+        search.consider(())
+    assert search.best is not None
+    key, allocations, unfulfilled = search.best
+    used = key[4]
+    first_is_cost = search.order[2] == "cost"
+    cost, preference = (key[2], key[3]) if first_is_cost else (key[3], key[2])
+    return Plan(
+        allocations,
+        unfulfilled,
+        used,
+        cost,
+        preference,
+        exact,
+        search.examined,
+        search.decided_by(len(pool)),
+    )
+
+
+def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: int) -> None:
+    """Add the location covering most missing units, up to ``max_shipments``; keep each step."""
+    chosen: list[str] = []
+    lines = search.lines
+    while len(chosen) < max_shipments:
+        _, unfulfilled = search.fill(chosen)
+        if sum(unfulfilled) == target and chosen:
+            break
+        best: tuple[int, float, str] | None = None
+        for loc in pool:
+            if loc in chosen:
+                continue
+            gain = 0
+            positions = []
+            for index, line in enumerate(lines):
+                if unfulfilled[index] and loc in search.rank[index]:
+                    gain += min(unfulfilled[index], search.stock.get((line.sku, loc), 0))
+                    positions.append(search.rank[index][loc])
+            if gain == 0:
+                continue
+            candidate = (-gain, sum(positions) / len(positions), loc)
+            if best is None or candidate < best:
+                best = candidate
+        if best is None:
+            break
+        chosen.append(best[2])
+        search.consider(tuple(chosen))

@@ -1,0 +1,355 @@
+"""The routing engine on the brief's scenarios (B1-B6) and its explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from omskit.errors import DefinitionError, InvalidInput
+from omskit.geo import GeoPoint
+from omskit.model import (
+    Address,
+    Capability,
+    Channel,
+    Delivery,
+    Location,
+    LocationKind,
+    Order,
+    OrderLine,
+    Product,
+)
+from omskit.money import Money
+from omskit.routing import builtins
+from omskit.routing.engine import route
+from omskit.routing.profile import Objective, RoutingProfile, default_profile
+from omskit.routing.strategy import CandidateView, Excluded, LineContext
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+AMSTERDAM = GeoPoint(52.3702, 4.8952)
+HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
+SHIP = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
+
+STORE_AMS = Location("AMS", "Store Amsterdam", LocationKind.STORE, AMSTERDAM, "NL", SHIP)
+STORE_UTR = Location("UTR", "Store Utrecht", LocationKind.STORE, GeoPoint(52.09, 5.12), "NL", SHIP)
+STORE_RTM = Location(
+    "RTM", "Store Rotterdam", LocationKind.STORE, GeoPoint(51.92, 4.48), "NL", SHIP
+)
+DC = Location(
+    "DC",
+    "DC Tilburg",
+    LocationKind.DISTRIBUTION_CENTRE,
+    GeoPoint(51.56, 5.09),
+    "NL",
+    {Capability.SHIP, Capability.HANDLES_FRAGILE},
+    daily_capacity=100,
+)
+PRODUCTS = {
+    "BEANS": Product("BEANS", "Beans", weight_grams=1000),
+    "CUPS": Product("CUPS", "Cups", weight_grams=900, fragile=True),
+    "KETTLE": Product("KETTLE", "Kettle", weight_grams=1200),
+}
+
+
+def order(*lines: tuple[str, int], order_id: str = "O-1") -> Order:
+    return Order(
+        order_id,
+        Channel.WEB,
+        "W-1",
+        "EUR",
+        tuple(
+            OrderLine(f"L{n}", sku, qty, Money("1.00", "EUR"))
+            for n, (sku, qty) in enumerate(lines, 1)
+        ),
+        Delivery.ship_to(HOME),
+        NOW,
+    )
+
+
+def stock(**by_sku: dict[Location, int]) -> dict[str, list[tuple[Location, int]]]:
+    return {sku: list(entries.items()) for sku, entries in by_sku.items()}
+
+
+def where(decision_line: object) -> list[tuple[str, int]]:
+    return [(a.location_id, a.quantity) for a in decision_line.allocations]  # type: ignore[attr-defined]
+
+
+def test_nearest_wins() -> None:
+    profile = RoutingProfile.of("n", ["nearest"])
+    decision = route(
+        order(("BEANS", 2)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={DC: 50, STORE_UTR: 10, STORE_AMS: 10}),
+        products=PRODUCTS,
+    )
+    assert where(decision.lines[0]) == [("AMS", 2)]
+    assert decision.lines[0].deciding_rule == "nearest"
+    assert decision.profile == "n@1"
+
+
+def test_the_nearest_store_is_skipped_below_five_units() -> None:
+    profile = RoutingProfile.of("store-friendly", [("min_stock", builtins.min_stock(5)), "nearest"])
+    decision = route(
+        order(("BEANS", 2)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 6, STORE_UTR: 20, DC: 50}),
+        products=PRODUCTS,
+    )
+    line = decision.lines[0]
+    assert where(line) == [("UTR", 2)]
+    ams = next(n for n in line.candidates if n.location_id == "AMS")
+    assert ams.excluded
+    assert ams.excluded_by == "min_stock"
+    assert "would keep 4 units, fewer than 5" in ams.reason
+
+
+def test_fragile_goods_go_to_the_specialised_warehouse() -> None:
+    decision = route(
+        order(("CUPS", 1)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(CUPS={STORE_AMS: 5, DC: 5}),
+        products=PRODUCTS,
+    )
+    line = decision.lines[0]
+    assert where(line) == [("DC", 1)]
+    ams = next(n for n in line.candidates if n.location_id == "AMS")
+    assert (ams.excluded_by, ams.reason) == ("eligibility", "excluded: cannot handle fragile goods")
+
+
+def test_a_configured_specialisation_excludes_heavy_goods_from_stores() -> None:
+    heavy = builtins.specialisation(heavy_grams=1100, heavy=["receive_transfers"])
+    profile = RoutingProfile.of("heavy", [("specialisation", heavy), "nearest"])
+    decision = route(
+        order(("KETTLE", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(KETTLE={STORE_AMS: 5, DC: 5}),
+        products=PRODUCTS,
+    )
+    assert decision.lines[0].unfulfilled == 1
+    reasons = {n.location_id: n.reason for n in decision.lines[0].candidates}
+    assert reasons["AMS"] == "excluded by specialisation: lacks receive_transfers for KETTLE"
+
+
+def test_load_balancing_spreads_a_peak() -> None:
+    profile = RoutingProfile.of("peak", ["load_balancing", "nearest"])
+    busy = {"AMS": 80, "UTR": 10, "DC": 60}
+    cheap_ams = Location(
+        "AMS", "Store Amsterdam", LocationKind.STORE, AMSTERDAM, "NL", SHIP, daily_capacity=100
+    )
+    utr = Location(
+        "UTR", "Store Utrecht", LocationKind.STORE, STORE_UTR.point, "NL", SHIP, daily_capacity=40
+    )
+    decision = route(
+        order(("BEANS", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={cheap_ams: 10, utr: 10, DC: 10}),
+        products=PRODUCTS,
+        workload=busy,
+    )
+    # Utrecht: 10/40 = 0.25; Tilburg 60/100 = 0.6; Amsterdam 80/100 = 0.8.
+    assert where(decision.lines[0]) == [("UTR", 1)]
+    scores = {n.location_id: dict(n.scores)["load_balancing"] for n in decision.lines[0].candidates}
+    assert scores == {"UTR": 0.25, "DC": 0.6, "AMS": 0.8}
+
+
+def test_co2_prefers_the_lower_emission_option() -> None:
+    bike = builtins.co2(modes={"RTM": "cargo_bike"})
+    profile = RoutingProfile.of("green", [("co2", bike), "nearest"])
+    decision = route(
+        order(("BEANS", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_RTM: 10, STORE_UTR: 10}),
+        products=PRODUCTS,
+    )
+    # Rotterdam is farther, but its cargo bikes emit far less than Utrecht's vans.
+    assert where(decision.lines[0]) == [("RTM", 1)]
+    assert decision.lines[0].deciding_rule == "co2"
+
+
+def test_a_split_when_no_location_has_it_all() -> None:
+    decision = route(
+        order(("BEANS", 12)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5, STORE_UTR: 4, DC: 8}),
+        products=PRODUCTS,
+    )
+    line = decision.lines[0]
+    assert line.unfulfilled == 0
+    assert sum(q for _, q in where(line)) == 12
+    assert len(line.allocations) == 2
+    assert decision.shipment_count == 2
+    assert line.decided_by.startswith("split over 2 locations")
+
+
+def test_one_location_for_the_whole_order_beats_nearer_splits() -> None:
+    decision = route(
+        order(("BEANS", 2), ("KETTLE", 1)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5, DC: 5}, KETTLE={STORE_UTR: 5, DC: 5}),
+        products=PRODUCTS,
+    )
+    assert [where(line) for line in decision.lines] == [[("DC", 2)], [("DC", 1)]]
+    assert decision.shipment_count == 1
+    assert decision.decided_by == "the fewest shipments"
+
+
+def test_max_splits_caps_the_shipments_and_leaves_the_rest_unfulfilled() -> None:
+    profile = RoutingProfile.of("one-box", ["nearest"], max_splits=0)
+    decision = route(
+        order(("BEANS", 2), ("KETTLE", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5}, KETTLE={STORE_UTR: 5}),
+        products=PRODUCTS,
+    )
+    assert decision.shipment_count == 1
+    assert sum(line.unfulfilled for line in decision.lines) == 1
+
+
+def test_a_line_that_cannot_be_filled_is_unfulfilled_not_an_error() -> None:
+    decision = route(
+        order(("KETTLE", 3)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(KETTLE={STORE_AMS: 0}),
+        products=PRODUCTS,
+    )
+    line = decision.lines[0]
+    assert (line.allocations, line.unfulfilled) == ((), 3)
+    assert line.decided_by == "no eligible location has sellable stock"
+    assert line.candidates[0].reason == "excluded: no sellable stock"
+
+
+def test_lines_of_one_sku_share_its_stock() -> None:
+    decision = route(
+        order(("BEANS", 3), ("BEANS", 3)),
+        profile=RoutingProfile.of("n", ["nearest"]),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 4, DC: 10}),
+        products=PRODUCTS,
+    )
+    taken_at_ams = sum(
+        a.quantity for line in decision.lines for a in line.allocations if a.location_id == "AMS"
+    )
+    assert taken_at_ams <= 4
+    assert all(line.unfulfilled == 0 for line in decision.lines)
+
+
+def test_the_decision_is_deterministic_and_explains_itself() -> None:
+    args = {
+        "profile": default_profile(),
+        "origin": HOME.point,
+        "stock": stock(BEANS={STORE_AMS: 1, STORE_UTR: 6, STORE_RTM: 6, DC: 40}),
+        "products": PRODUCTS,
+    }
+    first = route(order(("BEANS", 2)), **args)  # type: ignore[arg-type]
+    assert route(order(("BEANS", 2)), **args) == first  # type: ignore[arg-type]
+    text = first.explain()
+    assert "routed by default@1" in text
+    assert "skipped: only 1 sellable, line needs 2" in text
+    assert "nearest=" in text
+    assert first.cost is not None
+    assert first.cost.currency == "EUR"
+    assert first.cost.amount > Money("4.50", "EUR").amount
+
+
+def test_a_weighted_profile_trades_distance_against_load() -> None:
+    profile = RoutingProfile.from_dict(
+        {
+            "name": "balanced",
+            "combine": "weighted",
+            "rule": [
+                {"use": "nearest", "weight": "1"},
+                {"use": "load_balancing", "weight": "3"},
+            ],
+        }
+    )
+    decision = route(
+        order(("BEANS", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 10, DC: 10}),
+        products=PRODUCTS,
+        workload={"AMS": 900, "DC": 0},
+    )
+    assert where(decision.lines[0]) == [("DC", 1)]
+    assert decision.lines[0].deciding_rule == "weighted score"
+
+
+def test_a_plain_function_is_a_strategy() -> None:
+    def dc_first(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [
+            0.0 if c.location.kind is LocationKind.DISTRIBUTION_CENTRE else 1.0 for c in candidates
+        ]
+
+    decision = route(
+        order(("BEANS", 1)),
+        profile=RoutingProfile.of("dc", [dc_first, "nearest"]),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 10, DC: 10}),
+        products=PRODUCTS,
+    )
+    assert where(decision.lines[0]) == [("DC", 1)]
+    assert decision.lines[0].deciding_rule == "dc_first"
+
+
+def test_a_strategy_that_answers_nonsense_is_a_definition_error() -> None:
+    def short(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [0.0]
+
+    def words(line: LineContext, candidates: Sequence[CandidateView]) -> list[object]:
+        return ["near" for _ in candidates]
+
+    for bad in (short, words):
+        with pytest.raises(DefinitionError, match=bad.__name__):
+            route(
+                order(("BEANS", 1)),
+                profile=RoutingProfile.of("bad", [bad]),  # type: ignore[list-item]
+                origin=HOME.point,
+                stock=stock(BEANS={STORE_AMS: 10, DC: 10}),
+                products=PRODUCTS,
+            )
+
+
+def test_a_line_without_a_product_is_refused() -> None:
+    with pytest.raises(InvalidInput) as error:
+        route(
+            order(("NOPE", 1)),
+            profile=default_profile(),
+            origin=None,
+            stock={},
+            products=PRODUCTS,
+        )
+    assert error.value.path == "lines[0].sku"
+
+
+def test_the_cost_objective_picks_the_cheaper_pair() -> None:
+    prefer_far = builtins.priority(["RTM", "UTR", "AMS"])
+    by_rank = RoutingProfile.of("rank", [("priority", prefer_far)])
+    by_cost = RoutingProfile.of("cost", [("priority", prefer_far)], objective=Objective.COST)
+    args = {
+        "origin": HOME.point,
+        "stock": stock(BEANS={STORE_AMS: 3, STORE_RTM: 3, STORE_UTR: 3}),
+        "products": PRODUCTS,
+    }
+    ranked = route(order(("BEANS", 5)), profile=by_rank, **args)  # type: ignore[arg-type]
+    cheap = route(order(("BEANS", 5)), profile=by_cost, **args)  # type: ignore[arg-type]
+    assert {a.location_id for a in ranked.lines[0].allocations} == {"RTM", "UTR"}
+    assert {a.location_id for a in cheap.lines[0].allocations} == {"AMS", "UTR"}
+    assert cheap.cost is not None
+    assert ranked.cost is not None
+    assert cheap.cost.amount < ranked.cost.amount
+
+
+def test_excluded_is_a_reasoned_verdict() -> None:
+    with pytest.raises(InvalidInput):
+        Excluded(" ")
