@@ -475,10 +475,14 @@ def _cost_from(table: object) -> tuple[CostModel, dict[str, str] | None]:
             )
     currency = table.get("currency", "EUR")
     values: dict[str, Any] = {}
-    try:
-        for key in ("fixed", "per_km", "per_kg"):
-            if key in table:
+    for key in ("fixed", "per_km", "per_kg"):
+        if key in table:
+            try:
                 values[key] = Money(table[key], currency)
+            except InvalidInput as error:
+                field = "currency" if error.path == "currency" else key
+                raise InvalidInput(error.reason, path=f"cost.{field}", value=table[key]) from None
+    try:
         for key in ("fixed", "per_km", "per_kg"):
             values.setdefault(key, Money(getattr(DistanceCostModel(), key).amount, currency))
         if "road_factor" in table:

@@ -1,0 +1,242 @@
+"""The strategy registry and routing profiles as data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+
+from omskit.errors import DefinitionError, InvalidInput, NotFound, UnknownName
+from omskit.money import Money
+from omskit.routing import builtins
+from omskit.routing import registry as registry_module
+from omskit.routing.cost import DistanceCostModel
+from omskit.routing.profile import Combine, Objective, RoutingProfile, Rule
+from omskit.routing.registry import StrategyRegistry, builtin_registry, strategy_factory
+from omskit.routing.strategy import CandidateView, LineContext
+
+
+def closest(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+    return [c.distance_km or 0.0 for c in candidates]
+
+
+def test_register_works_as_a_decorator_and_lookup_returns_the_strategy() -> None:
+    registry = StrategyRegistry()
+
+    @registry.register("mine")
+    def mine(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [0.0 for _ in candidates]
+
+    assert registry.lookup("mine") is mine
+    assert registry.create("mine") is mine
+    assert "mine" in registry
+    assert list(registry) == ["mine"]
+    assert len(registry) == 1
+
+
+def test_a_duplicate_name_is_refused() -> None:
+    registry = StrategyRegistry()
+    registry.register("closest", closest)
+    with pytest.raises(DefinitionError, match="already registered"):
+        registry.register("closest", closest)
+
+
+@pytest.mark.parametrize("name", ["", "Nearest", "near-est", "1st", None])
+def test_a_bad_name_is_refused(name: Any) -> None:
+    with pytest.raises(DefinitionError):
+        StrategyRegistry().register(name, closest)
+
+
+def test_a_strategy_with_the_wrong_shape_is_refused_when_registered() -> None:
+    def one_argument(line: LineContext) -> list[float]:
+        return []
+
+    registry = StrategyRegistry()
+    with pytest.raises(DefinitionError, match="must accept"):
+        registry.register("bad", one_argument)
+    with pytest.raises(DefinitionError, match="not callable"):
+        registry.register("worse", 42)  # type: ignore[call-overload]
+    with pytest.raises(DefinitionError, match="not callable"):
+        registry.register("worst", 42, factory=True)  # type: ignore[call-overload]
+    assert len(registry) == 0
+
+
+def test_an_unknown_name_is_a_typed_error_listing_the_known_names() -> None:
+    registry = builtin_registry()
+    with pytest.raises(UnknownName) as error:
+        registry.lookup("nearst")
+    assert isinstance(error.value, NotFound)
+    assert "nearest" in error.value.known
+    assert "known: co2, cost, cost_with" in str(error.value)
+
+
+def test_factories_build_configured_strategies_with_readable_reprs() -> None:
+    registry = builtin_registry()
+    assert registry.is_factory("min_stock")
+    assert not registry.is_factory("nearest")
+    assert repr(registry.create("min_stock", units=5)) == "MinStock(units=5)"
+    assert registry.create("priority", ranking=["DC", "AMS"]) == builtins.priority(["DC", "AMS"])
+    with pytest.raises(InvalidInput, match="bad parameters"):
+        registry.create("min_stock", unit=5)
+    with pytest.raises(InvalidInput) as error:
+        registry.create("nearest", units=5)
+    assert error.value.path == "units"
+
+
+def test_a_marked_factory_registers_as_a_factory() -> None:
+    @strategy_factory
+    def within(*, km: float) -> Any:
+        def strategy(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+            return [0.0 for _ in candidates]
+
+        return strategy
+
+    registry = StrategyRegistry()
+    registry.register("within", within)
+    assert registry.is_factory("within")
+    assert callable(registry.create("within", km=10.0))
+
+
+def test_entry_points_load_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    point = EntryPoint(
+        name="closest_third_party",
+        value="tests.unit.test_routing_registry:closest",
+        group=registry_module.ENTRY_POINT_GROUP,
+    )
+    monkeypatch.setattr(
+        registry_module, "entry_points", lambda group: [point] if group == point.group else []
+    )
+    monkeypatch.setattr(EntryPoint, "load", lambda self: closest)
+    registry = builtin_registry()
+    assert "closest_third_party" not in registry
+    assert registry.load_entry_points() == ("closest_third_party",)
+    assert registry.lookup("closest_third_party") is closest
+
+
+def test_an_entry_point_that_fails_to_import_is_a_definition_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    point = EntryPoint(name="broken", value="nowhere:thing", group="g")
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: [point])
+    with pytest.raises(DefinitionError, match="broken"):
+        StrategyRegistry().load_entry_points("g")
+
+
+def test_a_copy_is_independent() -> None:
+    original = builtin_registry()
+    clone = original.copy()
+    clone.register("closest", closest)
+    assert "closest" not in original
+    assert repr(original).startswith("StrategyRegistry(co2, cost")
+
+
+# --------------------------------------------------------------------------- profiles
+
+DOCUMENT = """
+name = "store-friendly"
+version = 3
+max_splits = 1
+objective = "cost"
+
+[[rule]]
+use = "min_stock"
+units = 5
+
+[[rule]]
+use = "specialisation"
+
+[[rule]]
+use = "nearest"
+
+[cost]
+currency = "EUR"
+fixed = "3.95"
+per_km = "0.03"
+"""
+
+
+def test_a_profile_reads_from_toml_and_writes_back() -> None:
+    profile = RoutingProfile.from_toml(DOCUMENT)
+    assert profile.label == "store-friendly@3"
+    assert [rule.name for rule in profile.rules] == ["min_stock", "specialisation", "nearest"]
+    assert profile.rules[0].strategy == builtins.min_stock(5)
+    assert (profile.max_shipments, profile.objective) == (2, Objective.COST)
+    assert profile.cost_model == DistanceCostModel(Money("3.95", "EUR"), Money("0.03", "EUR"))
+    again = RoutingProfile.from_dict(profile.to_dict())
+    assert again == profile
+    assert RoutingProfile.from_json(profile.to_json()) == profile
+
+
+def test_plain_rule_names_and_weights_read_from_json() -> None:
+    profile = RoutingProfile.from_json(
+        '{"name": "w", "combine": "weighted", "rule": ["min_stock_free", '
+        '{"use": "nearest", "weight": "0.7"}]}',
+        registry=_with_free_filter(),
+    )
+    assert profile.combine is Combine.WEIGHTED
+    assert profile.rules[1].weight == Decimal("0.7")
+
+
+def _with_free_filter() -> StrategyRegistry:
+    registry = builtin_registry()
+    registry.register("min_stock_free", builtins.min_stock(0))
+    return registry
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        ({"rule": [{"use": "nearest"}]}, "name"),
+        ({"name": "p", "rule": []}, "rule"),
+        ({"name": "p", "rule": "nearest"}, "rule"),
+        ({"name": "p", "rule": [{"use": "nearst"}]}, "rule[0].use"),
+        ({"name": "p", "rule": [{"units": 5}]}, "rule[0].use"),
+        ({"name": "p", "rule": [7]}, "rule[0]"),
+        ({"name": "p", "rule": [{"use": "min_stock", "units": -1}]}, "rule[0].units"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "max_splits": 99}, "max_splits"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "version": 0}, "version"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "combine": "average"}, "combine"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "objective": "speed"}, "objective"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "colour": "red"}, "colour"),
+        ({"name": "p", "rule": [{"use": "nearest", "weight": "1"}]}, "rule[0].weight"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "cost": {"fixed": "x"}}, "cost.fixed"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "cost": {"tip": "1"}}, "cost.tip"),
+        ({"name": "p", "rule": [{"use": "nearest"}], "cost": 5}, "cost"),
+        ({"name": "p", "rule": [{"use": "nearest"}, {"use": "nearest"}]}, "rule"),
+        (
+            {"name": "p", "rule": [{"use": "specialisation_with", "fragile": ["glue"]}]},
+            "rule[0]",
+        ),
+        ({"name": "p", "rule": [{"use": "co2", "modes": {"DC": "horse"}}]}, "rule[0].modes"),
+    ],
+)
+def test_a_bad_profile_document_names_the_field(document: dict[str, Any], path: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        RoutingProfile.from_dict(document)
+    assert error.value.path == path
+
+
+def test_a_weighted_profile_needs_a_weight_and_documents_must_be_tables() -> None:
+    with pytest.raises(InvalidInput, match="at least one rule with a weight"):
+        RoutingProfile.from_dict({"name": "p", "combine": "weighted", "rule": ["nearest"]})
+    with pytest.raises(InvalidInput):
+        RoutingProfile.from_dict(["nearest"])
+    with pytest.raises(InvalidInput, match="TOML"):
+        RoutingProfile.from_toml("name = ")
+    with pytest.raises(InvalidInput, match="JSON"):
+        RoutingProfile.from_json("{")
+
+
+def test_a_profile_with_code_only_parts_refuses_to_become_a_document() -> None:
+    profile = RoutingProfile.of("custom", [closest])
+    assert profile.rules == (Rule("closest", closest),)
+    data = profile.to_dict()
+    assert data["rule"] == [{"use": "closest"}]
+    odd = RoutingProfile.of(
+        "odd", ["nearest"], cost_model=DistanceCostModel(fixed=Money("1.00", "EUR"))
+    )
+    with pytest.raises(DefinitionError):
+        odd.to_dict()
