@@ -83,6 +83,7 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (events.StockReceived, oms_st.stock_received_events()),
     (events.StockReserved, oms_st.stock_reserved_events()),
     (events.StockSold, oms_st.stock_sold_events()),
+    (omskit.model.RoutingRecord, oms_st.routing_records()),
     (events.StockHeld, oms_st.stock_held_events()),
     (events.StockReleased, oms_st.stock_released_events()),
     (events.StockAdjusted, oms_st.stock_adjusted_events()),

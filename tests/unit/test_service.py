@@ -702,6 +702,7 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("sellable", lambda oms: oms.sellable("NOPE", Channel.WEB), NotFound),
     ("sellable channel", lambda oms: oms.sellable("BEANS", None), InvalidInput),  # type: ignore[arg-type]
     ("future_supply", lambda oms: oms.future_supply("NOPE"), NotFound),
+    ("routing_profile", lambda oms: oms.routing_profile("web"), InvalidInput),  # type: ignore[arg-type]
 ]
 
 NO_ARGUMENTS = {

@@ -71,6 +71,7 @@ STRATEGY_FOR: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     omskit.model.PurchaseOrderLine: oms_st.purchase_order_lines,
     omskit.model.Reservation: oms_st.reservations,
     omskit.model.Return: oms_st.returns,
+    omskit.model.RoutingRecord: oms_st.routing_records,
     omskit.model.ReturnLine: oms_st.return_lines,
     omskit.model.Shipment: oms_st.shipments,
     omskit.model.ShipmentLine: oms_st.shipment_lines,

@@ -14,6 +14,7 @@ from omskit.availability.index import (
     IndexUpdate,
     recompute_availability,
     waiting_units,
+    workload_lines,
 )
 from omskit.availability.product_page import (
     DeliveryOption,
@@ -55,4 +56,5 @@ __all__ = [
     "sellable",
     "sellable_after_safety",
     "waiting_units",
+    "workload_lines",
 ]

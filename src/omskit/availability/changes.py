@@ -34,6 +34,7 @@ __all__ = [
     "IndexUpdate",
     "recompute_availability",
     "waiting_units",
+    "workload_lines",
 ]
 
 _NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
@@ -54,7 +55,10 @@ class IndexMismatch:
     """One figure where the index and a full recomputation disagree.
 
     ``channel`` is ``None`` for the backordered demand of a SKU (see
-    :meth:`~omskit.availability.index.AvailabilityIndex.waiting`).
+    :meth:`~omskit.availability.index.AvailabilityIndex.waiting`) and for the
+    open order lines of a location, whose id then stands in ``sku`` (see
+    :meth:`~omskit.availability.index.AvailabilityIndex.workload`); ``detail``
+    says which.
     """
 
     sku: str
@@ -77,6 +81,33 @@ def waiting_units(order: Order) -> dict[str, int]:
         if line.status is not LineStatus.CANCELLED and line.unallocated_quantity:
             waiting[line.sku] = waiting.get(line.sku, 0) + line.unallocated_quantity
     return waiting
+
+
+_OPEN_LINES = frozenset(
+    {
+        LineStatus.ALLOCATED,
+        LineStatus.PARTIALLY_ALLOCATED,
+        LineStatus.RELEASED,
+        LineStatus.PARTIALLY_SHIPPED,
+    }
+)
+
+
+def workload_lines(order: Order) -> dict[str, int]:
+    """Open lines of ``order`` per location that holds an allocation for them.
+
+    A line counts at every location it is allocated to until it ships or is
+    cancelled; a cancelled or returned order counts nowhere. Load balancing
+    (B2) weighs these against each location's daily capacity.
+    """
+    if order.status in _NOT_WAITING:
+        return {}
+    counts: dict[str, int] = {}
+    for line in order.lines:
+        if line.status in _OPEN_LINES:
+            for location_id in {a.location_id for a in line.allocations}:
+                counts[location_id] = counts.get(location_id, 0) + 1
+    return counts
 
 
 @attrs.define

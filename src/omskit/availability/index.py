@@ -47,6 +47,7 @@ from omskit.availability.changes import (
     IndexUpdate,
     recompute_availability,
     waiting_units,
+    workload_lines,
 )
 from omskit.availability.eligibility import can_sell, handling_key
 from omskit.availability.safety import SafetyRule, SafetyStockPolicy
@@ -62,6 +63,7 @@ __all__ = [
     "IndexUpdate",
     "recompute_availability",
     "waiting_units",
+    "workload_lines",
 ]
 # The change-set vocabulary lives in omskit.availability.changes; it is re-exported
 # here so the index and what it consumes can be imported from one place.
@@ -72,6 +74,33 @@ _CHANNEL_NO = {channel: number for number, channel in enumerate(CHANNELS)}
 _NO_RULES: tuple[SafetyRule | None, ...] = (None,) * len(CHANNELS)
 _UNSET = object()
 _ZEROS: tuple[int, ...] = (0,) * len(CHANNELS)
+
+
+class _Tally:
+    """Counts per key, summed over orders, replaceable order by order."""
+
+    def __init__(self) -> None:
+        self.by_order: dict[str, dict[str, int]] = {}
+        self.totals: dict[str, int] = {}
+
+    def set(self, order_id: str, counts: Mapping[str, int]) -> dict[str, int]:
+        """Replace one order's counts; return the counts it had."""
+        previous = self.by_order.pop(order_id, {})
+        for key, count in previous.items():
+            left = self.totals[key] - count
+            if left:
+                self.totals[key] = left
+            else:
+                del self.totals[key]
+        if counts:
+            self.by_order[order_id] = dict(counts)
+            for key, count in counts.items():
+                self.totals[key] = self.totals.get(key, 0) + count
+        return previous
+
+    def restore(self, order_id: str, counts: Mapping[str, int]) -> None:
+        """Put one order's counts back (an undo step)."""
+        self.set(order_id, counts)
 
 
 class _Row:
@@ -126,8 +155,10 @@ class AvailabilityIndex:
         self._rows: dict[str, _Row] = {}
         self._holds: dict[str, _Hold] = {}
         self._skus_with_holds: set[str] = set()
-        self._order_waiting: dict[str, dict[str, int]] = {}
-        self._waiting: dict[str, int] = {}
+        self._waiting = _Tally()
+        """Backordered units per SKU, by order."""
+        self._workload = _Tally()
+        """Open order lines per location, by order."""
         self._eligible: dict[tuple[int, tuple[bool, bool]], tuple[bool, ...]] = {}
         self._general_rules: dict[int, tuple[SafetyRule | None, ...]] = {}
 
@@ -171,7 +202,7 @@ class AvailabilityIndex:
             if reservation.expires_at is not None:
                 index._add_hold(reservation)
         for order in orders:
-            index._set_waiting(order.order_id, waiting_units(order))
+            index._set_order(order)
         return index
 
     def _number(self, location_id: str, location: Location | None = None) -> int:
@@ -275,9 +306,10 @@ class AvailabilityIndex:
             self._add_hold(reservation)
             undo.append(partial(self._drop_hold, reservation.reservation_id))
         for order in changes.orders.values():
-            previous = self._order_waiting.get(order.order_id, {})
-            self._set_waiting(order.order_id, waiting_units(order))
-            undo.append(partial(self._set_waiting, order.order_id, previous))
+            waiting = self._waiting.set(order.order_id, waiting_units(order))
+            workload = self._workload.set(order.order_id, workload_lines(order))
+            undo.append(partial(self._waiting.restore, order.order_id, waiting))
+            undo.append(partial(self._workload.restore, order.order_id, workload))
         deltas = []
         for sku in sorted(before):
             row = self._rows.get(sku)
@@ -448,17 +480,9 @@ class AvailabilityIndex:
 
         undo.append(restore)
 
-    def _set_waiting(self, order_id: str, waiting: Mapping[str, int]) -> None:
-        for sku, units in self._order_waiting.pop(order_id, {}).items():
-            left = self._waiting[sku] - units
-            if left:
-                self._waiting[sku] = left
-            else:
-                del self._waiting[sku]
-        if waiting:
-            self._order_waiting[order_id] = dict(waiting)
-            for sku, units in waiting.items():
-                self._waiting[sku] = self._waiting.get(sku, 0) + units
+    def _set_order(self, order: Order) -> None:
+        self._waiting.set(order.order_id, waiting_units(order))
+        self._workload.set(order.order_id, workload_lines(order))
 
     # ------------------------------------------------------------------ queries
 
@@ -546,7 +570,11 @@ class AvailabilityIndex:
 
     def waiting(self, sku: str) -> int:
         """Backordered units of ``sku`` on live orders: a claim on future supply."""
-        return self._waiting.get(sku, 0)
+        return self._waiting.totals.get(sku, 0)
+
+    def workload(self) -> dict[str, int]:
+        """Open order lines per location id (locations without any are left out)."""
+        return dict(self._workload.totals)
 
     def expired_holds(self, now: datetime) -> tuple[str, ...]:
         """Reservation ids of holds that expired at or before ``now``, soonest first."""
@@ -594,9 +622,12 @@ class AvailabilityIndex:
             by_sku.setdefault(p.sku, []).append(p)
         hold_list = [r for r in holds if r.expires_at is not None]
         waiting: dict[str, int] = {}
+        workload: dict[str, int] = {}
         for order in orders:
             for sku, units in waiting_units(order).items():
                 waiting[sku] = waiting.get(sku, 0) + units
+            for location_id, lines in workload_lines(order).items():
+                workload[location_id] = workload.get(location_id, 0) + lines
         mismatches = []
         for sku in sorted(set(product_map) | set(by_sku) | set(self._rows)):
             for channel in CHANNELS:

@@ -45,6 +45,7 @@ from omskit.model.orders import (
     OrderLineRequest,
     OrderRequest,
     OrderStatus,
+    RoutingRecord,
 )
 from omskit.model.parties import Address, Customer, CustomerType, NotificationChannel, is_vat_id
 from omskit.model.stock import (
@@ -96,6 +97,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "ReturnStatus",
+    "RoutingRecord",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",

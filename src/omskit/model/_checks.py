@@ -51,6 +51,16 @@ def text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> N
         )
 
 
+def long_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-blank string of at most 200 000 characters (a report, an explanation)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 200_000:
+        raise InvalidInput(
+            "must be a non-blank string of at most 200000 characters",
+            path=attribute.name,
+            value=value,
+        )
+
+
 def positive_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An ``int`` greater than zero (``bool`` is refused)."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -14,11 +14,13 @@ from omskit.model._checks import (
     identifier,
     instance_of,
     items_of,
+    long_text,
     non_negative_int,
     optional_aware_datetime,
     optional_identifier,
     optional_instance_of,
     positive_int,
+    text,
     to_frozenset,
     to_tuple,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "OrderLineRequest",
     "OrderRequest",
     "OrderStatus",
+    "RoutingRecord",
 ]
 
 MAX_LINES = 1000
@@ -269,6 +272,23 @@ class OrderLine:
 
 
 @attrs.frozen
+class RoutingRecord:
+    """How an order was routed, kept with the order (B1; decisions explain themselves).
+
+    ``profile`` is the routing profile's ``name@version``; ``decided_by``
+    the criterion that set the chosen plan apart; ``explanation`` the full
+    readable decision, candidate by candidate.
+    """
+
+    profile: str = attrs.field(validator=text)
+    decided_by: str = attrs.field(validator=text)
+    shipments: int = attrs.field(validator=non_negative_int)
+    explanation: str = attrs.field(validator=long_text)
+    cost: Money | None = attrs.field(default=None, validator=optional_instance_of(Money))
+    exact: bool = attrs.field(default=True, validator=instance_of(bool))
+
+
+@attrs.frozen
 class Order:
     """The order aggregate: an immutable snapshot, changed by making a new one.
 
@@ -290,6 +310,10 @@ class Order:
         default=OrderStatus.CREATED, validator=instance_of(OrderStatus)
     )
     version: int = attrs.field(default=0, validator=non_negative_int)
+    routing: RoutingRecord | None = attrs.field(
+        default=None, validator=optional_instance_of(RoutingRecord)
+    )
+    """How the order was routed when it was placed (``None`` before routing)."""
 
     @currency.validator
     def _check_currency(self, _attribute: attrs.Attribute[Any], value: str) -> None:

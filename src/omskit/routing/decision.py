@@ -96,7 +96,7 @@ class RoutingDecision:
             for note in line.candidates:
                 distance = "" if note.distance_km is None else f"{note.distance_km:7.1f} km "
                 scores = "".join(
-                    f" {name}={'x' if value is None else f'{value:g}'}"
+                    f" {name}={'x' if value is None else f'{value:.4g}'}"
                     for name, value in note.scores
                 )
                 out.append(

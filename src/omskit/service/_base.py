@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from omskit.lifecycle import (
     ORDER_LIFECYCLE,
 )
 from omskit.model import (
+    Channel,
     MovementReason,
     Order,
     Reservation,
@@ -47,9 +48,34 @@ from omskit.ports import (
     UnitOfWork,
     WarehouseGateway,
 )
+from omskit.routing.profile import RoutingProfile, default_profile
 from omskit.service._tracking import TrackingUnitOfWork
 
 __all__ = ["ServiceBase"]
+
+
+def _routing_table(
+    routing: RoutingProfile | Mapping[Channel, RoutingProfile] | None,
+) -> dict[Channel | None, RoutingProfile]:
+    if routing is None:
+        return {None: default_profile()}
+    if isinstance(routing, RoutingProfile):
+        return {None: routing}
+    if not isinstance(routing, Mapping):
+        raise InvalidInput(
+            "must be a RoutingProfile or a mapping of Channel to RoutingProfile", path="routing"
+        )
+    table: dict[Channel | None, RoutingProfile] = {None: default_profile()}
+    for channel, profile in routing.items():
+        if not isinstance(channel, Channel):
+            raise InvalidInput("keys must be Channel values", path="routing", value=channel)
+        if not isinstance(profile, RoutingProfile):
+            raise InvalidInput(
+                "must be a RoutingProfile", path=f"routing[{channel.value}]", value=profile
+            )
+        table[channel] = profile
+    return table
+
 
 _log = logging.getLogger("omskit")
 
@@ -88,6 +114,7 @@ class ServiceBase:
         safety_stock: SafetyStockPolicy | None = None,
         supplier: SupplierGateway | None = None,
         supply_shares: SupplyShares | None = None,
+        routing: RoutingProfile | Mapping[Channel, RoutingProfile] | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -110,6 +137,7 @@ class ServiceBase:
         self.supply_shares: SupplyShares = (
             SupplyShares() if supply_shares is None else supply_shares
         )
+        self._routing = _routing_table(routing)
         # Writers hold this lock from applying their changes to the index until their
         # commit, so the index always reflects the committed state in commit order.
         self._index_lock = threading.RLock()
@@ -158,6 +186,16 @@ class ServiceBase:
             # call that succeeded. The next call (or relay_events()) delivers them.
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         return result
+
+    def routing_profile(self, channel: Channel) -> RoutingProfile:
+        """The routing profile orders from ``channel`` are routed with.
+
+        Configured with ``Oms(routing=...)``: one profile for every channel, or
+        a mapping per channel; channels it does not name use
+        :func:`~omskit.routing.profile.default_profile`.
+        """
+        _require(channel, Channel, "channel")
+        return self._routing.get(channel) or self._routing[None]
 
     # ------------------------------------------------------------------ the index
 

@@ -18,17 +18,20 @@ from omskit.model import (
     Channel,
     DeliveryMethod,
     LineStatus,
+    Location,
     Order,
     OrderLine,
     OrderRequest,
     Product,
     Reservation,
+    RoutingRecord,
     Shipment,
 )
 from omskit.ports import (
     UnitOfWork,
 )
-from omskit.routing import Candidate, RoutingDecision, route_nearest
+from omskit.routing.decision import RoutingDecision
+from omskit.routing.engine import route
 from omskit.service._base import ServiceBase, _check_id, _require
 
 __all__ = ["OrderOperations"]
@@ -71,7 +74,7 @@ class OrderOperations(ServiceBase):
 
     def _route(self, uow: UnitOfWork, order: Order) -> RoutingDecision:
         locations = {loc.location_id: loc for loc in uow.locations.list()}
-        candidates: dict[str, list[Candidate]] = {}
+        stock: dict[str, list[tuple[Location, int]]] = {}
         products: dict[str, Product] = {}
         now = self.clock.now()
         for sku in {line.sku for line in order.lines}:
@@ -80,8 +83,8 @@ class OrderOperations(ServiceBase):
             lapsed: dict[str, int] = {}
             for hold in uow.reservations.expired(now, sku=sku):
                 lapsed[hold.location_id] = lapsed.get(hold.location_id, 0) + hold.quantity
-            candidates[sku] = [
-                Candidate(
+            stock[sku] = [
+                (
                     locations[p.location_id],
                     self.safety_stock.sellable(
                         p.moved(reserved=-lapsed.get(p.location_id, 0)),
@@ -92,8 +95,15 @@ class OrderOperations(ServiceBase):
                 for p in uow.stock.for_sku(sku)
                 if p.location_id in locations
             ]
-        return route_nearest(
-            order, origin=self._origin(uow, order), candidates=candidates, products=products
+        with self._index_lock:
+            workload = self._index.workload()
+        return route(
+            order,
+            profile=self.routing_profile(order.channel),
+            origin=self._origin(uow, order),
+            stock=stock,
+            products=products,
+            workload=workload,
         )
 
     def plan_routing(self, request: OrderRequest) -> RoutingDecision:
@@ -189,7 +199,15 @@ class OrderOperations(ServiceBase):
                 )
                 lines.append(attrs.evolve(line, status=status, allocations=routed.allocations))
             event = "allocate" if any(line.allocations for line in lines) else "backorder"
-            placed = self._transition(order, event, events, lines=tuple(lines))
+            record = RoutingRecord(
+                decision.profile,
+                decision.decided_by,
+                decision.shipment_count,
+                decision.explain(),
+                decision.cost,
+                decision.exact,
+            )
+            placed = self._transition(order, event, events, lines=tuple(lines), routing=record)
             uow.orders.update(placed, expected_version=order.version)
             return placed
 

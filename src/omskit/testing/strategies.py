@@ -85,6 +85,7 @@ from omskit.model import (
     Return,
     ReturnLine,
     ReturnStatus,
+    RoutingRecord,
     Shipment,
     ShipmentLine,
     ShipmentStatus,
@@ -138,6 +139,7 @@ __all__ = [
     "reservations",
     "return_lines",
     "returns",
+    "routing_records",
     "shipment_lines",
     "shipment_status_changed_events",
     "shipments",
@@ -572,6 +574,20 @@ def orders(draw: st.DrawFn, *, max_lines: int = 5) -> Order:
         flags=draw(st.frozensets(st.sampled_from(OrderFlag))),
         status=draw(st.sampled_from(OrderStatus)),
         version=draw(st.integers(0, 100)),
+        routing=draw(st.none() | routing_records()),
+    )
+
+
+@st.composite
+def routing_records(draw: st.DrawFn) -> RoutingRecord:
+    """How an order was routed: a profile label, the deciding criterion, an explanation."""
+    return RoutingRecord(
+        profile=f"{draw(identifiers())}@{draw(st.integers(1, 9))}",
+        decided_by=draw(st.sampled_from(["the fewest shipments", "the lowest shipping cost"])),
+        shipments=draw(st.integers(0, 5)),
+        explanation=draw(texts()),
+        cost=draw(st.none() | money()),
+        exact=draw(st.booleans()),
     )
 
 
