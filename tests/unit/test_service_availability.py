@@ -49,6 +49,8 @@ from omskit.model import (
     ShipmentStatus,
     SupplyKind,
 )
+from omskit.routing.builtins import priority
+from omskit.routing.profile import RoutingProfile
 
 HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
 CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
@@ -533,3 +535,52 @@ def test_a_warehouse_outage_during_cancel_changes_nothing() -> None:
         world.oms.cancel_order(order.order_id)
     assert world.oms.get_order(order.order_id).status is OrderStatus.RELEASED
     assert world.oms.stock_position("BEANS", "DC").allocated == 4
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def test_each_channel_routes_with_its_own_profile_and_the_order_keeps_the_decision() -> None:
+    dc_first = RoutingProfile.of("dc-first", [("priority", priority(["DC"])), "nearest"], version=4)
+    world = make_world(routing={Channel.MARKETPLACE: dc_first})
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    world.oms.receive_stock("BEANS", "DC", 10)
+    web_order = world.oms.place_order(request("W-1", quantity=1))
+    marketplace = world.oms.place_order(
+        attrs.evolve(request("M-1", quantity=1), channel=Channel.MARKETPLACE)
+    )
+    assert web_order.lines[0].allocations[0].location_id == "AMS"
+    assert marketplace.lines[0].allocations[0].location_id == "DC"
+    assert web_order.routing is not None
+    assert marketplace.routing is not None
+    assert (web_order.routing.profile, marketplace.routing.profile) == ("default@1", "dc-first@4")
+    assert "chosen for 1 unit(s)" in marketplace.routing.explanation
+    assert world.oms.get_order(marketplace.order_id).routing == marketplace.routing
+    assert world.oms.routing_profile(Channel.MARKETPLACE) is dc_first
+    assert world.oms.routing_profile(Channel.PHONE).name == "default"
+
+
+@pytest.mark.parametrize(
+    "routing", ["nearest", {"web": "nearest"}, {Channel.WEB: "nearest"}, ["nearest"]]
+)
+def test_a_routing_configuration_that_is_not_profiles_is_refused(routing: Any) -> None:
+    with pytest.raises(InvalidInput) as error:
+        Oms(routing=routing)
+    assert error.value.path.startswith("routing")
+
+
+def test_load_balancing_sees_the_open_lines_of_earlier_orders() -> None:
+    balanced = RoutingProfile.of("peak", ["load_balancing", "nearest"])
+    world = make_world(routing=balanced)
+    small = Location(
+        "AMS", "Amsterdam", LocationKind.STORE, GeoPoint(52.37, 4.89), "NL", CAPS, daily_capacity=2
+    )
+    world.oms.register_location(small)
+    world.oms.receive_stock("BEANS", "AMS", 10)
+    world.oms.receive_stock("BEANS", "UTR", 10)
+    first = world.oms.place_order(request("W-1", quantity=1))
+    second = world.oms.place_order(request("W-2", quantity=1))
+    # Amsterdam: 0/2 then 1/2; Utrecht has no capacity set: 0/1000 beats 1/2.
+    assert first.lines[0].allocations[0].location_id == "AMS"
+    assert second.lines[0].allocations[0].location_id == "UTR"
+    assert world.oms.check_availability_index() == ()
