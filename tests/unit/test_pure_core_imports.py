@@ -205,7 +205,7 @@ def test_the_io_module_list_names_real_standard_library_modules() -> None:
     ],
 )
 def test_the_import_check_catches_io_third_party_and_shell_imports(source: str) -> None:
-    assert forbidden_imports(source, "omskit.routing.nearest"), source
+    assert forbidden_imports(source, "omskit.routing.engine"), source
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_the_import_check_catches_io_third_party_and_shell_imports(source: str) 
 def test_the_import_check_lets_the_standard_library_attrs_and_pure_modules_through(
     source: str,
 ) -> None:
-    assert forbidden_imports(source, "omskit.routing.nearest") == [], source
+    assert forbidden_imports(source, "omskit.routing.engine") == [], source
 
 
 def test_relative_imports_in_a_package_init_resolve_against_the_package() -> None:
