@@ -703,6 +703,16 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("sellable channel", lambda oms: oms.sellable("BEANS", None), InvalidInput),  # type: ignore[arg-type]
     ("future_supply", lambda oms: oms.future_supply("NOPE"), NotFound),
     ("routing_profile", lambda oms: oms.routing_profile("web"), InvalidInput),  # type: ignore[arg-type]
+    ("replay_routing profile", lambda oms: oms.replay_routing([], ["nearest"]), InvalidInput),  # type: ignore[list-item]
+    ("replay_routing order", lambda oms: oms.replay_routing(["O-1"], []), InvalidInput),  # type: ignore[list-item]
+    (
+        "replay_routing sku",
+        lambda oms: oms.replay_routing(
+            [Order.from_request("O-X", request(lines=[("NOPE", 1)]), placed_at=oms.clock.now())],
+            [oms.routing_profile(Channel.WEB)],
+        ),
+        NotFound,
+    ),
 ]
 
 NO_ARGUMENTS = {

@@ -49,7 +49,7 @@ from omskit.model import (
     ShipmentStatus,
     SupplyKind,
 )
-from omskit.routing.builtins import priority
+from omskit.routing.builtins import min_stock, priority
 from omskit.routing.profile import RoutingProfile
 
 HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
@@ -584,3 +584,17 @@ def test_load_balancing_sees_the_open_lines_of_earlier_orders() -> None:
     assert first.lines[0].allocations[0].location_id == "AMS"
     assert second.lines[0].allocations[0].location_id == "UTR"
     assert world.oms.check_availability_index() == ()
+
+
+def test_replaying_past_orders_compares_profiles_and_writes_nothing(world: World) -> None:
+    world.oms.receive_stock("BEANS", "AMS", 6)
+    world.oms.receive_stock("BEANS", "DC", 40)
+    placed = [world.oms.place_order(request(f"W-{n}", quantity=2)) for n in range(3)]
+    before = world.oms.availability("BEANS", Channel.WEB)
+    friendly = RoutingProfile.of("store-friendly", [("min_stock", min_stock(5)), "nearest"])
+    report = world.oms.replay_routing(placed, [world.oms.routing_profile(Channel.WEB), friendly])
+    default, kept = report.outcomes
+    # Today Amsterdam has nothing left sellable, so both replays ship from the DC.
+    assert [o.profile for o in report.outcomes] == ["default@1", "store-friendly@1"]
+    assert default.orders == kept.orders == 3
+    assert world.oms.availability("BEANS", Channel.WEB) == before

@@ -212,11 +212,17 @@ class Co2:
 
     def grams(self, line: LineContext, candidate: CandidateView) -> float:
         """Estimated grams CO2e of shipping ``line`` from ``candidate``."""
-        if candidate.distance_km is None:
+        return self.shipment_grams(candidate.location_id, candidate.distance_km, line.weight_grams)
+
+    def shipment_grams(
+        self, location_id: str, distance_km: float | None, weight_grams: int
+    ) -> float:
+        """Estimated grams CO2e of one shipment of ``weight_grams`` over ``distance_km``."""
+        if distance_km is None:
             return 0.0
-        tonnes = max(line.weight_grams, self.min_weight_grams) / 1_000_000
-        factor = self.factors[self.modes.get(candidate.location_id, self.default_mode)]
-        return candidate.distance_km * float(ROAD_FACTOR) * tonnes * float(factor)
+        tonnes = max(weight_grams, self.min_weight_grams) / 1_000_000
+        factor = self.factors[self.modes.get(location_id, self.default_mode)]
+        return distance_km * float(ROAD_FACTOR) * tonnes * float(factor)
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """Grams CO2e per candidate (see :meth:`grams`)."""

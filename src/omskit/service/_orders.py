@@ -32,6 +32,8 @@ from omskit.ports import (
 )
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
+from omskit.routing.profile import RoutingProfile
+from omskit.routing.replay import ReplayReport, replay
 from omskit.service._base import ServiceBase, _check_id, _require
 
 __all__ = ["OrderOperations"]
@@ -105,6 +107,44 @@ class OrderOperations(ServiceBase):
             products=products,
             workload=workload,
         )
+
+    def replay_routing(
+        self,
+        orders: Sequence[Order],
+        profiles: Sequence[RoutingProfile],
+        *,
+        channel: Channel = Channel.WEB,
+    ) -> ReplayReport:
+        """What if: route ``orders`` with each of ``profiles`` against today's stock (B1).
+
+        The snapshot is the stock sellable for ``channel`` now (after
+        reservations and safety stock); each profile starts from it and uses
+        it up order by order. Nothing is written. See
+        :func:`~omskit.routing.replay.replay` for the figures.
+        """
+        _require(channel, Channel, "channel")
+        orders = list(orders)
+        for index, order in enumerate(orders):
+            _require(order, Order, f"orders[{index}]")
+        profiles = list(profiles)
+        for index, profile in enumerate(profiles):
+            _require(profile, RoutingProfile, f"profiles[{index}]")
+        with self.store.unit_of_work() as uow:
+            locations = {loc.location_id: loc for loc in uow.locations.list()}
+            products = {p.sku: p for p in uow.products.list()}
+            stock: dict[str, list[tuple[Location, int]]] = {}
+            for position in uow.stock.list():
+                location = locations.get(position.location_id)
+                if location is not None:
+                    units = self.safety_stock.sellable(position, location=location, channel=channel)
+                    stock.setdefault(position.sku, []).append((location, units))
+        for index, order in enumerate(orders):
+            for line_no, line in enumerate(order.lines):
+                if line.sku not in products:
+                    raise NotFound(
+                        kind="product", key=line.sku, path=f"orders[{index}].lines[{line_no}].sku"
+                    )
+        return replay(orders, stock=stock, products=products, profiles=profiles)
 
     def plan_routing(self, request: OrderRequest) -> RoutingDecision:
         """Route ``request`` as :meth:`place_order` would, without changing anything."""

@@ -1,0 +1,188 @@
+"""What-if replay: run past orders against a stock snapshot through several profiles.
+
+:func:`replay` routes a list of orders, in order, with each profile in turn,
+each starting from the same stock snapshot and consuming what it allocates
+(so a profile that drains the nearest stores pays for it on later orders).
+The :class:`ReplayReport` compares the profiles on shipments per order,
+split rate, distance, shipping cost, CO2 and unfulfilled units, and renders
+a table for a person::
+
+    profile            orders  shipments/order  split rate  distance km  cost  CO2 kg  unfulfilled
+    default@1          ...
+
+Distance is the great-circle distance from each shipping location to the
+delivery point, summed over shipments; CO2 uses
+:class:`~omskit.routing.builtins.Co2` with its defaults unless another is
+given; cost is what each profile's own cost model estimates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.geo import GeoPoint
+from omskit.model import DeliveryMethod, Location, Order, Product
+from omskit.money import Money
+from omskit.routing.builtins import Co2
+from omskit.routing.decision import RoutingDecision
+from omskit.routing.engine import route
+from omskit.routing.profile import RoutingProfile
+
+__all__ = ["ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
+
+
+@attrs.frozen
+class ProfileOutcome:
+    """How one profile did over the replayed orders."""
+
+    profile: str
+    orders: int
+    shipments: int
+    split_orders: int
+    """Orders shipped from more than one location."""
+    distance_km: float
+    cost: Money | None
+    co2_grams: float
+    unfulfilled_units: int
+    ordered_units: int
+    decisions: tuple[RoutingDecision, ...] = attrs.field(repr=False, eq=False)
+
+    @property
+    def shipments_per_order(self) -> float:
+        """Mean shipments per order (0 without orders)."""
+        return self.shipments / self.orders if self.orders else 0.0
+
+    @property
+    def split_rate(self) -> float:
+        """Share of orders shipped from more than one location."""
+        return self.split_orders / self.orders if self.orders else 0.0
+
+    @property
+    def fill_rate(self) -> float:
+        """Share of ordered units that found a location."""
+        if not self.ordered_units:
+            return 1.0
+        return 1 - self.unfulfilled_units / self.ordered_units
+
+
+@attrs.frozen
+class ReplayReport:
+    """The outcome per profile, in the order the profiles were given."""
+
+    outcomes: tuple[ProfileOutcome, ...]
+
+    def outcome(self, label: str) -> ProfileOutcome:
+        """The outcome of the profile ``name@version`` (or plain ``name``)."""
+        for outcome in self.outcomes:
+            if label in (outcome.profile, outcome.profile.split("@")[0]):
+                return outcome
+        raise InvalidInput(f"no profile {label!r} was replayed", path="label", value=label)
+
+    def table(self) -> str:
+        """A fixed-width comparison table."""
+        header = (
+            f"{'profile':<20} {'orders':>6} {'shipments/order':>15} {'split rate':>10} "
+            f"{'distance km':>11} {'cost':>12} {'CO2 kg':>8} {'unfulfilled':>11}"
+        )
+        rows = [header, "-" * len(header)]
+        for o in self.outcomes:
+            cost = "-" if o.cost is None else f"{o.cost.currency} {o.cost.amount:,.2f}"
+            rows.append(
+                f"{o.profile:<20} {o.orders:>6} {o.shipments_per_order:>15.2f} "
+                f"{o.split_rate:>10.1%} {o.distance_km:>11.1f} {cost:>12} "
+                f"{o.co2_grams / 1000:>8.2f} {o.unfulfilled_units:>11}"
+            )
+        return "\n".join(rows)
+
+
+def delivery_point(order: Order, locations: Mapping[str, Location]) -> GeoPoint | None:
+    """Where ``order`` goes: the pickup location for click & collect, else the address point."""
+    if order.delivery.method is DeliveryMethod.COLLECT:
+        pickup = locations.get(order.delivery.pickup_location_id or "")
+        return None if pickup is None else pickup.point
+    address = order.delivery.address
+    return None if address is None else address.point
+
+
+def replay(
+    orders: Sequence[Order],
+    *,
+    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    profiles: Sequence[RoutingProfile],
+    co2: Co2 | None = None,
+) -> ReplayReport:
+    """Route ``orders`` in turn with each of ``profiles`` from the same ``stock`` snapshot.
+
+    ``stock`` maps each SKU to (location, sellable units); what a profile
+    allocates is taken off its own copy before the next order. Raises
+    :class:`~omskit.errors.InvalidInput` without profiles or for two profiles
+    with the same ``name@version``.
+    """
+    if not profiles:
+        raise InvalidInput("name at least one profile to compare", path="profiles")
+    labels = [p.label for p in profiles]
+    if len(set(labels)) != len(labels):
+        raise InvalidInput("names a profile twice", path="profiles", value=labels)
+    co2 = co2 if co2 is not None else Co2()
+    locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    outcomes = [
+        _replay_one(orders, stock, products, profile, locations, co2) for profile in profiles
+    ]
+    return ReplayReport(tuple(outcomes))
+
+
+def _replay_one(
+    orders: Sequence[Order],
+    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    profile: RoutingProfile,
+    locations: Mapping[str, Location],
+    co2: Co2,
+) -> ProfileOutcome:
+    left = {(sku, loc.location_id): units for sku, pairs in stock.items() for loc, units in pairs}
+    decisions = []
+    shipments = split = unfulfilled = ordered = 0
+    distance = grams = 0.0
+    cost: Money | None = None
+    for order in orders:
+        origin = delivery_point(order, locations)
+        snapshot = {
+            sku: [(loc, left[(sku, loc.location_id)]) for loc, _ in pairs]
+            for sku, pairs in stock.items()
+        }
+        decision = route(order, profile=profile, origin=origin, stock=snapshot, products=products)
+        decisions.append(decision)
+        weights: dict[str, int] = {}
+        for line in decision.lines:
+            ordered += line.quantity
+            unfulfilled += line.unfulfilled
+            for allocation in line.allocations:
+                left[(line.sku, allocation.location_id)] -= allocation.quantity
+                weights[allocation.location_id] = (
+                    weights.get(allocation.location_id, 0)
+                    + products[line.sku].weight_grams * allocation.quantity
+                )
+        shipments += len(weights)
+        split += len(weights) > 1
+        for location_id, weight in weights.items():
+            km = None if origin is None else origin.distance_km(locations[location_id].point)
+            distance += km or 0.0
+            grams += co2.shipment_grams(location_id, km, weight)
+        if decision.cost is not None:
+            cost = decision.cost if cost is None else cost + decision.cost
+    return ProfileOutcome(
+        profile.label,
+        len(orders),
+        shipments,
+        split,
+        distance,
+        cost,
+        grams,
+        unfulfilled,
+        ordered,
+        tuple(decisions),
+    )

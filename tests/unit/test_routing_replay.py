@@ -1,0 +1,114 @@
+"""What-if replay: past orders against a stock snapshot, through several profiles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from omskit.errors import InvalidInput
+from omskit.geo import GeoPoint
+from omskit.model import (
+    Address,
+    Capability,
+    Channel,
+    Delivery,
+    Location,
+    LocationKind,
+    Order,
+    OrderLine,
+    Product,
+)
+from omskit.money import Money
+from omskit.routing import RoutingProfile, builtins, default_profile
+from omskit.routing.replay import delivery_point, replay
+
+CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
+AMS = Location("AMS", "Amsterdam", LocationKind.STORE, GeoPoint(52.37, 4.89), "NL", CAPS)
+UTR = Location("UTR", "Utrecht", LocationKind.STORE, GeoPoint(52.09, 5.12), "NL", CAPS)
+DC = Location("DC", "DC", LocationKind.DISTRIBUTION_CENTRE, GeoPoint(51.56, 5.09), "NL")
+PRODUCTS = {"BEANS": Product("BEANS", "Beans", weight_grams=1000)}
+HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
+
+
+def order(n: int, quantity: int, delivery: Delivery | None = None) -> Order:
+    return Order(
+        f"O-{n}",
+        Channel.WEB,
+        f"W-{n}",
+        "EUR",
+        [OrderLine("1", "BEANS", quantity, Money("1", "EUR"))],
+        delivery or Delivery.ship_to(HOME),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+STOCK = {"BEANS": [(AMS, 6), (UTR, 6), (DC, 50)]}
+ORDERS = [order(n, 2) for n in range(1, 6)]
+
+
+def test_each_profile_starts_from_the_same_snapshot_and_uses_it_up() -> None:
+    store_friendly = RoutingProfile.of(
+        "store-friendly", [("min_stock", builtins.min_stock(5)), "nearest"]
+    )
+    report = replay(
+        ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile(), store_friendly]
+    )
+    default, friendly = report.outcomes
+    # Default: Amsterdam ships three orders (6 units), then Utrecht takes over.
+    first_locations = [d.lines[0].allocations[0].location_id for d in default.decisions]
+    assert first_locations == ["AMS", "AMS", "AMS", "UTR", "UTR"]
+    # Store-friendly keeps five in every store: Amsterdam has 6, so it never qualifies (6-2 < 5).
+    assert {d.lines[0].allocations[0].location_id for d in friendly.decisions} == {"DC"}
+    assert (default.orders, default.shipments, default.split_orders) == (5, 5, 0)
+    assert default.unfulfilled_units == 0
+    assert default.fill_rate == 1.0
+    assert friendly.distance_km > default.distance_km
+    assert friendly.co2_grams > default.co2_grams
+    assert friendly.cost is not None
+    assert default.cost is not None
+    assert friendly.cost.amount > default.cost.amount
+    assert report.outcome("store-friendly") is friendly
+    assert report.outcome("default@1") is default
+
+
+def test_unfulfilled_units_and_splits_are_counted() -> None:
+    report = replay(
+        [order(1, 10), order(2, 5)],
+        stock={"BEANS": [(AMS, 6), (UTR, 6)]},
+        products=PRODUCTS,
+        profiles=[default_profile()],
+    )
+    (outcome,) = report.outcomes
+    assert outcome.split_orders == 1
+    assert outcome.unfulfilled_units == 3
+    assert outcome.ordered_units == 15
+    assert outcome.split_rate == 0.5
+    assert outcome.shipments_per_order == 1.5
+
+
+def test_the_table_compares_the_profiles_line_by_line() -> None:
+    report = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
+    table = report.table().splitlines()
+    assert table[0].split()[:3] == ["profile", "orders", "shipments/order"]
+    assert table[2].startswith("default@1")
+    assert "EUR" in table[2]
+
+
+def test_a_click_and_collect_order_is_measured_from_its_pickup_store() -> None:
+    collect = order(1, 1, Delivery.collect_at("UTR"))
+    assert delivery_point(collect, {"UTR": UTR}) == UTR.point
+    assert delivery_point(collect, {}) is None
+    report = replay([collect], stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
+    assert report.outcomes[0].decisions[0].lines[0].allocations[0].location_id == "UTR"
+    assert report.outcomes[0].distance_km == 0.0
+
+
+def test_bad_comparisons_are_refused() -> None:
+    with pytest.raises(InvalidInput):
+        replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[])
+    with pytest.raises(InvalidInput):
+        replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile()] * 2)
+    report = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
+    with pytest.raises(InvalidInput):
+        report.outcome("nope")
