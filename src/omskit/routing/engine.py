@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from omskit.availability.eligibility import exclusion
+from omskit.availability.eligibility import exclusion, handling_key
 from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import Location, Order, Product
@@ -34,22 +34,42 @@ from omskit.routing.strategy import CandidateView, Excluded, LineContext
 __all__ = ["route"]
 
 
+class _OrderCache:
+    """Per-order memos: a location's distance and its hard-constraint verdict per product kind."""
+
+    def __init__(self, order: Order, origin: GeoPoint | None) -> None:
+        self.order = order
+        self.origin = origin
+        self.distances: dict[str, float | None] = {}
+        self.verdicts: dict[tuple[str, tuple[bool, bool]], str | None] = {}
+
+    def distance(self, location: Location) -> float | None:
+        key = location.location_id
+        if key not in self.distances:
+            origin = self.origin
+            self.distances[key] = None if origin is None else origin.distance_km(location.point)
+        return self.distances[key]
+
+    def exclusion(self, location: Location, product: Product) -> str | None:
+        key = (location.location_id, handling_key(product))
+        if key not in self.verdicts:
+            self.verdicts[key] = exclusion(
+                location,
+                channel=self.order.channel,
+                product=product,
+                pickup_location_id=self.order.delivery.pickup_location_id,
+            )
+        return self.verdicts[key]
+
+
 def _hard_notes(
-    order: Order,
-    product: Product,
-    stock: Sequence[tuple[Location, int]],
-    origin: GeoPoint | None,
+    cache: _OrderCache, product: Product, stock: Sequence[tuple[Location, int]]
 ) -> tuple[list[CandidateView], list[CandidateNote]]:
     views: list[CandidateView] = []
     notes: list[CandidateNote] = []
     for location, sellable in stock:
-        distance = None if origin is None else origin.distance_km(location.point)
-        reason = exclusion(
-            location,
-            channel=order.channel,
-            product=product,
-            pickup_location_id=order.delivery.pickup_location_id,
-        )
+        distance = cache.distance(location)
+        reason = cache.exclusion(location, product)
         if reason is None and sellable <= 0:
             reason = "no sellable stock"
         if reason is not None:
@@ -95,6 +115,7 @@ def route(
     plan_lines: list[PlanLine] = []
     sellable: dict[tuple[str, str], int] = {}
     locations: dict[str, Location] = {}
+    cache = _OrderCache(order, origin)
     for index, line in enumerate(order.lines):
         product = products.get(line.sku)
         if product is None:
@@ -103,7 +124,7 @@ def route(
         for location, units in entries:
             sellable[(line.sku, location.location_id)] = max(units, 0)
             locations[location.location_id] = location
-        views, notes = _hard_notes(order, product, entries, origin)
+        views, notes = _hard_notes(cache, product, entries)
         context = LineContext(order, line, product, origin, workload)
         ranking = profile.rank(context, views)
         rankings.append(ranking)
@@ -231,6 +252,9 @@ def _scores(
     ranking: LineRanking, scores: tuple[float | Excluded, ...]
 ) -> tuple[tuple[str, float | None], ...]:
     return tuple(
-        (name, None if isinstance(score, Excluded) else float(score))
-        for name, score in zip(ranking.rule_names, scores, strict=True)
+        zip(
+            ranking.rule_names,
+            [None if isinstance(score, Excluded) else score for score in scores],
+            strict=True,
+        )
     )

@@ -305,20 +305,23 @@ class RoutingProfile:
         normalised: list[list[float]] = []
         if self.combine is Combine.WEIGHTED:
             normalised = [_normalise(column) for column in columns]
+        names = tuple(rule.name for rule in self.rules)
+        weighted = self.combine is Combine.WEIGHTED
         ranked: list[RankedCandidate] = []
         excluded: list[RankedCandidate] = []
-        for index, candidate in enumerate(candidates):
-            scores = tuple(column[index] for column in columns)
-            verdict = next(
-                ((self.rules[r].name, s) for r, s in enumerate(scores) if isinstance(s, Excluded)),
-                None,
-            )
+        for index, scores in enumerate(zip(*columns, strict=True) if columns else ()):
+            candidate = candidates[index]
+            verdict = None
+            for r, score in enumerate(scores):
+                if type(score) is Excluded:
+                    verdict = (names[r], score)
+                    break
             if verdict is not None:
                 excluded.append(
                     RankedCandidate(candidate, scores, (), verdict[0], verdict[1].reason)
                 )
                 continue
-            if self.combine is Combine.WEIGHTED:
+            if weighted:
                 total = sum(
                     float(weight) * normalised[r][index]
                     for r, weight in enumerate(weights)
@@ -326,14 +329,11 @@ class RoutingProfile:
                 )
                 key: tuple[float, ...] = (total,)
             else:
-                key = tuple(float(s) for s in scores if not isinstance(s, Excluded))
+                key = scores  # no Excluded left: all numbers
             ranked.append(RankedCandidate(candidate, scores, key))
-        ranked.sort(key=lambda c: (c.key, c.location_id))
-        excluded.sort(key=lambda c: c.location_id)
-        names = tuple(rule.name for rule in self.rules)
-        return LineRanking(
-            tuple(ranked), tuple(excluded), names, weighted=self.combine is Combine.WEIGHTED
-        )
+        ranked.sort(key=lambda c: (c.key, c.candidate.location.location_id))
+        excluded.sort(key=lambda c: c.candidate.location.location_id)
+        return LineRanking(tuple(ranked), tuple(excluded), names, weighted=weighted)
 
     # ------------------------------------------------------------------ documents
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -161,6 +161,8 @@ def check_scores(scores: object, count: int, *, name: str) -> list[float | Exclu
         raise DefinitionError(
             f"routing strategy {name!r} returned {len(values)} scores for {count} candidates"
         )
+    if all(type(v) is float and v - v == 0 for v in values):  # finite floats: the usual answer
+        return cast("list[float | Excluded]", values)
     checked: list[float | Excluded] = []
     for index, value in enumerate(values):
         if isinstance(value, Excluded):
