@@ -16,10 +16,12 @@ from omskit.availability import (
     SafetyStockPolicy,
     recompute_availability,
     waiting_units,
+    workload_lines,
 )
 from omskit.errors import InvalidInput, NotFound
 from omskit.geo import GeoPoint
 from omskit.model import (
+    Allocation,
     Capability,
     Channel,
     Delivery,
@@ -379,3 +381,41 @@ def test_verify_flags_a_sku_the_index_never_saw() -> None:
         now=NOW,
     )
     assert {(m.sku, m.indexed) for m in mismatches} == {("LATE", -1)}
+
+
+def test_open_lines_per_location_are_tallied_and_verified() -> None:
+    allocated = attrs.evolve(
+        _order(OrderStatus.ALLOCATED, [("BEANS", 2), ("CUPS", 1)]),
+        lines=(
+            OrderLine(
+                "L1",
+                "BEANS",
+                2,
+                Money("1.00", "EUR"),
+                status=LineStatus.ALLOCATED,
+                allocations=[Allocation("DC", 1), Allocation("AMS", 1)],
+            ),
+            OrderLine(
+                "L2",
+                "CUPS",
+                1,
+                Money("1.00", "EUR"),
+                status=LineStatus.ALLOCATED,
+                allocations=[Allocation("DC", 1)],
+            ),
+        ),
+    )
+    assert workload_lines(allocated) == {"DC": 2, "AMS": 1}
+    ix = index()
+    changes = ChangeSet()
+    changes.order(allocated)
+    ix.apply(changes)
+    assert ix.workload() == {"DC": 2, "AMS": 1}
+    state = {"locations": [DC, AMS, WEB_ONLY], "products": [BEANS, CUPS], "positions": []}
+    assert ix.verify(**state, orders=[allocated], now=NOW) == ()  # type: ignore[arg-type]
+    drift = ix.verify(**state, orders=[], now=NOW)  # type: ignore[arg-type]
+    assert {(m.sku, m.indexed, m.recomputed) for m in drift} == {("DC", 2, 0), ("AMS", 1, 0)}
+    changes = ChangeSet()
+    changes.order(attrs.evolve(allocated, status=OrderStatus.CANCELLED))
+    ix.apply(changes).undo()
+    assert ix.workload() == {"DC": 2, "AMS": 1}

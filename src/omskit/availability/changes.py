@@ -32,6 +32,7 @@ __all__ = [
     "ChangeSet",
     "IndexMismatch",
     "IndexUpdate",
+    "OrderTally",
     "recompute_availability",
     "waiting_units",
     "workload_lines",
@@ -108,6 +109,33 @@ def workload_lines(order: Order) -> dict[str, int]:
             for location_id in {a.location_id for a in line.allocations}:
                 counts[location_id] = counts.get(location_id, 0) + 1
     return counts
+
+
+class OrderTally:
+    """Counts per key (a SKU, a location), summed over orders, replaced order by order."""
+
+    def __init__(self) -> None:
+        self.by_order: dict[str, dict[str, int]] = {}
+        self.totals: dict[str, int] = {}
+
+    def set(self, order_id: str, counts: Mapping[str, int]) -> dict[str, int]:
+        """Replace one order's counts; return the counts it had."""
+        previous = self.by_order.pop(order_id, {})
+        for key, count in previous.items():
+            left = self.totals[key] - count
+            if left:
+                self.totals[key] = left
+            else:
+                del self.totals[key]
+        if counts:
+            self.by_order[order_id] = dict(counts)
+            for key, count in counts.items():
+                self.totals[key] = self.totals.get(key, 0) + count
+        return previous
+
+    def restore(self, order_id: str, counts: Mapping[str, int]) -> None:
+        """Put one order's counts back (an undo step)."""
+        self.set(order_id, counts)
 
 
 @attrs.define

@@ -33,18 +33,20 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 
 import attrs
 
 from omskit.availability.atp import Availability, LocationAvailability
+from omskit.availability.audit import verify_index
 from omskit.availability.changes import (
     AvailabilityDelta,
     ChangeSet,
     IndexMismatch,
     IndexUpdate,
+    OrderTally,
     recompute_availability,
     waiting_units,
     workload_lines,
@@ -74,33 +76,6 @@ _CHANNEL_NO = {channel: number for number, channel in enumerate(CHANNELS)}
 _NO_RULES: tuple[SafetyRule | None, ...] = (None,) * len(CHANNELS)
 _UNSET = object()
 _ZEROS: tuple[int, ...] = (0,) * len(CHANNELS)
-
-
-class _Tally:
-    """Counts per key, summed over orders, replaceable order by order."""
-
-    def __init__(self) -> None:
-        self.by_order: dict[str, dict[str, int]] = {}
-        self.totals: dict[str, int] = {}
-
-    def set(self, order_id: str, counts: Mapping[str, int]) -> dict[str, int]:
-        """Replace one order's counts; return the counts it had."""
-        previous = self.by_order.pop(order_id, {})
-        for key, count in previous.items():
-            left = self.totals[key] - count
-            if left:
-                self.totals[key] = left
-            else:
-                del self.totals[key]
-        if counts:
-            self.by_order[order_id] = dict(counts)
-            for key, count in counts.items():
-                self.totals[key] = self.totals.get(key, 0) + count
-        return previous
-
-    def restore(self, order_id: str, counts: Mapping[str, int]) -> None:
-        """Put one order's counts back (an undo step)."""
-        self.set(order_id, counts)
 
 
 class _Row:
@@ -155,9 +130,9 @@ class AvailabilityIndex:
         self._rows: dict[str, _Row] = {}
         self._holds: dict[str, _Hold] = {}
         self._skus_with_holds: set[str] = set()
-        self._waiting = _Tally()
+        self._waiting = OrderTally()
         """Backordered units per SKU, by order."""
-        self._workload = _Tally()
+        self._workload = OrderTally()
         """Open order lines per location, by order."""
         self._eligible: dict[tuple[int, tuple[bool, bool]], tuple[bool, ...]] = {}
         self._general_rules: dict[int, tuple[SafetyRule | None, ...]] = {}
@@ -611,55 +586,23 @@ class AvailabilityIndex:
     ) -> tuple[IndexMismatch, ...]:
         """Compare every figure with a from-scratch recomputation over the given state.
 
-        Returns the mismatches (empty when the index is right), by SKU and
-        channel. The recomputation is :func:`recompute_availability`, which
-        shares no code with the incremental path.
+        Returns the mismatches (empty when the index is right): every (SKU,
+        channel) total and per-location figure, the backordered units per SKU
+        and the open order lines per location. The recomputation is
+        :func:`recompute_availability`, which shares no code with the
+        incremental path (see :func:`~omskit.availability.audit.verify_index`).
         """
-        location_map = {loc.location_id: loc for loc in locations}
-        product_map = {p.sku: p for p in products}
-        by_sku: dict[str, list[StockPosition]] = {}
-        for p in positions:
-            by_sku.setdefault(p.sku, []).append(p)
-        hold_list = [r for r in holds if r.expires_at is not None]
-        waiting: dict[str, int] = {}
-        workload: dict[str, int] = {}
-        for order in orders:
-            for sku, units in waiting_units(order).items():
-                waiting[sku] = waiting.get(sku, 0) + units
-            for location_id, lines in workload_lines(order).items():
-                workload[location_id] = workload.get(location_id, 0) + lines
-        mismatches = []
-        for sku in sorted(set(product_map) | set(by_sku) | set(self._rows)):
-            for channel in CHANNELS:
-                expected = recompute_availability(
-                    sku,
-                    channel,
-                    by_sku.get(sku, ()),
-                    location_map,
-                    policy=self._policy,
-                    product=product_map.get(sku),
-                    holds=hold_list,
-                    now=now,
-                )
-                try:
-                    indexed = self.availability(sku, channel, now=now)
-                    indexed_total = self.total(sku, channel, now=now)
-                except NotFound:
-                    indexed, indexed_total = Availability(sku, channel, -1, ()), -1
-                if indexed != expected or indexed_total != expected.total:
-                    mismatches.append(
-                        IndexMismatch(
-                            sku,
-                            channel,
-                            indexed_total,
-                            expected.total,
-                            f"indexed {indexed!r}, recomputed {expected!r}",
-                        )
-                    )
-            if self.waiting(sku) != waiting.get(sku, 0):
-                mismatches.append(
-                    IndexMismatch(
-                        sku, None, self.waiting(sku), waiting.get(sku, 0), "backordered units"
-                    )
-                )
-        return tuple(mismatches)
+        return verify_index(
+            self,
+            locations=locations,
+            products=products,
+            positions=positions,
+            holds=holds,
+            orders=orders,
+            now=now,
+        )
+
+    @property
+    def policy(self) -> SafetyStockPolicy:
+        """The safety-stock policy the index applies."""
+        return self._policy
