@@ -33,6 +33,8 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
+from omskit.routing import RoutingProfile
+from omskit.routing.builtins import min_stock
 from omskit.service import Oms
 
 __all__ = ["DemoResult", "run_demo"]
@@ -253,6 +255,13 @@ def run_demo(out: TextIO = sys.stdout) -> DemoResult:
         f"  a till sale of 2 bags in Utrecht: sellable online "
         f"{oms.sellable('BEANS-1KG', Channel.WEB)} at once\n"
     )
+
+    say("\n8. What if: the day's orders replayed through two routing profiles\n")
+    store_friendly = RoutingProfile.of(
+        "store-friendly", [("min_stock", min_stock(5)), "specialisation", "nearest"]
+    )
+    report = oms.replay_routing(orders, [oms.routing_profile(Channel.WEB), store_friendly])
+    say("\n".join("  " + row for row in report.table().splitlines()) + "\n")
 
     web = oms.availability("GRINDER-C40", Channel.WEB)
     say(f"\nSellable online now: GRINDER-C40 {web.total}\n")

@@ -43,6 +43,19 @@ def test_demo_shows_a_cart_hold_lapsing_and_a_till_sale_reaching_the_web() -> No
     assert int(sold.group(1)) == before - 2
 
 
+def test_demo_replays_the_day_through_two_profiles() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.getvalue().splitlines()
+        if line.strip().startswith(("default@1", "store-friendly@1"))
+    }
+    assert set(rows) == {"default@1", "store-friendly@1"}
+    cost = {name: float(row[6].replace(",", "")) for name, row in rows.items()}
+    assert cost["default@1"] <= cost["store-friendly@1"]
+
+
 def test_demo_output_is_deterministic() -> None:
     first, second = io.StringIO(), io.StringIO()
     run_demo(first)
