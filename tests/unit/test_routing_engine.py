@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 from omskit.errors import DefinitionError, InvalidInput
@@ -353,3 +354,24 @@ def test_the_cost_objective_picks_the_cheaper_pair() -> None:
 def test_excluded_is_a_reasoned_verdict() -> None:
     with pytest.raises(InvalidInput):
         Excluded(" ")
+
+
+def test_click_and_collect_takes_transfers_only_into_a_store_that_receives_them() -> None:
+    collect = attrs.evolve(order(("BEANS", 3)), delivery=Delivery.collect_at("UTR"))
+    args = {
+        "profile": default_profile(),
+        "origin": STORE_UTR.point,
+        "stock": stock(BEANS={STORE_UTR: 1, DC: 10}),
+        "products": PRODUCTS,
+    }
+    closed = route(collect, pickup=STORE_UTR, **args)  # type: ignore[arg-type]
+    assert where(closed.lines[0]) == [("UTR", 1)]
+    assert closed.lines[0].unfulfilled == 2
+    dc_note = next(n for n in closed.lines[0].candidates if n.location_id == "DC")
+    assert dc_note.reason == "excluded: the pickup location UTR does not receive transfers"
+    receiving = attrs.evolve(STORE_UTR, capabilities=SHIP | {Capability.RECEIVE_TRANSFERS})
+    open_store = route(collect, pickup=receiving, **args)  # type: ignore[arg-type]
+    assert open_store.lines[0].unfulfilled == 0
+    assert {a.location_id for a in open_store.lines[0].allocations} == {"DC"}
+    with pytest.raises(InvalidInput):
+        route(collect, pickup=STORE_AMS, **args)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from omskit.availability.eligibility import exclusion, handling_key
 from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
-from omskit.model import Location, Order, Product
+from omskit.model import Capability, Location, Order, Product
 from omskit.money import Money
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
@@ -37,9 +37,12 @@ __all__ = ["route"]
 class _OrderCache:
     """Per-order memos: a location's distance and its hard-constraint verdict per product kind."""
 
-    def __init__(self, order: Order, origin: GeoPoint | None) -> None:
+    def __init__(self, order: Order, origin: GeoPoint | None, pickup: Location | None) -> None:
         self.order = order
         self.origin = origin
+        # Click & collect from another location needs a pickup store that takes transfers.
+        self.no_transfers = pickup is not None and not pickup.can(Capability.RECEIVE_TRANSFERS)
+        self.pickup_id = order.delivery.pickup_location_id
         self.distances: dict[str, float | None] = {}
         self.verdicts: dict[tuple[str, tuple[bool, bool]], str | None] = {}
 
@@ -53,12 +56,15 @@ class _OrderCache:
     def exclusion(self, location: Location, product: Product) -> str | None:
         key = (location.location_id, handling_key(product))
         if key not in self.verdicts:
-            self.verdicts[key] = exclusion(
+            verdict = exclusion(
                 location,
                 channel=self.order.channel,
                 product=product,
-                pickup_location_id=self.order.delivery.pickup_location_id,
+                pickup_location_id=self.pickup_id,
             )
+            if verdict is None and self.no_transfers and location.location_id != self.pickup_id:
+                verdict = f"the pickup location {self.pickup_id} does not receive transfers"
+            self.verdicts[key] = verdict
         return self.verdicts[key]
 
 
@@ -97,6 +103,7 @@ def route(
     stock: Mapping[str, Sequence[tuple[Location, int]]],
     products: Mapping[str, Product],
     workload: Mapping[str, int] | None = None,
+    pickup: Location | None = None,
     search_limit: int = DEFAULT_SEARCH_LIMIT,
 ) -> RoutingDecision:
     """Route every line of ``order`` with ``profile``.
@@ -105,6 +112,9 @@ def route(
     units for the order's channel; ``origin`` is the delivery point (the
     pickup store for click & collect; ``None`` ranks without distances);
     ``workload`` is the open order lines per location (for load balancing).
+    ``pickup`` is the pickup location of a click & collect order (B5): it
+    hands over its own stock, and other locations ship to it only when it
+    can receive transfers (``Capability.RECEIVE_TRANSFERS``).
     Lines no location can fill are left unfulfilled, never an exception.
     """
     if not isinstance(profile, RoutingProfile):
@@ -115,7 +125,13 @@ def route(
     plan_lines: list[PlanLine] = []
     sellable: dict[tuple[str, str], int] = {}
     locations: dict[str, Location] = {}
-    cache = _OrderCache(order, origin)
+    if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
+        raise InvalidInput(
+            f"is {pickup.location_id!r}, but the order is collected at "
+            f"{order.delivery.pickup_location_id!r}",
+            path="pickup",
+        )
+    cache = _OrderCache(order, origin, pickup)
     for index, line in enumerate(order.lines):
         product = products.get(line.sku)
         if product is None:

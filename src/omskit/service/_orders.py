@@ -99,6 +99,7 @@ class OrderOperations(ServiceBase):
             ]
         with self._index_lock:
             workload = self._index.workload()
+        pickup_id = order.delivery.pickup_location_id
         return route(
             order,
             profile=self.routing_profile(order.channel),
@@ -106,6 +107,7 @@ class OrderOperations(ServiceBase):
             stock=stock,
             products=products,
             workload=workload,
+            pickup=None if pickup_id is None else uow.locations.get(pickup_id),
         )
 
     def replay_routing(
