@@ -26,7 +26,7 @@ from omskit.geo import GeoPoint
 from omskit.model import Location
 from omskit.money import Money
 
-__all__ = ["CostModel", "DistanceCostModel", "road_km"]
+__all__ = ["CostModel", "DistanceCostModel", "minor_units", "road_km"]
 
 ROAD_FACTOR = Decimal("1.3")
 """Default ratio of road distance to great-circle distance (a common rule of thumb)."""
@@ -106,11 +106,28 @@ class DistanceCostModel:
             raise InvalidInput(
                 "must be a non-negative integer", path="weight_grams", value=weight_grams
             )
+        return Money.from_minor(self._minor(location, origin, weight_grams), self.currency)
+
+    def _minor(self, location: Location, origin: GeoPoint | None, weight_grams: int) -> int:
         km = road_km(origin, location, self.road_factor)
         amount = (
             self.fixed.amount
             + self.per_km.amount * km
             + self.per_kg.amount * Decimal(weight_grams) / 1000
         )
-        quantum = Decimal(1).scaleb(-self.fixed.exponent)
-        return Money(amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
+        return int(amount.scaleb(self.fixed.exponent).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def minor_units(
+    model: CostModel, *, location: Location, origin: GeoPoint | None, weight_grams: int
+) -> int:
+    """``model.shipment_cost(...)`` in minor units of its currency.
+
+    Exact for every model; for :class:`DistanceCostModel` it skips building
+    :class:`~omskit.money.Money` values (the planner asks this many times).
+    """
+    if isinstance(model, DistanceCostModel):
+        return model._minor(location, origin, weight_grams)
+    return model.shipment_cost(
+        location=location, origin=origin, weight_grams=weight_grams
+    ).to_minor()

@@ -26,6 +26,7 @@ from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import Capability, Location, Order, Product
 from omskit.money import Money
+from omskit.routing.cost import minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
 from omskit.routing.profile import LineRanking, RoutingProfile
@@ -157,9 +158,9 @@ def route(
     model = profile.cost_model
 
     def shipment_cost(location_id: str, grams: int) -> int:
-        return model.shipment_cost(
-            location=locations[location_id], origin=origin, weight_grams=grams
-        ).to_minor()
+        return minor_units(
+            model, location=locations[location_id], origin=origin, weight_grams=grams
+        )
 
     plan = plan_order(
         plan_lines,
