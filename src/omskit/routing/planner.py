@@ -236,7 +236,22 @@ def plan_order(
     """
     _check(lines, max_shipments, search_limit)
     # Every location at once gives the best possible fill.
-    target = _Search(lines, stock, shipment_cost, objective).consider(None)
+    everything = _Search(lines, stock, shipment_cost, objective)
+    target = everything.consider(None)
+    assert everything.best is not None
+    # Units of each SKU the best possible fill takes: a set holding less cannot match it.
+    needs: dict[str, int] = {}
+    for line, taken in zip(lines, everything.best[1], strict=True):
+        needs[line.sku] = needs.get(line.sku, 0) + sum(a.quantity for a in taken)
+    needs = {sku: units for sku, units in needs.items() if units}
+
+    def promising(subset: Sequence[str]) -> bool:
+        if not _covers(subset, masks, needed):
+            return False
+        return all(
+            sum(stock.get((sku, loc), 0) for loc in subset) >= units for sku, units in needs.items()
+        )
+
     search = _Search(lines, stock, shipment_cost, objective)
     pool = sorted(
         {loc for line in lines for loc in line.ranked if stock.get((line.sku, loc), 0) > 0}
@@ -271,14 +286,14 @@ def plan_order(
                     break
                 if reached and search.best is not None and bound > search.best[0][2]:
                     break
-                if _covers(subset, masks, needed) and search.consider(subset) == target:
+                if promising(subset) and search.consider(subset) == target:
                     reached = True
         else:
             if comb(len(pool), size) > search_limit:
                 exact = False
                 break
             for subset in combinations(pool, size):
-                if _covers(subset, masks, needed) and search.consider(subset) == target:
+                if promising(subset) and search.consider(subset) == target:
                     reached = True
         if reached or not exact:
             break
