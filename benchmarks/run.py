@@ -41,6 +41,9 @@ class Entry:
 
 BENCHMARKS: dict[str, Entry] = {
     "availability": Entry("availability", "AvailabilityIndex vs recomputing from raw positions"),
+    "routing": Entry(
+        "routing", "routing cost vs a MIP optimum, decisions/s vs a naive router, custom rules"
+    ),
 }
 
 

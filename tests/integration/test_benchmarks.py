@@ -46,3 +46,37 @@ def test_an_unknown_benchmark_is_refused_with_the_known_names() -> None:
     )
     assert result.returncode == 2
     assert "availability" in result.stderr
+
+
+ROUTING_KEYS = {
+    "cost_ratio_vs_optimum_t1.5",
+    "cost_ratio_vs_optimum_t3.0",
+    "decisions_per_s",
+    "speedup_vs_naive",
+    "custom_rule_overhead",
+    "plans_feasible",
+    "allocations_identical",
+}
+
+
+def test_a_quick_routing_run_writes_every_key_with_feasible_identical_plans(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "routing.json"
+    result = subprocess.run(
+        [sys.executable, str(RUN), "routing", "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    assert figures.keys() >= ROUTING_KEYS
+    assert figures["plans_feasible"] is True
+    assert figures["allocations_identical"] is True
+    assert figures["decisions_per_s"] > 0
+    assert figures["custom_rule_overhead"] > 0
+    # Without the benchmark-only MIP solver the cost ratios are skipped, not faked.
+    ratio = figures["cost_ratio_vs_optimum_t1.5"]
+    assert ratio is None or ratio >= 0.999
