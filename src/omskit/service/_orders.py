@@ -89,7 +89,7 @@ class OrderOperations(ServiceBase):
                 (
                     locations[p.location_id],
                     self.safety_stock.sellable(
-                        p.moved(reserved=-lapsed.get(p.location_id, 0)),
+                        p.moved(reserved=-lapsed[p.location_id]) if p.location_id in lapsed else p,
                         location=locations[p.location_id],
                         channel=order.channel,
                     ),
