@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 RUN = Path(__file__).parents[2] / "benchmarks" / "run.py"
 
@@ -18,17 +19,21 @@ AVAILABILITY_KEYS = {
 }
 
 
-def test_a_quick_availability_run_writes_every_key_with_identical_answers(tmp_path: Path) -> None:
-    out = tmp_path / "availability.json"
+def run_quick(name: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Any]:
+    out = tmp_path / f"{name}.json"
     result = subprocess.run(
-        [sys.executable, str(RUN), "availability", "--quick", "--json", str(out)],
+        [sys.executable, str(RUN), name, "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    figures = json.loads(out.read_text())
+    return result, json.loads(out.read_text())
+
+
+def test_a_quick_availability_run_writes_every_key_with_identical_answers(tmp_path: Path) -> None:
+    result, figures = run_quick("availability", tmp_path)
     assert figures.keys() >= AVAILABILITY_KEYS
     assert figures["results_identical"] is True
     assert figures["bytes_per_stock_position"] > 0
@@ -62,16 +67,7 @@ ROUTING_KEYS = {
 def test_a_quick_routing_run_writes_every_key_with_feasible_identical_plans(
     tmp_path: Path,
 ) -> None:
-    out = tmp_path / "routing.json"
-    result = subprocess.run(
-        [sys.executable, str(RUN), "routing", "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(out.read_text())
+    _, figures = run_quick("routing", tmp_path)
     assert figures.keys() >= ROUTING_KEYS
     assert figures["plans_feasible"] is True
     assert figures["allocations_identical"] is True

@@ -235,8 +235,16 @@ def test_a_profile_with_code_only_parts_refuses_to_become_a_document() -> None:
     assert profile.rules == (Rule("closest", closest),)
     data = profile.to_dict()
     assert data["rule"] == [{"use": "closest"}]
-    odd = RoutingProfile.of(
-        "odd", ["nearest"], cost_model=DistanceCostModel(fixed=Money("1.00", "EUR"))
-    )
+
+    class FlatRate:
+        def shipment_cost(self, *, location: Any, origin: Any, weight_grams: int) -> Money:
+            return Money("3.00", "EUR")
+
+    odd = RoutingProfile.of("odd", ["nearest"], cost_model=FlatRate())
     with pytest.raises(DefinitionError):
         odd.to_dict()
+    configured = RoutingProfile.of(
+        "cheap", ["nearest"], cost_model=DistanceCostModel(fixed=Money("1.00", "EUR"))
+    )
+    again = RoutingProfile.from_dict(configured.to_dict())
+    assert again.cost_model == configured.cost_model

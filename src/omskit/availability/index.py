@@ -559,6 +559,10 @@ class AvailabilityIndex:
             found.extend(holds[: bisect_right(holds, (now, "\U0010ffff"))])
         return tuple(rid for _, rid in sorted(found))
 
+    def require(self, sku: str) -> None:
+        """Raise :class:`~omskit.errors.NotFound` unless the index knows ``sku``."""
+        self._row_for(sku)
+
     def location(self, location_id: str) -> Location | None:
         """The indexed definition of a location, if known."""
         number = self._loc_no.get(location_id)

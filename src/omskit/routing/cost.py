@@ -98,6 +98,16 @@ class DistanceCostModel:
         """The currency of every cost this model returns."""
         return self.fixed.currency
 
+    def to_dict(self) -> dict[str, str]:
+        """The model as a profile's ``[cost]`` table."""
+        return {
+            "currency": self.currency,
+            "fixed": str(self.fixed.amount),
+            "per_km": str(self.per_km.amount),
+            "per_kg": str(self.per_kg.amount),
+            "road_factor": str(self.road_factor),
+        }
+
     def shipment_cost(
         self, *, location: Location, origin: GeoPoint | None, weight_grams: int
     ) -> Money:

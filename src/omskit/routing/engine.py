@@ -26,7 +26,7 @@ from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import Capability, Location, Order, Product
 from omskit.money import Money
-from omskit.routing.cost import minor_units
+from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
 from omskit.routing.profile import LineRanking, RoutingProfile
@@ -170,7 +170,18 @@ def route(
         objective=profile.objective,
         search_limit=search_limit,
     )
-    currency = _currency(profile, locations, origin)
+    # The reported cost in exact money, shipment by shipment, as the cost model prices it.
+    grams: dict[str, int] = {}
+    for line, taken in zip(order.lines, plan.allocations, strict=True):
+        for allocation in taken:
+            grams[allocation.location_id] = (
+                grams.get(allocation.location_id, 0)
+                + products[line.sku].weight_grams * allocation.quantity
+            )
+    costs = [
+        model.shipment_cost(location=locations[loc], origin=origin, weight_grams=weight)
+        for loc, weight in sorted(grams.items())
+    ]
     decisions = tuple(
         _line_decision(order, index, rankings[index], hard[index], plan)
         for index in range(len(order.lines))
@@ -180,22 +191,15 @@ def route(
         profile.name,
         decisions,
         profile=profile.label,
-        cost=None if currency is None else Money.from_minor(plan.cost_minor, currency),
+        cost=sum(costs[1:], costs[0]) if costs else _nothing_shipped(model),
         decided_by=plan.decided_by,
         exact=plan.exact,
     )
 
 
-def _currency(
-    profile: RoutingProfile, locations: Mapping[str, Location], origin: GeoPoint | None
-) -> str | None:
-    currency = getattr(profile.cost_model, "currency", None)
-    if isinstance(currency, str):
-        return currency
-    if not locations:
-        return None
-    sample = next(iter(locations.values()))
-    return profile.cost_model.shipment_cost(location=sample, origin=origin, weight_grams=0).currency
+def _nothing_shipped(model: CostModel) -> Money | None:
+    """A plan without shipments costs nothing, in the model's currency when it names one."""
+    return Money.zero(model.currency) if isinstance(model, DistanceCostModel) else None
 
 
 def _line_decision(

@@ -228,8 +228,6 @@ class RoutingProfile:
     """At most ``1 + max_splits`` shipments per order."""
     objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
     cost_model: CostModel = attrs.field(factory=DistanceCostModel, eq=False)
-    cost: dict[str, str] | None = attrs.field(default=None, eq=False, repr=False)
-    """The ``[cost]`` table the profile was read from, if any (for :meth:`to_dict`)."""
 
     @name.validator
     def _check_name(self, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -340,9 +338,9 @@ class RoutingProfile:
     def to_dict(self) -> dict[str, Any]:
         """The profile as document data; :meth:`from_dict` reads it back.
 
-        Raises :class:`~omskit.errors.DefinitionError` for a profile with a
-        rule that is not a registry name with its parameters, or with a cost
-        model that was not read from a ``[cost]`` table.
+        Raises :class:`~omskit.errors.DefinitionError` for a profile whose
+        cost model is not a :class:`~omskit.routing.cost.DistanceCostModel`
+        (the only one a document can describe).
         """
         rules = []
         for rule in self.rules:
@@ -358,14 +356,12 @@ class RoutingProfile:
             "objective": self.objective.value,
             "rule": rules,
         }
-        if self.cost is not None:
-            data["cost"] = dict(self.cost)
-        elif not isinstance(self.cost_model, DistanceCostModel) or (
-            self.cost_model != DistanceCostModel()
-        ):
+        if not isinstance(self.cost_model, DistanceCostModel):
             raise DefinitionError(
                 f"profile {self.name!r} has a cost model that is not document data"
             )
+        if self.cost_model != DistanceCostModel():
+            data["cost"] = self.cost_model.to_dict()
         return data
 
     def to_json(self) -> str:
@@ -397,7 +393,7 @@ class RoutingProfile:
             raise InvalidInput("must be a list of rule tables ([[rule]])", path="rule")
         rules = [_rule_from(item, index, registry) for index, item in enumerate(items)]
         cost_table = data.get("cost")
-        cost_model, cost = _cost_from(cost_table)
+        cost_model = _cost_from(cost_table)
         options: dict[str, Any] = {
             key: data[key] for key in ("version", "max_splits") if key in data
         }
@@ -409,7 +405,7 @@ class RoutingProfile:
                 except ValueError:
                     allowed = ", ".join(m.value for m in enum)
                     raise InvalidInput(f"must be one of {allowed}", path=key, value=value) from None
-        return cls(data["name"], tuple(rules), cost_model=cost_model, cost=cost, **options)
+        return cls(data["name"], tuple(rules), cost_model=cost_model, **options)
 
     @classmethod
     def from_json(cls, text: str, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
@@ -462,9 +458,9 @@ def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
         raise
 
 
-def _cost_from(table: object) -> tuple[CostModel, dict[str, str] | None]:
+def _cost_from(table: object) -> CostModel:
     if table is None:
-        return DistanceCostModel(), None
+        return DistanceCostModel()
     if not isinstance(table, Mapping):
         raise InvalidInput("must be a table", path="cost")
     known = {"currency", "fixed", "per_km", "per_kg", "road_factor"}
@@ -490,7 +486,7 @@ def _cost_from(table: object) -> tuple[CostModel, dict[str, str] | None]:
         model = DistanceCostModel(**values)
     except InvalidInput as error:
         raise error.at("cost") from None
-    return model, {str(k): str(v) for k, v in table.items()}
+    return model
 
 
 def default_profile() -> RoutingProfile:

@@ -52,7 +52,7 @@ class AvailabilityOperations(ServiceBase):
         """
         _check_id(sku, "sku")
         with self._index_lock:
-            self._index.total(sku, Channel.WEB, now=self.clock.now())  # NotFound for a bad SKU
+            self._index.require(sku)
             promised = self._index.waiting(sku)
         orders = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
         return future_supply(sku, orders, shares=self.supply_shares, promised=promised)
