@@ -40,8 +40,7 @@ reports ``exact = False``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from heapq import heappop, heappush
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 from math import comb
 
@@ -199,6 +198,11 @@ class _Search:
             self.runner_up = key
         return values["unfulfilled"]
 
+    def cut_off(self, key: _Key) -> None:
+        """Sets the search skipped are no better than ``key``: it may stand for the runner-up."""
+        if self.runner_up is None or key < self.runner_up:
+            self.runner_up = key
+
     def decided_by(self, pool_size: int) -> str:
         if self.best is None or self.runner_up is None:
             used = len(self.best[0][4]) if self.best is not None else 0
@@ -245,58 +249,18 @@ def plan_order(
         needs[line.sku] = needs.get(line.sku, 0) + sum(a.quantity for a in taken)
     needs = {sku: units for sku, units in needs.items() if units}
 
-    def promising(subset: Sequence[str]) -> bool:
-        if not _covers(subset, masks, needed):
-            return False
-        return all(
-            sum(stock.get((sku, loc), 0) for loc in subset) >= units for sku, units in needs.items()
-        )
-
     search = _Search(lines, stock, shipment_cost, objective)
     pool = sorted(
         {loc for line in lines for loc in line.ranked if stock.get((line.sku, loc), 0) > 0}
     )
-    masks = {
-        loc: sum(
-            1 << index
-            for index, line in enumerate(lines)
-            if stock.get((line.sku, loc), 0) > 0 and loc in search.rank[index]
-        )
-        for loc in pool
-    }
-    needed = 0
-    for mask in masks.values():
-        needed |= mask
-    exact = True
-    reached = False
     sizes = range(1, min(max_shipments, len(pool)) + 1)
-    base: dict[str, int] = {}
-    ordered: list[str] = []
-    popped = 0
+    sets = _Sets(search, pool, needs, objective is Objective.COST, search_limit)
+    reached = False
     for size in sizes:
-        if objective is Objective.COST and size > 1:
-            if not base:
-                # Cheapest sets first: a set costs at least the sum of its empty shipments.
-                base = {loc: search.cost_of(loc, 0) for loc in pool}
-                ordered = sorted(pool, key=lambda loc: (base[loc], loc))
-            for bound, subset in _cheapest_first(ordered, base, size):
-                popped += 1
-                if popped > search_limit:
-                    exact = False
-                    break
-                if reached and search.best is not None and bound > search.best[0][2]:
-                    break
-                if promising(subset) and search.consider(subset) == target:
-                    reached = True
-        else:
-            if comb(len(pool), size) > search_limit:
-                exact = False
-                break
-            for subset in combinations(pool, size):
-                if promising(subset) and search.consider(subset) == target:
-                    reached = True
-        if reached or not exact:
+        reached = sets.examine(size, target)
+        if reached or not sets.exact:
             break
+    exact = sets.exact
     if exact and not reached:
         # Too few shipments allowed to fill everything: the best partial plan, any set.
         if sum(comb(len(pool), size) for size in sizes) > search_limit:
@@ -326,35 +290,118 @@ def plan_order(
     )
 
 
-def _covers(subset: Sequence[str], masks: Mapping[str, int], needed: int) -> bool:
-    covered = 0
-    for loc in subset:
-        covered |= masks[loc]
-    return covered == needed
+class _Sets:
+    """The exact search over location sets of one size (see the module docstring).
 
+    Locations get positions: cheapest empty shipment first with the cost
+    objective, by id otherwise. ``_at_least[s][k]`` is a bitmask of the
+    positions holding at least ``k`` eligible units of SKU number ``s``, so
+    the last location of a set is drawn only from those that cover what the
+    others leave missing: an AND of a few integers per prefix.
+    """
 
-def _cheapest_first(
-    ordered: Sequence[str], base: Mapping[str, int], size: int
-) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """Every ``size``-set of ``ordered`` by increasing sum of ``base`` costs (best first)."""
-    count = len(ordered)
-    if size > count:
-        return
-    costs = [base[loc] for loc in ordered]
-    start = tuple(range(size))
-    heap = [(sum(costs[i] for i in start), start)]
-    seen = {start}
-    while heap:
-        bound, picks = heappop(heap)
-        yield bound, tuple(ordered[i] for i in picks)
-        for position in range(size):
-            limit = picks[position + 1] if position + 1 < size else count
-            moved = picks[position] + 1
-            if moved < limit:
-                successor = (*picks[:position], moved, *picks[position + 1 :])
-                if successor not in seen:
-                    seen.add(successor)
-                    heappush(heap, (bound - costs[picks[position]] + costs[moved], successor))
+    def __init__(
+        self,
+        search: _Search,
+        pool: Sequence[str],
+        needs: Mapping[str, int],
+        by_cost: bool,
+        limit: int,
+    ) -> None:
+        self.search = search
+        self.by_cost = by_cost
+        self.limit = limit
+        self.steps = 0
+        self.exact = True
+        if by_cost:
+            base = {loc: search.cost_of(loc, 0) for loc in pool}
+            order = sorted(pool, key=lambda loc: (base[loc], loc))
+            self.base = [base[loc] for loc in order]
+        else:
+            order = list(pool)
+            self.base = [0] * len(order)
+        self.order = order
+        skus = list(needs)
+        self.needs = tuple(needs[sku] for sku in skus)
+        eligible: dict[str, set[str]] = {}
+        for index, line in enumerate(search.lines):
+            eligible.setdefault(line.sku, set()).update(search.rank[index])
+        # have[p][s]: eligible units of SKU s at position p, capped at what the order needs.
+        self.have = [
+            tuple(
+                min(search.stock.get((sku, loc), 0), need) if loc in eligible.get(sku, ()) else 0
+                for sku, need in zip(skus, self.needs, strict=True)
+            )
+            for loc in order
+        ]
+        self.at_least = [
+            [0]
+            + [
+                sum(1 << p for p, held in enumerate(self.have) if held[s] >= k)
+                for k in range(1, need + 1)
+            ]
+            for s, need in enumerate(self.needs)
+        ]
+
+    def _completions(self, residual: Sequence[int], after: int) -> int:
+        """Positions after ``after`` that alone hold every unit still ``residual``."""
+        mask = ~((1 << (after + 1)) - 1)
+        for s, missing in enumerate(residual):
+            if missing:
+                mask &= self.at_least[s][missing]
+        return mask & ((1 << len(self.order)) - 1)
+
+    def _step(self) -> bool:
+        self.steps += 1
+        if self.steps > self.limit:
+            self.exact = False
+        return self.exact
+
+    def _bound_exceeded(self, bound: int, size: int) -> bool:
+        best = self.search.best
+        if not (self.by_cost and self.reached and best is not None and bound > best[0][2]):
+            return False
+        # The sets cut off cost at least ``bound``: the cheapest of them may be the runner-up.
+        self.search.cut_off((self.target, size, bound, 0, ()))
+        return True
+
+    def examine(self, size: int, target: int) -> bool:
+        """Consider every promising set of ``size``; whether one reached the ``target`` fill."""
+        self.reached = False
+        self.target = target
+        self._extend([], self.needs, 0, size)
+        return self.reached
+
+    def _extend(self, chosen: list[int], residual: Sequence[int], bound: int, size: int) -> None:
+        after = chosen[-1] if chosen else -1
+        base = self.base
+        if len(chosen) == size - 1:
+            mask = self._completions(residual, after)
+            while mask and self._step():
+                last = (mask & -mask).bit_length() - 1
+                mask ^= 1 << last
+                if self._bound_exceeded(bound + base[last], size):
+                    return
+                subset = tuple(self.order[p] for p in (*chosen, last))
+                if self.search.consider(subset) == self.target:
+                    self.reached = True
+            return
+        more = size - len(chosen)
+        for position in range(after + 1, len(self.order) - more + 1):
+            if not self._step():
+                return
+            # The cheapest completion uses the next positions (they are sorted by cost).
+            if self._bound_exceeded(bound + sum(base[position : position + more]), size):
+                return
+            held = self.have[position]
+            self._extend(
+                [*chosen, position],
+                tuple(max(r - h, 0) for r, h in zip(residual, held, strict=True)),
+                bound + base[position],
+                size,
+            )
+            if not self.exact:
+                return
 
 
 def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: int) -> None:
