@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import attrs
 
 from omskit.errors import InvalidInput
 
-__all__ = ["EARTH_RADIUS_KM", "GeoPoint", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "GeoPoint", "distances_km", "haversine_km"]
 
 EARTH_RADIUS_KM: Final = 6371.0088
 """Mean earth radius (IUGG) used for great-circle distances."""
@@ -54,10 +54,44 @@ class GeoPoint:
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two points given in degrees."""
-    phi1 = math.radians(lat1)
-    phi2 = math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    """Great-circle distance in kilometres between two points given in degrees.
+
+    Computed from the straight chord between the points' unit vectors
+    (``2 R asin(chord / 2)``, the same great circle as the haversine
+    formula, and as well conditioned for short distances); the vectors of
+    points already seen are memoised, as routing measures the same
+    locations over and over.
+    """
+    return _haversine(_trig(lat1, lon1), _trig(lat2, lon2))
+
+
+_Vector = tuple[float, float, float]
+_TRIG: dict[tuple[float, float], _Vector] = {}
+_TRIG_LIMIT = 65_536
+_DIAMETER_KM: Final = 2 * EARTH_RADIUS_KM
+
+
+def _trig(lat: float, lon: float) -> _Vector:
+    """The point's unit vector, memoised (cleared at ``_TRIG_LIMIT`` points: bounded)."""
+    key = (lat, lon)
+    found = _TRIG.get(key)
+    if found is None:
+        if len(_TRIG) >= _TRIG_LIMIT:
+            _TRIG.clear()
+        phi, lam = math.radians(lat), math.radians(lon)
+        found = _TRIG[key] = (
+            math.cos(phi) * math.cos(lam),
+            math.cos(phi) * math.sin(lam),
+            math.sin(phi),
+        )
+    return found
+
+
+def _haversine(a: _Vector, b: _Vector) -> float:
+    return _DIAMETER_KM * math.asin(min(1.0, math.dist(a, b) / 2))
+
+
+def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
+    """Great-circle kilometres from ``origin`` to each of ``points`` (as :func:`haversine_km`)."""
+    start = _trig(origin.lat, origin.lon)
+    return [_haversine(start, _trig(p.lat, p.lon)) for p in points]

@@ -8,6 +8,7 @@ with expiries, releases, cancels, shipments and clock moves. After every step:
 - the stored reserved units equal the reservations and holds that exist;
 - availability is never negative and never more than is physically there;
 - the incremental index equals a from-scratch recomputation;
+- a dry-run routing on the index's memoised stock equals routing on the store;
 - on hand equals the sum of the ledger, per position.
 """
 
@@ -37,6 +38,7 @@ from omskit import (
     Money,
     Oms,
     OmsError,
+    Order,
     OrderLineRequest,
     OrderRequest,
     OrderStatus,
@@ -245,6 +247,23 @@ class AvailabilityMachine(RuleBasedStateMachine):
     @invariant()
     def the_index_equals_a_full_recomputation(self) -> None:
         assert self.oms.check_availability_index() == ()
+
+    @invariant()
+    def a_dry_run_routes_on_the_index_as_an_order_would_on_the_store(self) -> None:
+        # plan_routing reads memoised stock lists from the index; placing an order
+        # routes on what its unit of work reads. Both must agree after every step.
+        for channel in (Channel.WEB, Channel.MARKETPLACE):
+            wanted = OrderRequest(
+                channel=channel,
+                external_ref="DRY-RUN",
+                currency="EUR",
+                lines=[OrderLineRequest(sku, 3, Money("1.00", "EUR")) for sku in SKUS],
+                delivery=Delivery.ship_to(HOME),
+            )
+            planned = self.oms.plan_routing(wanted)
+            order = Order.from_request("PLAN", wanted, placed_at=self.clock.now())
+            with self.oms.store.unit_of_work() as uow:
+                assert planned == self.oms._route(uow, order)
 
     @invariant()
     def on_hand_equals_the_ledger_sum(self) -> None:

@@ -26,7 +26,8 @@ def problems(draw: st.DrawFn) -> tuple[list[PlanLine], dict[tuple[str, str], int
     skus = ["A", "B", "C"]
     lines = []
     for n in range(draw(st.integers(1, 4))):
-        ranked = draw(st.permutations(LOCATIONS))
+        # Sometimes a line may take from only some locations (as a rule would exclude others).
+        ranked = draw(st.permutations(LOCATIONS))[: draw(st.sampled_from([6, 6, 5, 3, 1]))]
         lines.append(
             PlanLine(
                 str(n), draw(st.sampled_from(skus)), draw(st.integers(1, 8)), 100, tuple(ranked)

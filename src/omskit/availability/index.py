@@ -136,6 +136,8 @@ class AvailabilityIndex:
         """Open order lines per location, by order."""
         self._eligible: dict[tuple[int, tuple[bool, bool]], tuple[bool, ...]] = {}
         self._general_rules: dict[int, tuple[SafetyRule | None, ...]] = {}
+        self._stock_lists: dict[tuple[str, int], tuple[tuple[Location, int], ...]] = {}
+        """Memo of :meth:`stock_for_routing` per (SKU, channel number); see :meth:`apply`."""
 
     # ------------------------------------------------------------------ building
 
@@ -268,7 +270,18 @@ class AvailabilityIndex:
         if not isinstance(changes, ChangeSet):
             raise InvalidInput("must be a ChangeSet", path="changes")
         before: dict[str, list[int]] = {}
-        undo: list[Callable[[], None]] = []
+        # Whatever the change set touches drops out of the routing memo (all of it
+        # when a location changes, and again if the update is undone).
+        undo: list[Callable[[], None]] = [self._stock_lists.clear]
+        if changes.locations:
+            self._stock_lists.clear()
+        else:
+            touched = {sku for sku, _ in changes.positions} | set(changes.products)
+            touched.update(r.sku for r in changes.holds_added.values())
+            touched.update(self._holds[r].sku for r in changes.holds_removed if r in self._holds)
+            if touched:
+                for key in [key for key in self._stock_lists if key[0] in touched]:
+                    del self._stock_lists[key]
         for location in changes.locations.values():
             self._put_location(location, before, undo)
         for product in changes.products.values():
@@ -542,6 +555,50 @@ class AvailabilityIndex:
             row.reserved[slot] - expired,
             row.allocated[slot],
         )
+
+    def stock_for_routing(
+        self, sku: str, channel: Channel, *, now: datetime
+    ) -> tuple[tuple[Location, int], ...]:
+        """Every known location holding ``sku``, with its sellable units for ``channel`` at ``now``.
+
+        Safety stock is applied, eligibility is not (the routing engine judges
+        it and explains what it excluded); by location id. This is the
+        ``stock`` a :func:`~omskit.routing.engine.route` call wants for the
+        SKU. The answer is memoised until a change touches the SKU, unless a
+        hold on it has lapsed by ``now`` (then it is computed afresh).
+        """
+        row = self._row_for(sku)
+        if row is None:
+            return ()
+        channel_no = _CHANNEL_NO[channel]
+        lapsed = bool(row.holds) and row.holds[0][0] <= now
+        key = (sku, channel_no)
+        if not lapsed:
+            found = self._stock_lists.get(key)
+            if found is not None:
+                return found
+        expired = self._expired(row, now) if lapsed else {}
+        entries = []
+        for slot, number in enumerate(row.locs):
+            location = self._locs[number]
+            if location is None:
+                continue
+            units = self._free(
+                self._rule(sku, number, channel_no),
+                row.on_hand[slot],
+                row.reserved[slot] - expired.get(number, 0),
+                row.allocated[slot],
+            )
+            entries.append((location, units))
+        entries.sort(key=lambda entry: entry[0].location_id)
+        result = tuple(entries)
+        if not lapsed:
+            self._stock_lists[key] = result
+        return result
+
+    def product(self, sku: str) -> Product | None:
+        """The product definition the index knows for ``sku``, or ``None``."""
+        return self._products.get(sku)
 
     def waiting(self, sku: str) -> int:
         """Backordered units of ``sku`` on live orders: a claim on future supply."""

@@ -32,8 +32,8 @@ import attrs
 
 from omskit.errors import InvalidInput
 from omskit.model import Capability
-from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel
-from omskit.routing.strategy import CandidateView, Excluded, LineContext, Score
+from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel, minor_units
+from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
 
 __all__ = [
     "DEFAULT_EMISSION_FACTORS",
@@ -65,7 +65,7 @@ DEFAULT_EMISSION_FACTORS: Mapping[str, Decimal] = MappingProxyType(
 
 def nearest(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
     """Great-circle kilometres to the delivery point (0 without one)."""
-    return [c.distance_km if c.distance_km is not None else 0.0 for c in candidates]
+    return [0.0 if km is None else km for km in Candidates.of(candidates).distance_km]
 
 
 def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
@@ -76,7 +76,8 @@ def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> li
     """
     workload = line.workload
     return [
-        workload.get(c.location_id, 0) / (c.location.daily_capacity or 1000) for c in candidates
+        workload.get(loc.location_id, 0) / (loc.daily_capacity or 1000)
+        for loc in Candidates.of(candidates).locations
     ]
 
 
@@ -137,8 +138,8 @@ class Specialisation:
         if not needed:
             return [0.0] * len(candidates)
         scores: list[Score] = []
-        for c in candidates:
-            missing = needed - c.location.capabilities
+        for location in Candidates.of(candidates).locations:
+            missing = needed - location.capabilities
             if missing:
                 names = ", ".join(sorted(m.value for m in missing))
                 scores.append(Excluded(f"lacks {names} for {line.sku}"))
@@ -226,7 +227,12 @@ class Co2:
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """Grams CO2e per candidate (see :meth:`grams`)."""
-        return [self.grams(line, c) for c in candidates]
+        c = Candidates.of(candidates)
+        weight = line.weight_grams
+        return [
+            self.shipment_grams(loc, km, weight)
+            for loc, km in zip(c.location_ids, c.distance_km, strict=True)
+        ]
 
 
 def co2(
@@ -250,10 +256,8 @@ class Cost:
         """The cost of one shipment of the whole line from each candidate, in minor units."""
         weight = line.weight_grams
         return [
-            self.model.shipment_cost(
-                location=c.location, origin=line.origin, weight_grams=weight
-            ).to_minor()
-            for c in candidates
+            minor_units(self.model, location=loc, origin=line.origin, weight_grams=weight)
+            for loc in Candidates.of(candidates).locations
         ]
 
 
@@ -294,8 +298,8 @@ class Priority:
         """Each candidate's position in the ranking."""
         last = len(self.ranking)
         scores: list[Score] = []
-        for c in candidates:
-            position = self._position.get(c.location_id)
+        for location_id in Candidates.of(candidates).location_ids:
+            position = self._position.get(location_id)
             if position is None and self.exclude_unlisted:
                 scores.append(Excluded("not in the priority list"))
             else:
@@ -328,8 +332,9 @@ class MinStock:
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """0 where enough would be left after the line, else Excluded."""
         scores: list[Score] = []
-        for c in candidates:
-            left = c.sellable - line.quantity
+        quantity = line.quantity
+        for sellable in Candidates.of(candidates).sellable:
+            left = sellable - quantity
             if left < self.units:
                 kept = max(left, 0)
                 scores.append(Excluded(f"would keep {kept} units, fewer than {self.units}"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
 from omskit.model import Allocation
@@ -32,24 +34,67 @@ class CandidateNote:
     """The candidate's place in the line's ranking (0 is best), if it was ranked."""
 
 
-@attrs.frozen
+Notes = tuple[CandidateNote, ...]
+
+
+@attrs.frozen(eq=False)
 class LineDecision:
-    """Where one order line ships from, and what is left unfilled."""
+    """Where one order line ships from, and what is left unfilled.
+
+    ``candidates`` may be given as the notes or as a function that makes
+    them: the engine passes a function, so a decision nobody reads the
+    explanation of costs no notes; the first read makes them and keeps them.
+    Equality compares the notes too.
+    """
 
     line_id: str
     sku: str
     quantity: int
     allocations: tuple[Allocation, ...]
     unfulfilled: int
-    candidates: tuple[CandidateNote, ...]
+    _notes: Notes | Callable[[], Notes] = attrs.field(alias="candidates", repr=False)
     decided_by: str
     deciding_rule: str | None = None
     """The rule that put the best candidate ahead of the second (``None``: fewer than two)."""
 
     @property
+    def candidates(self) -> Notes:
+        """What the router thought of every candidate location, best ranked first."""
+        notes = self._notes
+        if callable(notes):
+            notes = notes()
+            object.__setattr__(self, "_notes", notes)
+        return notes
+
+    @property
     def allocated(self) -> int:
         """Units assigned to locations."""
         return sum(a.quantity for a in self.allocations)
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.line_id,
+            self.sku,
+            self.quantity,
+            self.allocations,
+            self.unfulfilled,
+            self.candidates,
+            self.decided_by,
+            self.deciding_rule,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, LineDecision)
+        return self._values() == other._values()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
 
 @attrs.frozen

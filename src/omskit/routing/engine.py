@@ -20,80 +20,111 @@ Same input, same decision: every tie breaks on location ids.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from omskit.availability.eligibility import exclusion, handling_key
 from omskit.errors import InvalidInput
-from omskit.geo import GeoPoint
-from omskit.model import Capability, Location, Order, Product
+from omskit.geo import GeoPoint, _haversine, _trig
+from omskit.model import Allocation, Capability, Channel, Location, Order, Product
 from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
 from omskit.routing.profile import LineRanking, RoutingProfile
-from omskit.routing.strategy import CandidateView, Excluded, LineContext
+from omskit.routing.strategy import Candidates, Excluded, LineContext
 
 __all__ = ["route"]
 
 
+_VerdictKey = tuple[Channel, tuple[bool, bool], str | None, bool]
+_Memo = dict[int, tuple[Location, str | None]]
+_VERDICTS: dict[_VerdictKey, _Memo] = {}
+_VERDICTS_LIMIT = 65_536
+
+
+def _verdicts(key: _VerdictKey) -> _Memo:
+    """The memo of hard-constraint verdicts for one kind of line, shared across orders.
+
+    ``key`` is what a verdict depends on besides the location: channel,
+    product handling, pickup location, whether the pickup takes transfers.
+    Entries are keyed by the location object's identity and keep the
+    object, so a hit is checked to be the very same location (a changed
+    location is judged afresh). Bounded: cleared at ``_VERDICTS_LIMIT``.
+    """
+    found = _VERDICTS.get(key)
+    if found is None:
+        if len(_VERDICTS) >= 256:
+            _VERDICTS.clear()
+        found = _VERDICTS[key] = {}
+    elif len(found) >= _VERDICTS_LIMIT:
+        found.clear()
+    return found
+
+
+def _judge(location: Location, key: _VerdictKey, product: Product, memo: _Memo) -> str | None:
+    channel, _, pickup_id, no_transfers = key
+    verdict = exclusion(location, channel=channel, product=product, pickup_location_id=pickup_id)
+    if verdict is None and no_transfers and location.location_id != pickup_id:
+        verdict = f"the pickup location {pickup_id} does not receive transfers"
+    memo[id(location)] = (location, verdict)
+    return verdict
+
+
 class _OrderCache:
-    """Per-order memos: a location's distance and its hard-constraint verdict per product kind."""
+    """Per-order memo of distances, and the order's part of every hard-constraint verdict."""
 
     def __init__(self, order: Order, origin: GeoPoint | None, pickup: Location | None) -> None:
-        self.order = order
-        self.origin = origin
+        self.channel = order.channel
+        self.origin = None if origin is None else _trig(origin.lat, origin.lon)
         # Click & collect from another location needs a pickup store that takes transfers.
         self.no_transfers = pickup is not None and not pickup.can(Capability.RECEIVE_TRANSFERS)
         self.pickup_id = order.delivery.pickup_location_id
         self.distances: dict[str, float | None] = {}
-        self.verdicts: dict[tuple[str, tuple[bool, bool]], str | None] = {}
 
     def distance(self, location: Location) -> float | None:
         key = location.location_id
-        if key not in self.distances:
-            origin = self.origin
-            self.distances[key] = None if origin is None else origin.distance_km(location.point)
-        return self.distances[key]
-
-    def exclusion(self, location: Location, product: Product) -> str | None:
-        key = (location.location_id, handling_key(product))
-        if key not in self.verdicts:
-            verdict = exclusion(
-                location,
-                channel=self.order.channel,
-                product=product,
-                pickup_location_id=self.pickup_id,
+        found = self.distances.get(key, _MISSING)
+        if found is _MISSING:
+            point = location.point
+            found = self.distances[key] = (
+                None
+                if self.origin is None
+                else _haversine(self.origin, _trig(point.lat, point.lon))
             )
-            if verdict is None and self.no_transfers and location.location_id != self.pickup_id:
-                verdict = f"the pickup location {self.pickup_id} does not receive transfers"
-            self.verdicts[key] = verdict
-        return self.verdicts[key]
+        return cast("float | None", found)
 
-
-def _hard_notes(
-    cache: _OrderCache, product: Product, stock: Sequence[tuple[Location, int]]
-) -> tuple[list[CandidateView], list[CandidateNote]]:
-    views: list[CandidateView] = []
-    notes: list[CandidateNote] = []
-    for location, sellable in stock:
-        distance = cache.distance(location)
-        reason = cache.exclusion(location, product)
-        if reason is None and sellable <= 0:
-            reason = "no sellable stock"
-        if reason is not None:
-            notes.append(
-                CandidateNote(
-                    location.location_id,
-                    distance,
-                    max(sellable, 0),
-                    0,
-                    True,
-                    "excluded: " + reason,
-                    excluded_by="eligibility",
-                )
+    def split(
+        self, product: Product, stock: Sequence[tuple[Location, int]]
+    ) -> tuple[Candidates, list[tuple[Location, int, str]]]:
+        """The eligible candidates with stock, and the others with the reason."""
+        key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
+        memo = _verdicts(key)
+        locations: list[Location] = []
+        ids: list[str] = []
+        units: list[int] = []
+        distances: list[float | None] = []
+        hard: list[tuple[Location, int, str]] = []
+        known, distance = self.distances, self.distance
+        for location, sellable in stock:
+            found = memo.get(id(location))
+            reason = (
+                found[1]
+                if found is not None and found[0] is location
+                else _judge(location, key, product, memo)
             )
-        else:
-            views.append(CandidateView(location, sellable, distance))
-    return views, notes
+            if reason is None and sellable > 0:
+                location_id = location.location_id
+                locations.append(location)
+                ids.append(location_id)
+                units.append(sellable)
+                km = known.get(location_id, _MISSING)
+                distances.append(distance(location) if km is _MISSING else km)  # type: ignore[arg-type]
+            else:
+                hard.append((location, sellable, reason or "no sellable stock"))
+        return Candidates(locations, units, distances, ids), hard
+
+
+_MISSING = object()
 
 
 def route(
@@ -122,7 +153,7 @@ def route(
         raise InvalidInput("must be a RoutingProfile", path="profile")
     workload = dict(workload or {})
     rankings: list[LineRanking] = []
-    hard: list[list[CandidateNote]] = []
+    hard: list[list[tuple[Location, int, str]]] = []
     plan_lines: list[PlanLine] = []
     sellable: dict[tuple[str, str], int] = {}
     locations: dict[str, Location] = {}
@@ -138,29 +169,32 @@ def route(
         if product is None:
             raise InvalidInput(f"has no product {line.sku!r}", path=f"lines[{index}].sku")
         entries = stock.get(line.sku, ())
-        for location, units in entries:
-            sellable[(line.sku, location.location_id)] = max(units, 0)
+        candidates, excluded = cache.split(product, entries)
+        sku = line.sku
+        for location, units in zip(candidates.locations, candidates.sellable, strict=True):
+            sellable[(sku, location.location_id)] = units
             locations[location.location_id] = location
-        views, notes = _hard_notes(cache, product, entries)
         context = LineContext(order, line, product, origin, workload)
-        ranking = profile.rank(context, views)
+        ranking = profile.rank(context, candidates)
         rankings.append(ranking)
-        hard.append(notes)
+        hard.append(excluded)
         plan_lines.append(
-            PlanLine(
-                line.line_id,
-                line.sku,
-                line.quantity,
-                product.weight_grams,
-                tuple(c.location_id for c in ranking.ranked),
-            )
+            PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranking.ranked_ids)
         )
     model = profile.cost_model
+    distances = cache.distances
+    if isinstance(model, DistanceCostModel):
+        minor_km = model._minor_km
 
-    def shipment_cost(location_id: str, grams: int) -> int:
-        return minor_units(
-            model, location=locations[location_id], origin=origin, weight_grams=grams
-        )
+        def shipment_cost(location_id: str, grams: int) -> int:
+            return minor_km(distances[location_id], grams)
+
+    else:
+
+        def shipment_cost(location_id: str, grams: int) -> int:
+            return minor_units(
+                model, location=locations[location_id], origin=origin, weight_grams=grams
+            )
 
     plan = plan_order(
         plan_lines,
@@ -170,7 +204,33 @@ def route(
         objective=profile.objective,
         search_limit=search_limit,
     )
-    # The reported cost in exact money, shipment by shipment, as the cost model prices it.
+    decisions = tuple(
+        _line_decision(order, index, rankings[index], hard[index], plan, cache)
+        for index in range(len(order.lines))
+    )
+    return RoutingDecision(
+        order.order_id,
+        profile.name,
+        decisions,
+        profile=profile.label,
+        cost=_plan_cost(model, plan, order, products, locations, origin),
+        decided_by=plan.decided_by,
+        exact=plan.exact,
+    )
+
+
+def _plan_cost(
+    model: CostModel,
+    plan: Plan,
+    order: Order,
+    products: Mapping[str, Product],
+    locations: Mapping[str, Location],
+    origin: GeoPoint | None,
+) -> Money | None:
+    """The plan's cost in exact money, shipment by shipment, as the cost model prices it."""
+    if isinstance(model, DistanceCostModel):
+        # The planner priced every shipment with this model, in its minor units.
+        return Money.from_minor(plan.cost_minor, model.currency)
     grams: dict[str, int] = {}
     for line, taken in zip(order.lines, plan.allocations, strict=True):
         for allocation in taken:
@@ -182,74 +242,19 @@ def route(
         model.shipment_cost(location=locations[loc], origin=origin, weight_grams=weight)
         for loc, weight in sorted(grams.items())
     ]
-    decisions = tuple(
-        _line_decision(order, index, rankings[index], hard[index], plan)
-        for index in range(len(order.lines))
-    )
-    return RoutingDecision(
-        order.order_id,
-        profile.name,
-        decisions,
-        profile=profile.label,
-        cost=sum(costs[1:], costs[0]) if costs else _nothing_shipped(model),
-        decided_by=plan.decided_by,
-        exact=plan.exact,
-    )
-
-
-def _nothing_shipped(model: CostModel) -> Money | None:
-    """A plan without shipments costs nothing, in the model's currency when it names one."""
-    return Money.zero(model.currency) if isinstance(model, DistanceCostModel) else None
+    return sum(costs[1:], costs[0]) if costs else None
 
 
 def _line_decision(
-    order: Order, index: int, ranking: LineRanking, hard: list[CandidateNote], plan: Plan
+    order: Order,
+    index: int,
+    ranking: LineRanking,
+    hard: list[tuple[Location, int, str]],
+    plan: Plan,
+    cache: _OrderCache,
 ) -> LineDecision:
     line = order.lines[index]
     allocations = plan.allocations[index]
-    taken = {a.location_id: a.quantity for a in allocations}
-    last_chosen = max(
-        (pos for pos, c in enumerate(ranking.ranked) if c.location_id in taken), default=-1
-    )
-    notes: list[CandidateNote] = []
-    for position, ranked in enumerate(ranking.ranked):
-        candidate = ranked.candidate
-        units = taken.get(candidate.location_id, 0)
-        if units:
-            reason = f"chosen for {units} unit(s)"
-        elif position < last_chosen and candidate.sellable < line.quantity:
-            reason = f"skipped: only {candidate.sellable} sellable, line needs {line.quantity}"
-        elif position < last_chosen:
-            reason = f"not chosen: {plan.decided_by} won"
-        else:
-            reason = "not needed: better-ranked locations cover the line"
-        notes.append(
-            CandidateNote(
-                candidate.location_id,
-                candidate.distance_km,
-                candidate.sellable,
-                units,
-                False,
-                reason,
-                scores=_scores(ranking, ranked.scores),
-                rank=position,
-            )
-        )
-    for ranked in ranking.excluded:
-        candidate = ranked.candidate
-        notes.append(
-            CandidateNote(
-                candidate.location_id,
-                candidate.distance_km,
-                candidate.sellable,
-                0,
-                True,
-                f"excluded by {ranked.excluded_by}: {ranked.reason}",
-                scores=_scores(ranking, ranked.scores),
-                excluded_by=ranked.excluded_by,
-            )
-        )
-    notes.extend(sorted(hard, key=lambda n: n.location_id))
     unfulfilled = plan.unfulfilled[index]
     if not allocations:
         decided_by = "no eligible location has sellable stock"
@@ -257,24 +262,94 @@ def _line_decision(
         decided_by = f"split over {len(allocations)} locations; {plan.decided_by}"
     else:
         decided_by = plan.decided_by
+
+    def notes() -> tuple[CandidateNote, ...]:
+        return _notes(line.quantity, ranking, hard, allocations, plan.decided_by, cache)
+
     return LineDecision(
         line.line_id,
         line.sku,
         line.quantity,
         allocations,
         unfulfilled,
-        tuple(notes),
+        notes,
         decided_by,
         ranking.deciding_rule(),
     )
 
 
+def _notes(
+    quantity: int,
+    ranking: LineRanking,
+    hard: list[tuple[Location, int, str]],
+    allocations: tuple[Allocation, ...],
+    plan_decided_by: str,
+    cache: _OrderCache,
+) -> tuple[CandidateNote, ...]:
+    """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id."""
+    taken = {a.location_id: a.quantity for a in allocations}
+    candidates = ranking.candidates
+    ids, units, distances = candidates.location_ids, candidates.sellable, candidates.distance_km
+    last_chosen = max((rank for rank, p in enumerate(ranking.order) if ids[p] in taken), default=-1)
+    names = ranking.rule_names
+    notes: list[CandidateNote] = []
+    for rank, p in enumerate(ranking.order):
+        chosen = taken.get(ids[p], 0)
+        if chosen:
+            reason = f"chosen for {chosen} unit(s)"
+        elif rank < last_chosen and units[p] < quantity:
+            reason = f"skipped: only {units[p]} sellable, line needs {quantity}"
+        elif rank < last_chosen:
+            reason = f"not chosen: {plan_decided_by} won"
+        else:
+            reason = "not needed: better-ranked locations cover the line"
+        notes.append(
+            CandidateNote(
+                ids[p],
+                distances[p],
+                units[p],
+                chosen,
+                False,
+                reason,
+                scores=_scores(names, ranking.scores(p)),
+                rank=rank,
+            )
+        )
+    for p, rule in ranking.exclusions:
+        verdict = cast("Excluded", ranking.columns[rule][p])
+        notes.append(
+            CandidateNote(
+                ids[p],
+                distances[p],
+                units[p],
+                0,
+                True,
+                f"excluded by {names[rule]}: {verdict.reason}",
+                scores=_scores(names, ranking.scores(p)),
+                excluded_by=names[rule],
+            )
+        )
+    for location, sellable, reason in sorted(hard, key=lambda h: h[0].location_id):
+        notes.append(
+            CandidateNote(
+                location.location_id,
+                cache.distance(location),
+                max(sellable, 0),
+                0,
+                True,
+                "excluded: " + reason,
+                excluded_by="eligibility",
+            )
+        )
+    return tuple(notes)
+
+
 def _scores(
-    ranking: LineRanking, scores: tuple[float | Excluded, ...]
+    names: tuple[str, ...], scores: tuple[float | Excluded, ...]
 ) -> tuple[tuple[str, float | None], ...]:
     return tuple(
         zip(
-            ranking.rule_names,
+            names,
             [None if isinstance(score, Excluded) else score for score in scores],
             strict=True,
         )

@@ -40,7 +40,7 @@ reports ``exact = False``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import combinations
 from math import comb
 
@@ -125,6 +125,12 @@ class _Search:
         self.examined = 0
         self.best: tuple[_Key, tuple[tuple[Allocation, ...], ...], tuple[int, ...]] | None = None
         self.runner_up: _Key | None = None
+
+    def restart(self) -> None:
+        """Forget the plans considered so far (the memo of costs stays)."""
+        self.examined = 0
+        self.best = None
+        self.runner_up = None
 
     def fill(
         self, allowed: Sequence[str] | None
@@ -239,22 +245,20 @@ def plan_order(
     a location.
     """
     _check(lines, max_shipments, search_limit)
+    search = _Search(lines, stock, shipment_cost, objective)
     # Every location at once gives the best possible fill.
-    everything = _Search(lines, stock, shipment_cost, objective)
-    target = everything.consider(None)
-    assert everything.best is not None
+    target = search.consider(None)
+    fullest = search.best
+    assert fullest is not None
     # Units of each SKU the best possible fill takes: a set holding less cannot match it.
     needs: dict[str, int] = {}
-    for line, taken in zip(lines, everything.best[1], strict=True):
+    for line, taken in zip(lines, fullest[1], strict=True):
         needs[line.sku] = needs.get(line.sku, 0) + sum(a.quantity for a in taken)
     needs = {sku: units for sku, units in needs.items() if units}
-
-    search = _Search(lines, stock, shipment_cost, objective)
-    pool = sorted(
-        {loc for line in lines for loc in line.ranked if stock.get((line.sku, loc), 0) > 0}
-    )
+    search.restart()
+    sets = _Sets(search, needs, objective is Objective.COST, search_limit)
+    pool = sets.pool
     sizes = range(1, min(max_shipments, len(pool)) + 1)
-    sets = _Sets(search, pool, needs, objective is Objective.COST, search_limit)
     reached = False
     for size in sizes:
         reached = sets.examine(size, target)
@@ -301,38 +305,57 @@ class _Sets:
     """
 
     def __init__(
-        self,
-        search: _Search,
-        pool: Sequence[str],
-        needs: Mapping[str, int],
-        by_cost: bool,
-        limit: int,
+        self, search: _Search, needs: Mapping[str, int], by_cost: bool, limit: int
     ) -> None:
         self.search = search
         self.by_cost = by_cost
         self.limit = limit
         self.steps = 0
         self.exact = True
-        if by_cost:
+        self.reached = False
+        self.target = 0
+        stock = search.stock
+        # held[sku]: location -> units, where some line of the SKU may take them.
+        self.held: dict[str, dict[str, int]] = {}
+        for line, rank in zip(search.lines, search.rank, strict=True):
+            held = self.held.setdefault(line.sku, {})
+            for loc in rank:
+                if loc not in held:
+                    units = stock.get((line.sku, loc), 0)
+                    if units > 0:
+                        held[loc] = units
+        pool: set[str] = set()
+        for held in self.held.values():
+            pool.update(held)
+        self.pool = sorted(pool)
+        rules: dict[str, set[frozenset[str]]] = {}
+        for line, rank in zip(search.lines, search.rank, strict=True):
+            rules.setdefault(line.sku, set()).add(frozenset(rank))
+        self.uniform = all(len(kinds) == 1 for kinds in rules.values())
+        """Whether all lines of each SKU may take from the same locations."""
+        self.skus = [sku for sku in needs if sku in self.held]
+        self.needs = tuple(needs[sku] for sku in self.skus)
+        self.order: list[str] = []
+        self.base: list[int] = []
+        self.have: list[tuple[int, ...]] = []
+        self.at_least: list[list[int]] = []
+
+    def _prepare(self) -> None:
+        """Positions, empty-shipment costs and the stock bitmasks (for sets of two or more)."""
+        if self.order or not self.pool:
+            return
+        search, pool = self.search, self.pool
+        if self.by_cost:
             base = {loc: search.cost_of(loc, 0) for loc in pool}
-            order = sorted(pool, key=lambda loc: (base[loc], loc))
-            self.base = [base[loc] for loc in order]
+            self.order = sorted(pool, key=lambda loc: (base[loc], loc))
+            self.base = [base[loc] for loc in self.order]
         else:
-            order = list(pool)
-            self.base = [0] * len(order)
-        self.order = order
-        skus = list(needs)
-        self.needs = tuple(needs[sku] for sku in skus)
-        eligible: dict[str, set[str]] = {}
-        for index, line in enumerate(search.lines):
-            eligible.setdefault(line.sku, set()).update(search.rank[index])
+            self.order = list(pool)
+            self.base = [0] * len(pool)
         # have[p][s]: eligible units of SKU s at position p, capped at what the order needs.
+        columns = [(self.held[sku], need) for sku, need in zip(self.skus, self.needs, strict=True)]
         self.have = [
-            tuple(
-                min(search.stock.get((sku, loc), 0), need) if loc in eligible.get(sku, ()) else 0
-                for sku, need in zip(skus, self.needs, strict=True)
-            )
-            for loc in order
+            tuple([min(held.get(loc, 0), need) for held, need in columns]) for loc in self.order
         ]
         self.at_least = [
             [0]
@@ -342,6 +365,49 @@ class _Sets:
             ]
             for s, need in enumerate(self.needs)
         ]
+
+    def _singles(self) -> None:
+        """Sets of one: the locations that hold every unit the order needs, cheapest first."""
+        search = self.search
+        fits: set[str] | None = None
+        for sku, need in zip(self.skus, self.needs, strict=True):
+            where = {loc for loc, units in self.held[sku].items() if units >= need}
+            fits = where if fits is None else fits & where
+        if self.by_cost:
+            costs = {loc: search.cost_of(loc, 0) for loc in fits or ()}
+            ordered = sorted(costs, key=lambda loc: (costs[loc], loc))
+        else:
+            ordered = sorted(fits or ())
+        for loc in ordered:
+            if not self._step() or (self.by_cost and self._bound_exceeded(costs[loc], 1)):
+                return
+            if search.consider((loc,)) == self.target:
+                self.reached = True
+
+    def _next_positions(self, residual: Sequence[int], after: int, more: int) -> Iterator[int]:
+        """Positions after ``after`` worth adding when ``more`` locations are still to come.
+
+        When the lines of each SKU may all take from the same locations, a
+        set reaches the best fill exactly when it holds the units each SKU
+        needs; so at this size (no smaller set reached it) every location of
+        such a set must hold some of what the others leave missing: only
+        those are tried. Otherwise every later position is.
+        """
+        last = len(self.order) - more
+        if not self.uniform:
+            yield from range(after + 1, last + 1)
+            return
+        mask = 0
+        for s, missing in enumerate(residual):
+            if missing:
+                mask |= self.at_least[s][1]
+        mask &= ~((1 << (after + 1)) - 1)
+        while mask:
+            position = (mask & -mask).bit_length() - 1
+            if position > last:
+                return
+            mask ^= 1 << position
+            yield position
 
     def _completions(self, residual: Sequence[int], after: int) -> int:
         """Positions after ``after`` that alone hold every unit still ``residual``."""
@@ -369,7 +435,16 @@ class _Sets:
         """Consider every promising set of ``size``; whether one reached the ``target`` fill."""
         self.reached = False
         self.target = target
-        self._extend([], self.needs, 0, size)
+        if size == 1:
+            self._singles()
+        else:
+            self._prepare()
+            if self.by_cost and size > 2:
+                # A greedy plan first: its cost bounds the search from the start.
+                _greedy(self.search, self.pool, target, size)
+                best = self.search.best
+                self.reached = best is not None and best[0][0] == target
+            self._extend([], self.needs, 0, size)
         return self.reached
 
     def _extend(self, chosen: list[int], residual: Sequence[int], bound: int, size: int) -> None:
@@ -387,7 +462,7 @@ class _Sets:
                     self.reached = True
             return
         more = size - len(chosen)
-        for position in range(after + 1, len(self.order) - more + 1):
+        for position in self._next_positions(residual, after, more):
             if not self._step():
                 return
             # The cheapest completion uses the next positions (they are sorted by cost).

@@ -63,7 +63,8 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 import attrs
 
@@ -73,12 +74,13 @@ from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel
 from omskit.routing.registry import StrategyRegistry, builtin_registry
 from omskit.routing.strategy import (
+    Candidates,
     CandidateView,
     Excluded,
     LineContext,
     RoutingStrategy,
-    check_scores,
     check_strategy,
+    checked_scores,
 )
 
 __all__ = [
@@ -164,13 +166,65 @@ class RankedCandidate:
 
 @attrs.frozen
 class LineRanking:
-    """The candidates of one line, best first, and the ones the rules excluded."""
+    """The candidates of one line, best first, and the ones the rules excluded.
 
-    ranked: tuple[RankedCandidate, ...]
-    excluded: tuple[RankedCandidate, ...]
+    Held as columns (one score column per rule, candidate positions in
+    ranking order); :attr:`ranked` and :attr:`excluded` give the same as
+    :class:`RankedCandidate` values.
+    """
+
+    candidates: Candidates
+    columns: tuple[Sequence[float | Excluded], ...]
+    """One score column per rule, in rule order; each in candidate order."""
+    order: tuple[int, ...]
+    """Positions (in ``candidates``) of the ranked candidates, best first."""
+    exclusions: tuple[tuple[int, int], ...]
+    """(candidate position, number of the first rule that excluded it), by location id."""
     rule_names: tuple[str, ...]
     weighted: bool = False
     """Whether the key is one weighted score rather than one score per rule."""
+    totals: Sequence[float] = ()
+    """The weighted score per candidate (weighted profiles only)."""
+
+    @property
+    def ranked_ids(self) -> tuple[str, ...]:
+        """The ranked candidates' location ids, best first."""
+        ids = self.candidates.location_ids
+        return tuple([ids[i] for i in self.order])
+
+    def scores(self, position: int) -> tuple[float | Excluded, ...]:
+        """Every rule's score for the candidate at ``position``."""
+        return tuple([column[position] for column in self.columns])
+
+    def key(self, position: int) -> tuple[float, ...]:
+        """The sort key of a ranked candidate (lower is better)."""
+        if self.weighted:
+            return (self.totals[position],)
+        return cast("tuple[float, ...]", self.scores(position))
+
+    @property
+    def ranked(self) -> tuple[RankedCandidate, ...]:
+        """The ranked candidates, best first."""
+        views = self.candidates.views()
+        return tuple(RankedCandidate(views[i], self.scores(i), self.key(i)) for i in self.order)
+
+    @property
+    def excluded(self) -> tuple[RankedCandidate, ...]:
+        """The candidates a rule excluded, by location id."""
+        views = self.candidates.views()
+        found = []
+        for position, rule in self.exclusions:
+            verdict = cast("Excluded", self.columns[rule][position])
+            found.append(
+                RankedCandidate(
+                    views[position],
+                    self.scores(position),
+                    (),
+                    self.rule_names[rule],
+                    verdict.reason,
+                )
+            )
+        return tuple(found)
 
     def deciding_rule(self) -> str | None:
         """The rule that put the best candidate ahead of the second, if any did.
@@ -178,9 +232,9 @@ class LineRanking:
         ``None`` with fewer than two candidates; ``"location id"`` when every
         rule tied.
         """
-        if len(self.ranked) < 2:
+        if len(self.order) < 2:
             return None
-        first, second = self.ranked[0].key, self.ranked[1].key
+        first, second = self.key(self.order[0]), self.key(self.order[1])
         for index, (a, b) in enumerate(zip(first, second, strict=True)):
             if a != b:
                 return "weighted score" if self.weighted else self.rule_names[index]
@@ -228,6 +282,7 @@ class RoutingProfile:
     """At most ``1 + max_splits`` shipments per order."""
     objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
     cost_model: CostModel = attrs.field(factory=DistanceCostModel, eq=False)
+    _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     @name.validator
     def _check_name(self, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -242,9 +297,10 @@ class RoutingProfile:
                     raise InvalidInput(
                         "a weight only counts in a weighted profile", path=f"rule[{index}].weight"
                     )
-        names = [rule.name for rule in self.rules]
+        names = tuple(rule.name for rule in self.rules)
         if len(set(names)) != len(names):
             raise InvalidInput("names a rule twice; give each rule once", path="rule")
+        object.__setattr__(self, "_names", names)
 
     @property
     def max_shipments(self) -> int:
@@ -291,47 +347,67 @@ class RoutingProfile:
     def rank(self, line: LineContext, candidates: Sequence[CandidateView]) -> LineRanking:
         """Score every candidate with every rule (one call per rule) and rank them.
 
-        Raises :class:`~omskit.errors.DefinitionError` when a strategy
-        returns something other than one number or ``Excluded`` per candidate.
+        Candidates are ranked by their scores in rule order (ranked) or by
+        the weighted sum of the normalised scores (weighted), then by
+        location id. Raises :class:`~omskit.errors.DefinitionError` when a
+        strategy returns something other than one number or ``Excluded``
+        per candidate.
         """
-        count = len(candidates)
-        columns = [
-            check_scores(rule.strategy(line, candidates), count, name=rule.name)
-            for rule in self.rules
-        ]
-        weights = [rule.weight for rule in self.rules]
-        normalised: list[list[float]] = []
+        columns_of = Candidates.of(candidates)
+        count = len(columns_of.locations)
+        columns: list[Sequence[float | Excluded]] = []
+        first_exclusion: dict[int, int] = {}
+        for number, rule in enumerate(self.rules):
+            column, excludes = checked_scores(
+                rule.strategy(line, columns_of), count, name=rule.name
+            )
+            columns.append(column)
+            if excludes:
+                for position, score in enumerate(column):
+                    if type(score) is Excluded and position not in first_exclusion:
+                        first_exclusion[position] = number
+        ids = columns_of.location_ids
+        kept = (
+            [p for p in range(count) if p not in first_exclusion]
+            if first_exclusion
+            else range(count)
+        )
+        totals: list[float] = []
         if self.combine is Combine.WEIGHTED:
             normalised = [_normalise(column) for column in columns]
-        names = tuple(rule.name for rule in self.rules)
-        weighted = self.combine is Combine.WEIGHTED
-        ranked: list[RankedCandidate] = []
-        excluded: list[RankedCandidate] = []
-        for index, scores in enumerate(zip(*columns, strict=True) if columns else ()):
-            candidate = candidates[index]
-            verdict = None
-            for r, score in enumerate(scores):
-                if type(score) is Excluded:
-                    verdict = (names[r], score)
-                    break
-            if verdict is not None:
-                excluded.append(
-                    RankedCandidate(candidate, scores, (), verdict[0], verdict[1].reason)
-                )
-                continue
-            if weighted:
-                total = sum(
-                    float(weight) * normalised[r][index]
-                    for r, weight in enumerate(weights)
-                    if weight is not None
-                )
-                key: tuple[float, ...] = (total,)
-            else:
-                key = scores  # no Excluded left: all numbers
-            ranked.append(RankedCandidate(candidate, scores, key))
-        ranked.sort(key=lambda c: (c.key, c.candidate.location.location_id))
-        excluded.sort(key=lambda c: c.candidate.location.location_id)
-        return LineRanking(tuple(ranked), tuple(excluded), names, weighted=weighted)
+            weights = [
+                (float(rule.weight), normalised[r])
+                for r, rule in enumerate(self.rules)
+                if rule.weight is not None
+            ]
+            totals = [sum(w * column[p] for w, column in weights) for p in range(count)]
+            sorting: list[Sequence[Any]] = [totals]
+        else:
+            # A column that scores every kept candidate alike cannot change the order.
+            sorting = [
+                column
+                for column in columns
+                if count and not _constant(column, kept, first_exclusion)
+            ]
+        entries = zip(*sorting, ids, range(count), strict=True)
+        keyed = sorted(
+            [e for e in entries if e[-1] not in first_exclusion] if first_exclusion else entries
+        )
+        order = tuple(map(_last, keyed))
+        exclusions = (
+            tuple(sorted(first_exclusion.items(), key=lambda item: ids[item[0]]))
+            if first_exclusion
+            else ()
+        )
+        return LineRanking(
+            columns_of,
+            tuple(columns),
+            order,
+            exclusions,
+            self._names,
+            weighted=self.combine is Combine.WEIGHTED,
+            totals=totals,
+        )
 
     # ------------------------------------------------------------------ documents
 
@@ -424,6 +500,19 @@ class RoutingProfile:
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"is not valid TOML ({exc})") from None
         return cls.from_dict(data, registry=registry)
+
+
+_last = itemgetter(-1)
+
+
+def _constant(
+    column: Sequence[float | Excluded], kept: Sequence[int], excluded: Mapping[int, int]
+) -> bool:
+    if not excluded:
+        numbers = cast("Sequence[float]", column)
+        return min(numbers) == max(numbers)
+    values = {column[p] for p in kept}
+    return len(values) <= 1
 
 
 def _normalise(column: Sequence[float | Excluded]) -> list[float]:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Mapping, Sequence
-from typing import Protocol, cast, runtime_checkable
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
+from typing import Protocol, cast, overload, runtime_checkable
 
 import attrs
 
@@ -38,11 +39,13 @@ from omskit.model import Location, Order, OrderLine, Product
 
 __all__ = [
     "CandidateView",
+    "Candidates",
     "Excluded",
     "LineContext",
     "RoutingStrategy",
     "Score",
     "check_scores",
+    "checked_scores",
     "check_strategy",
 ]
 
@@ -62,24 +65,136 @@ Score = float | int | Excluded
 """What a strategy returns per candidate: a number (lower is better) or :class:`Excluded`."""
 
 
-@attrs.frozen
-class CandidateView:
-    """One eligible location for one line, as strategies see it."""
+class CandidateView(tuple[Location, int, "float | None"]):
+    """One eligible location for one line, as strategies see it (an immutable triple).
 
-    location: Location
-    sellable: int
-    """Units of the line's SKU this location may sell to the order's channel, before this order.
-
-    Lines of one order that share a SKU share this stock; the planner, not
-    the strategy, decides how much each line takes.
+    ``CandidateView(location, sellable, distance_km)``; compares as the tuple
+    ``(location, sellable, distance_km)``. Views are made only when a
+    strategy iterates or indexes its candidates: the built-in strategies
+    read the columns of :class:`Candidates` instead.
     """
-    distance_km: float | None
-    """Great-circle distance to the delivery point (``None`` when the order has none)."""
+
+    __slots__ = ()
+
+    def __new__(cls, location: Location, sellable: int, distance_km: float | None) -> CandidateView:
+        """A view of ``location`` with ``sellable`` units at ``distance_km``."""
+        return tuple.__new__(cls, (location, sellable, distance_km))
+
+    @property
+    def location(self) -> Location:
+        """The candidate location."""
+        return self[0]
+
+    @property
+    def sellable(self) -> int:
+        """Units of the line's SKU this location may sell to the order's channel, before this order.
+
+        Lines of one order that share a SKU share this stock; the planner, not
+        the strategy, decides how much each line takes.
+        """
+        return self[1]
+
+    @property
+    def distance_km(self) -> float | None:
+        """Great-circle distance to the delivery point (``None`` when the order has none)."""
+        return self[2]
 
     @property
     def location_id(self) -> str:
         """The location's id."""
-        return self.location.location_id
+        return self[0].location_id
+
+    def __repr__(self) -> str:
+        return (
+            f"CandidateView(location={self[0].location_id!r}, sellable={self[1]!r}, "
+            f"distance_km={self[2]!r})"
+        )
+
+
+_new_view = tuple.__new__
+
+
+class Candidates(Sequence[CandidateView]):
+    """The eligible candidates of one line: a sequence of views, and the same data as columns.
+
+    The engine passes one of these to every strategy. Iterating or indexing
+    yields :class:`CandidateView` values (made once, on first use); a
+    strategy that wants speed reads the columns, which are plain sequences
+    in candidate order::
+
+        def nearest_store_first(line, candidates):
+            c = Candidates.of(candidates)
+            return [
+                (0.0 if loc.kind is LocationKind.STORE else 1.0) + (km or 0.0)
+                for loc, km in zip(c.locations, c.distance_km)
+            ]
+
+    :meth:`of` accepts any sequence of views, so a strategy written this way
+    also works when a test calls it with a plain list.
+    """
+
+    __slots__ = ("_views", "distance_km", "location_ids", "locations", "sellable")
+
+    def __init__(
+        self,
+        locations: Sequence[Location],
+        sellable: Sequence[int],
+        distance_km: Sequence[float | None],
+        location_ids: Sequence[str] | None = None,
+    ) -> None:
+        if not len(locations) == len(sellable) == len(distance_km):
+            raise InvalidInput("the columns of Candidates must have the same length")
+        self.locations = locations
+        """The candidate locations."""
+        self.sellable = sellable
+        """Sellable units per candidate (see :attr:`CandidateView.sellable`)."""
+        self.distance_km = distance_km
+        """Great-circle km per candidate (``None`` when the order has no delivery point)."""
+        self.location_ids = (
+            [loc.location_id for loc in locations] if location_ids is None else location_ids
+        )
+        """The location id per candidate."""
+        self._views: list[CandidateView] | None = None
+
+    @classmethod
+    def of(cls, candidates: Sequence[CandidateView]) -> Candidates:
+        """``candidates`` as columns (itself if it already is a :class:`Candidates`)."""
+        if type(candidates) is Candidates or isinstance(candidates, Candidates):
+            return candidates
+        views = list(candidates)
+        return cls(
+            [v.location for v in views], [v.sellable for v in views], [v.distance_km for v in views]
+        )
+
+    def views(self) -> list[CandidateView]:
+        """Every candidate as a :class:`CandidateView`, in order."""
+        if self._views is None:
+            self._views = list(
+                map(
+                    _new_view,
+                    repeat(CandidateView),
+                    zip(self.locations, self.sellable, self.distance_km, strict=True),
+                )
+            )
+        return self._views
+
+    def __len__(self) -> int:
+        return len(self.locations)
+
+    @overload
+    def __getitem__(self, index: int) -> CandidateView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CandidateView]: ...
+
+    def __getitem__(self, index: int | slice) -> CandidateView | list[CandidateView]:
+        return self.views()[index]
+
+    def __iter__(self) -> Iterator[CandidateView]:
+        return iter(self.views())
+
+    def __repr__(self) -> str:
+        return f"Candidates({', '.join(self.location_ids)})"
 
 
 @attrs.frozen
@@ -143,6 +258,9 @@ def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
     return strategy
 
 
+_FLOAT = {float}
+
+
 def check_scores(scores: object, count: int, *, name: str) -> list[float | Excluded]:
     """Validate what a strategy returned for ``count`` candidates; return it as a list.
 
@@ -151,6 +269,11 @@ def check_scores(scores: object, count: int, *, name: str) -> list[float | Exclu
     :class:`~omskit.errors.DefinitionError` naming the strategy: a strategy
     that answers nonsense is a programming error, not a routing result.
     """
+    return checked_scores(scores, count, name=name)[0]
+
+
+def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float | Excluded], bool]:
+    """:func:`check_scores`, and whether any candidate was excluded."""
     try:
         values = list(scores)  # type: ignore[call-overload]
     except TypeError:
@@ -161,12 +284,14 @@ def check_scores(scores: object, count: int, *, name: str) -> list[float | Exclu
         raise DefinitionError(
             f"routing strategy {name!r} returned {len(values)} scores for {count} candidates"
         )
-    if all(type(v) is float and v - v == 0 for v in values):  # finite floats: the usual answer
-        return cast("list[float | Excluded]", values)
+    if set(map(type, values)) <= _FLOAT and math.isfinite(sum(values)):
+        return cast("list[float | Excluded]", values), False  # finite floats: the usual answer
     checked: list[float | Excluded] = []
+    excluded = False
     for index, value in enumerate(values):
         if isinstance(value, Excluded):
             checked.append(value)
+            excluded = True
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if not math.isfinite(value):
                 raise DefinitionError(
@@ -178,4 +303,4 @@ def check_scores(scores: object, count: int, *, name: str) -> list[float | Exclu
                 f"routing strategy {name!r} returned {value!r} for candidate {index}; "
                 "expected a number or Excluded(reason)"
             )
-    return checked
+    return checked, excluded

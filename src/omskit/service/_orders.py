@@ -1,6 +1,6 @@
 """Order capture, routing and look-up operations."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -75,6 +75,7 @@ class OrderOperations(ServiceBase):
         return address.point if address is not None else None
 
     def _route(self, uow: UnitOfWork, order: Order) -> RoutingDecision:
+        """Route ``order`` on the stock as this unit of work sees it (its own writes included)."""
         locations = {loc.location_id: loc for loc in uow.locations.list()}
         stock: dict[str, list[tuple[Location, int]]] = {}
         products: dict[str, Product] = {}
@@ -99,6 +100,16 @@ class OrderOperations(ServiceBase):
             ]
         with self._index_lock:
             workload = self._index.workload()
+        return self._decide(uow, order, stock, products, workload)
+
+    def _decide(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        stock: Mapping[str, Sequence[tuple[Location, int]]],
+        products: Mapping[str, Product],
+        workload: Mapping[str, int],
+    ) -> RoutingDecision:
         pickup_id = order.delivery.pickup_location_id
         return route(
             order,
@@ -153,8 +164,18 @@ class OrderOperations(ServiceBase):
         _require(request, OrderRequest, "request")
         with self.store.unit_of_work() as uow:
             self._validate_request(uow, request)
-            order = Order.from_request("PLAN", request, placed_at=self.clock.now())
-            return self._route(uow, order)
+            now = self.clock.now()
+            order = Order.from_request("PLAN", request, placed_at=now)
+            # The committed stock, from the availability index (no stock reads in the store).
+            stock: dict[str, tuple[tuple[Location, int], ...]] = {}
+            products: dict[str, Product] = {}
+            with self._index_lock:
+                for sku in {line.sku for line in order.lines}:
+                    stock[sku] = self._index.stock_for_routing(sku, order.channel, now=now)
+                    known = self._index.product(sku)
+                    products[sku] = known if known is not None else uow.products.get(sku)
+                workload = self._index.workload()
+            return self._decide(uow, order, stock, products, workload)
 
     def place_order(self, request: OrderRequest, *, cart_id: str | None = None) -> Order:
         """Capture an order, route it to the nearest locations with stock and reserve it.
