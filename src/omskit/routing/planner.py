@@ -106,6 +106,8 @@ class Plan:
 
 
 _Key = tuple[int, int, int, int, tuple[str, ...]]
+_Taken = tuple[tuple[tuple[str, int], ...], ...]
+"""Per line, (location id, units) pairs."""
 
 
 class _Search:
@@ -123,7 +125,7 @@ class _Search:
         self.rank = [{loc: pos for pos, loc in enumerate(line.ranked)} for line in lines]
         self.costs: dict[tuple[str, int], int] = {}
         self.examined = 0
-        self.best: tuple[_Key, tuple[tuple[Allocation, ...], ...], tuple[int, ...]] | None = None
+        self.best: tuple[_Key, _Taken, tuple[int, ...]] | None = None
         self.runner_up: _Key | None = None
 
     def restart(self) -> None:
@@ -132,31 +134,37 @@ class _Search:
         self.best = None
         self.runner_up = None
 
-    def fill(
-        self, allowed: Sequence[str] | None
-    ) -> tuple[tuple[tuple[Allocation, ...], ...], tuple[int, ...]]:
+    def fill(self, allowed: Sequence[str] | None) -> tuple[_Taken, tuple[int, ...]]:
+        """Each line takes from its best-ranked ``allowed`` locations first (all when ``None``).
+
+        Allocations are (location id, units) pairs here; :func:`plan_order`
+        makes :class:`~omskit.model.Allocation` values of the winner only.
+        """
         left: dict[tuple[str, str], int] = {}
         allocations = []
         unfulfilled = []
-        subset = None if allowed is None else set(allowed)
-        for line in self.lines:
+        stock = self.stock
+        for line, rank in zip(self.lines, self.rank, strict=True):
             need = line.quantity
+            sku = line.sku
             taken = []
-            for loc in line.ranked:
-                if need == 0:
-                    break
-                if subset is not None and loc not in subset:
-                    continue
-                key = (line.sku, loc)
+            if allowed is None:
+                order: Sequence[str] = line.ranked
+            else:
+                order = sorted([loc for loc in allowed if loc in rank], key=rank.__getitem__)
+            for loc in order:
+                key = (sku, loc)
                 available = left.get(key)
                 if available is None:
-                    available = self.stock.get(key, 0)
+                    available = stock.get(key, 0)
                 if available <= 0:
                     continue
-                take = min(available, need)
+                take = available if available < need else need
                 left[key] = available - take
-                taken.append(Allocation(loc, take))
+                taken.append((loc, take))
                 need -= take
+                if need == 0:
+                    break
             allocations.append(tuple(taken))
             unfulfilled.append(need)
         return tuple(allocations), tuple(unfulfilled)
@@ -175,12 +183,10 @@ class _Search:
         weights: dict[str, int] = {}
         preference = 0
         for line, rank, taken in zip(self.lines, self.rank, allocations, strict=True):
-            for allocation in taken:
-                weights[allocation.location_id] = (
-                    weights.get(allocation.location_id, 0)
-                    + allocation.quantity * line.unit_weight_grams
-                )
-                preference += rank[allocation.location_id] * allocation.quantity
+            grams = line.unit_weight_grams
+            for loc, units in taken:
+                weights[loc] = weights.get(loc, 0) + units * grams
+                preference += rank[loc] * units
         used = tuple(sorted(weights))
         cost = sum(self.cost_of(loc, grams) for loc, grams in weights.items())
         values = {
@@ -253,7 +259,7 @@ def plan_order(
     # Units of each SKU the best possible fill takes: a set holding less cannot match it.
     needs: dict[str, int] = {}
     for line, taken in zip(lines, fullest[1], strict=True):
-        needs[line.sku] = needs.get(line.sku, 0) + sum(a.quantity for a in taken)
+        needs[line.sku] = needs.get(line.sku, 0) + sum(units for _, units in taken)
     needs = {sku: units for sku, units in needs.items() if units}
     search.restart()
     sets = _Sets(search, needs, objective is Objective.COST, search_limit)
@@ -283,7 +289,7 @@ def plan_order(
     first_is_cost = search.order[2] == "cost"
     cost, preference = (key[2], key[3]) if first_is_cost else (key[3], key[2])
     return Plan(
-        allocations,
+        tuple(tuple(Allocation(loc, units) for loc, units in line) for line in allocations),
         unfulfilled,
         used,
         cost,
@@ -318,20 +324,22 @@ class _Sets:
         # held[sku]: location -> units, where some line of the SKU may take them.
         self.held: dict[str, dict[str, int]] = {}
         for line, rank in zip(search.lines, search.rank, strict=True):
-            held = self.held.setdefault(line.sku, {})
-            for loc in rank:
-                if loc not in held:
-                    units = stock.get((line.sku, loc), 0)
-                    if units > 0:
-                        held[loc] = units
+            sku = line.sku
+            found = {loc: units for loc in rank if (units := stock.get((sku, loc), 0)) > 0}
+            if sku in self.held:
+                self.held[sku].update(found)
+            else:
+                self.held[sku] = found
         pool: set[str] = set()
         for held in self.held.values():
             pool.update(held)
         self.pool = sorted(pool)
-        rules: dict[str, set[frozenset[str]]] = {}
+        first: dict[str, dict[str, int]] = {}
+        self.uniform = True
         for line, rank in zip(search.lines, search.rank, strict=True):
-            rules.setdefault(line.sku, set()).add(frozenset(rank))
-        self.uniform = all(len(kinds) == 1 for kinds in rules.values())
+            seen = first.setdefault(line.sku, rank)
+            if seen is not rank and seen.keys() != rank.keys():
+                self.uniform = False
         """Whether all lines of each SKU may take from the same locations."""
         self.skus = [sku for sku in needs if sku in self.held]
         self.needs = tuple(needs[sku] for sku in self.skus)
