@@ -20,22 +20,30 @@ needs it. Lines of one SKU share its stock, in line order.
 The search
 ----------
 Sets of 1, 2, ... locations are examined in turn, the first size that
-reaches the best possible fill wins. A set is only filled when together its
-locations hold stock of every fillable line (a bitmask test).
+reaches the best possible fill wins. Only sets whose locations together
+hold the units each SKU needs are filled and compared: a set of one is
+drawn from the locations that hold everything; in a larger set the last
+location is drawn from a bitmask of the locations that hold what the
+others leave missing (an AND of a few integers). When the lines of each
+SKU may all take from the same locations (the usual case), every location
+of a larger set must also hold some of what the ones before it leave
+missing: at that size no smaller set reached the fill, so none of its
+locations can be idle.
 
-With ``Objective.COST`` the sets of a size come cheapest first, by the sum
-of the cost of an empty shipment from each location (a lower bound of the
-set's cost, as long as the cost model never gets cheaper when a parcel gets
-heavier), and the search stops as soon as that bound exceeds the best plan
-found: usually after a handful of sets. With ``Objective.PREFERENCE`` every
-set of a size is tried.
+With ``Objective.COST`` locations are taken cheapest empty shipment first,
+and a set costs at least the sum of its empty shipments (as long as the
+cost model never gets cheaper when a parcel gets heavier): the search
+stops as soon as that bound exceeds the best plan found, usually after a
+handful of sets; for three or more locations a greedy plan found first
+sets the bound. Sets cut off this way count as costing their bound when
+``decided_by`` names what beat the runner-up. With ``Objective.PREFERENCE``
+every promising set of a size is tried.
 
-The search is exact while it examines at most ``search_limit`` sets
-(default 20 000: with the preference objective, every pair of up to 200
-candidate locations or every triple of up to 50). Beyond it the planner
-falls back to a greedy cover: it adds, one at a time, the location that
-covers most of the units still missing (ties: better ranked, then id), and
-reports ``exact = False``.
+The search is exact while it takes at most ``search_limit`` steps (default
+20 000; a step is one set filled or one partial set extended). Beyond it
+the planner falls back to a greedy cover: it adds, one at a time, the
+location that covers most of the units still missing (ties: better ranked,
+then id), and reports ``exact = False``.
 """
 
 from __future__ import annotations
