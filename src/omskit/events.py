@@ -31,8 +31,10 @@ from omskit.model.orders import Allocation
 __all__ = [
     "EVENT_TYPES",
     "AvailabilityChanged",
+    "CancellationRequested",
     "DomainEvent",
     "LineBackordered",
+    "LinesCancelled",
     "MasterDataChanged",
     "OrderAllocated",
     "OrderPlaced",
@@ -222,6 +224,31 @@ class StockAdjusted(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class CancellationRequested(DomainEvent):
+    """Someone asked to cancel (part of) an order; ``accepted`` says how it ended (D3)."""
+
+    event_type: ClassVar[str] = "cancellation_requested"
+
+    order_id: str = attrs.field(validator=identifier)
+    record_id: str = attrs.field(validator=identifier)
+    reason: str = attrs.field(validator=identifier)
+    stage: str = attrs.field(validator=identifier)
+    accepted: bool = attrs.field(validator=instance_of(bool))
+    line_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=items_of(str))
+    """The lines cancelled or asked for (empty: the whole order)."""
+
+
+@attrs.frozen(kw_only=True)
+class LinesCancelled(DomainEvent):
+    """Some lines of an order were cancelled; the order itself goes on (D1)."""
+
+    event_type: ClassVar[str] = "lines_cancelled"
+
+    order_id: str = attrs.field(validator=identifier)
+    line_ids: tuple[str, ...] = attrs.field(converter=to_tuple, validator=items_of(str))
+
+
+@attrs.frozen(kw_only=True)
 class MasterDataChanged(DomainEvent):
     """A location, product or customer was registered or its definition replaced."""
 
@@ -249,6 +276,8 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
         cls.event_type: cls
         for cls in (
             AvailabilityChanged,
+            CancellationRequested,
+            LinesCancelled,
             LineBackordered,
             MasterDataChanged,
             OrderAllocated,

@@ -699,6 +699,18 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("release_cart", lambda oms: oms.release_cart(" "), InvalidInput),
     ("cancel_order unknown", lambda oms: oms.cancel_order("NOPE"), NotFound),
     ("cancel_order id", lambda oms: oms.cancel_order(3), InvalidInput),  # type: ignore[arg-type]
+    ("request_cancel unknown", lambda oms: oms.request_cancel("NOPE", "other", by="x"), NotFound),
+    (
+        "request_cancel reason",
+        lambda oms: oms.request_cancel("NOPE", 7, by="x"),  # type: ignore[arg-type]
+        InvalidInput,
+    ),
+    ("request_cancel by", lambda oms: oms.request_cancel("NOPE", "other", by=""), InvalidInput),
+    (
+        "cancellation_records id",
+        lambda oms: oms.cancellation_records(order_id=""),
+        InvalidInput,
+    ),
     ("sellable", lambda oms: oms.sellable("NOPE", Channel.WEB), NotFound),
     ("sellable channel", lambda oms: oms.sellable("BEANS", None), InvalidInput),  # type: ignore[arg-type]
     ("future_supply", lambda oms: oms.future_supply("NOPE"), NotFound),
@@ -720,6 +732,7 @@ NO_ARGUMENTS = {
     "expire_holds",
     "check_availability_index",
     "rebuild_availability_index",
+    "cancellation_report",
 }
 """Public methods that take no input, so no bad input exists for them."""
 

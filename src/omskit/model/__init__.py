@@ -5,7 +5,9 @@ instance (``attrs.evolve`` or a named method), validated like the original.
 """
 
 from omskit.model.aftersales import (
+    CancelAlternative,
     CancellationRecord,
+    CancelReason,
     Return,
     ReturnLine,
     ReturnStatus,
@@ -63,6 +65,8 @@ __all__ = [
     "Address",
     "Allocation",
     "BoxSize",
+    "CancelAlternative",
+    "CancelReason",
     "CancellationRecord",
     "Capability",
     "Carrier",

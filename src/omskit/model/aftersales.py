@@ -23,6 +23,8 @@ from omskit.model._checks import (
 )
 
 __all__ = [
+    "CancelAlternative",
+    "CancelReason",
     "CancellationRecord",
     "Return",
     "ReturnLine",
@@ -74,6 +76,39 @@ class Return:
             raise InvalidInput("must have at least one line", path="lines")
 
 
+class CancelReason(StrEnum):
+    """Why a customer or the shop wants an order cancelled: the taxonomy of D3.
+
+    ``CancellationRecord.reason`` holds one of these values; a shop may use
+    codes of its own as well (any identifier), ``OTHER`` with a note when
+    none fits.
+    """
+
+    CHANGED_MIND = "changed_mind"
+    FOUND_CHEAPER = "found_cheaper"
+    ORDERED_BY_MISTAKE = "ordered_by_mistake"
+    DUPLICATE_ORDER = "duplicate_order"
+    DELIVERY_TOO_SLOW = "delivery_too_slow"
+    WRONG_ADDRESS = "wrong_address"
+    PAYMENT_PROBLEM = "payment_problem"
+    SUSPECTED_FRAUD = "suspected_fraud"
+    OUT_OF_STOCK = "out_of_stock"
+    OTHER = "other"
+
+
+class CancelAlternative(StrEnum):
+    """What a refused cancel offers instead, to save the sale (D2)."""
+
+    CHANGE_ADDRESS = "change_address"
+    """Deliver somewhere else (while the parcel has not left)."""
+    ADD_PRODUCT = "add_product"
+    """Add another product to the order (while the parcel has not left)."""
+    STORE_CREDIT = "store_credit"
+    """Keep the money with the shop as store credit, with a bonus."""
+    RETURN = "return"
+    """Take delivery and send the goods back through the return procedure."""
+
+
 @attrs.frozen
 class CancellationRecord:
     """One cancel attempt, accepted or refused, kept for analysis (D3)."""
@@ -81,7 +116,7 @@ class CancellationRecord:
     record_id: str = attrs.field(validator=identifier)
     order_id: str = attrs.field(validator=identifier)
     reason: str = attrs.field(validator=identifier)
-    """A code from the reason taxonomy, e.g. ``changed_mind``."""
+    """A code from the reason taxonomy (:class:`CancelReason`), e.g. ``changed_mind``."""
     stage: str = attrs.field(validator=identifier)
     """The order status when the request arrived."""
     accepted: bool = attrs.field(validator=instance_of(bool))
@@ -90,6 +125,18 @@ class CancellationRecord:
     note: str | None = attrs.field(default=None, validator=optional_text)
     customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
     skus: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=items_of(str))
+    """The products the request was about."""
+    line_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=items_of(str))
+    """The lines the request named (empty: the whole order)."""
+    customer_type: str | None = attrs.field(default=None, validator=optional_identifier)
+    """The customer's profile when the request arrived (``b2c``, ``b2b``; none for a guest)."""
+    channel: str | None = attrs.field(default=None, validator=optional_identifier)
+    refusal: str | None = attrs.field(default=None, validator=optional_text)
+    """Why a refused request was refused."""
+    alternatives: tuple[CancelAlternative, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=items_of(CancelAlternative)
+    )
+    """What a refused request was offered instead."""
 
     @skus.validator
     def _check_skus(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

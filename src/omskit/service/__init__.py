@@ -10,12 +10,17 @@ fulfilment); :class:`Oms` brings them together.
 """
 
 from omskit.service._availability import AvailabilityOperations
-from omskit.service._cancel import CancelOperations
+from omskit.service._cancel import (
+    CancellationReport,
+    CancelOffer,
+    CancelOperations,
+    CancelOutcome,
+)
 from omskit.service._fulfilment import FulfilmentOperations
 from omskit.service._orders import OrderOperations
 from omskit.service._stock import StockOperations
 
-__all__ = ["Oms"]
+__all__ = ["CancelOffer", "CancelOutcome", "CancellationReport", "Oms"]
 
 
 class Oms(
@@ -35,5 +40,7 @@ class Oms(
     ``supply_shares`` says which share of each kind of future supply may be
     promised (A6). Availability answers come from an incremental index that
     every call keeps up to date (see :mod:`omskit.availability.index`).
+    ``store_credit_bonus`` is the bonus on the store credit a refused cancel
+    offers (D2; default ``Decimal("0.10")``, 10%).
     A production backend passes its own store and gateways.
     """

@@ -4,6 +4,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
@@ -99,6 +100,22 @@ def _check_quantity(quantity: object) -> int:
     return quantity
 
 
+def _bonus(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
+        raise InvalidInput(
+            "must be a decimal fraction such as '0.10'", path="store_credit_bonus", value=value
+        )
+    try:
+        bonus = Decimal(value)
+    except ArithmeticError:
+        raise InvalidInput(
+            "must be a decimal fraction such as '0.10'", path="store_credit_bonus", value=value
+        ) from None
+    if not bonus.is_finite() or not 0 <= bonus <= 1:
+        raise InvalidInput("must be from 0 to 1", path="store_credit_bonus", value=value)
+    return bonus
+
+
 class ServiceBase:
     """The gateways, the store and the unit-of-work plumbing every operation uses."""
 
@@ -115,6 +132,7 @@ class ServiceBase:
         supplier: SupplierGateway | None = None,
         supply_shares: SupplyShares | None = None,
         routing: RoutingProfile | Mapping[Channel, RoutingProfile] | None = None,
+        store_credit_bonus: Decimal | str = Decimal("0.10"),
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -138,6 +156,8 @@ class ServiceBase:
             SupplyShares() if supply_shares is None else supply_shares
         )
         self._routing = _routing_table(routing)
+        self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
+        """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
         # commit, so the index always reflects the committed state in commit order.
         self._index_lock = threading.RLock()

@@ -32,8 +32,10 @@ from omskit.errors import InvalidInput
 from omskit.events import (
     EVENT_TYPES,
     AvailabilityChanged,
+    CancellationRequested,
     DomainEvent,
     LineBackordered,
+    LinesCancelled,
     MasterDataChanged,
     OrderAllocated,
     OrderPlaced,
@@ -52,7 +54,9 @@ from omskit.model import (
     Address,
     Allocation,
     BoxSize,
+    CancelAlternative,
     CancellationRecord,
+    CancelReason,
     Capability,
     Carrier,
     Channel,
@@ -708,6 +712,13 @@ def cancellation_records(draw: st.DrawFn) -> CancellationRecord:
         note=draw(st.none() | texts()),
         customer_id=draw(st.none() | identifiers()),
         skus=tuple(draw(st.lists(identifiers(), max_size=4, unique=True))),
+        line_ids=tuple(draw(st.lists(identifiers(), max_size=3, unique=True))),
+        customer_type=draw(st.none() | st.sampled_from(["b2c", "b2b"])),
+        channel=draw(st.none() | st.sampled_from([channel.value for channel in Channel])),
+        refusal=draw(st.none() | texts()),
+        alternatives=tuple(
+            draw(st.lists(st.sampled_from(CancelAlternative), max_size=4, unique=True))
+        ),
     )
 
 
@@ -827,6 +838,32 @@ def line_backordered_events() -> st.SearchStrategy[LineBackordered]:
         line_id=identifiers(),
         sku=identifiers(),
         quantity=_quantities(),
+    )
+
+
+def cancellation_requested_events() -> st.SearchStrategy[CancellationRequested]:
+    """:class:`~omskit.events.CancellationRequested` events, accepted or refused."""
+    return st.builds(
+        CancellationRequested,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        record_id=identifiers(),
+        reason=st.sampled_from([reason.value for reason in CancelReason]),
+        stage=st.sampled_from([status.value for status in OrderStatus]),
+        accepted=st.booleans(),
+        line_ids=st.lists(identifiers(), max_size=3, unique=True).map(tuple),
+    )
+
+
+def lines_cancelled_events() -> st.SearchStrategy[LinesCancelled]:
+    """:class:`~omskit.events.LinesCancelled` events naming 1-3 lines."""
+    return st.builds(
+        LinesCancelled,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        line_ids=st.lists(identifiers(), min_size=1, max_size=3, unique=True).map(tuple),
     )
 
 
@@ -994,7 +1031,9 @@ def availability_changed_events(draw: st.DrawFn) -> AvailabilityChanged:
 
 _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]] = {
     AvailabilityChanged: availability_changed_events(),
+    CancellationRequested: cancellation_requested_events(),
     LineBackordered: line_backordered_events(),
+    LinesCancelled: lines_cancelled_events(),
     MasterDataChanged: master_data_changed_events(),
     OrderAllocated: order_allocated_events(),
     OrderPlaced: order_placed_events(),
