@@ -12,6 +12,7 @@ from omskit.availability import Availability, LocationAvailability
 from omskit.errors import (
     AlreadyExists,
     CancelRefused,
+    ChangeRefused,
     ConcurrencyConflict,
     Conflict,
     DefinitionError,
@@ -61,6 +62,7 @@ __all__ = [
     "Availability",
     "CancelRefused",
     "Capability",
+    "ChangeRefused",
     "Channel",
     "ConcurrencyConflict",
     "Conflict",

@@ -9,7 +9,8 @@ already catch ``ValueError`` or ``LookupError`` keep working::
     ├── DomainRuleViolation (ValueError)     a business rule forbids the request
     │   ├── InsufficientStock                ``sku``, ``location_id``, ``requested``, ``available``
     │   ├── IllegalTransition                ``entity``, ``entity_id``, ``state``, ``event``
-    │   └── CancelRefused                    ``order_id``, ``stage``, ``reason``
+    │   ├── CancelRefused                    ``order_id``, ``stage``, ``reason``
+    │   └── ChangeRefused                    ``order_id``, ``stage``, ``reason``
     ├── NotFound (LookupError)               ``kind``, ``key``
     │   └── UnknownName                      ``kind``, ``key``, ``known`` (a registry look-up)
     ├── Conflict (ValueError)                the request clashes with stored state
@@ -30,6 +31,7 @@ from typing import Any
 __all__ = [
     "AlreadyExists",
     "CancelRefused",
+    "ChangeRefused",
     "ConcurrencyConflict",
     "Conflict",
     "DefinitionError",
@@ -145,6 +147,16 @@ class CancelRefused(DomainRuleViolation):
         self.stage = stage
         self.reason = reason
         super().__init__(f"order {order_id!r} cannot be cancelled at stage {stage!r}: {reason}")
+
+
+class ChangeRefused(DomainRuleViolation):
+    """An order change (address, an added product) came too late, or the warehouse refused it."""
+
+    def __init__(self, *, order_id: str, stage: str, reason: str) -> None:
+        self.order_id = order_id
+        self.stage = stage
+        self.reason = reason
+        super().__init__(f"order {order_id!r} cannot be changed at stage {stage!r}: {reason}")
 
 
 class NotFound(OmsError, LookupError):

@@ -31,8 +31,11 @@ from omskit.model.orders import Allocation
 __all__ = [
     "EVENT_TYPES",
     "AvailabilityChanged",
+    "CancelOfferTaken",
     "CancellationRequested",
+    "DeliveryChanged",
     "DomainEvent",
+    "LineAdded",
     "LineBackordered",
     "LinesCancelled",
     "MasterDataChanged",
@@ -249,6 +252,46 @@ class LinesCancelled(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class CancelOfferTaken(DomainEvent):
+    """A refused cancel was turned into one of the alternatives it offered (D2)."""
+
+    event_type: ClassVar[str] = "cancel_offer_taken"
+
+    order_id: str = attrs.field(validator=identifier)
+    record_id: str = attrs.field(validator=identifier)
+    """The follow-up record."""
+    follows: str = attrs.field(validator=identifier)
+    """The refused attempt."""
+    offer: str = attrs.field(validator=identifier)
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryChanged(DomainEvent):
+    """An order's delivery address changed; ``rerouted`` if its stock was routed again (C6)."""
+
+    event_type: ClassVar[str] = "delivery_changed"
+
+    order_id: str = attrs.field(validator=identifier)
+    rerouted: bool = attrs.field(validator=instance_of(bool))
+    shipment_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=items_of(str)
+    )
+    """Shipments the warehouse redirected."""
+
+
+@attrs.frozen(kw_only=True)
+class LineAdded(DomainEvent):
+    """A product was added to an existing order (D2's "add a product")."""
+
+    event_type: ClassVar[str] = "line_added"
+
+    order_id: str = attrs.field(validator=identifier)
+    line_id: str = attrs.field(validator=identifier)
+    sku: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=non_negative_int)
+
+
+@attrs.frozen(kw_only=True)
 class MasterDataChanged(DomainEvent):
     """A location, product or customer was registered or its definition replaced."""
 
@@ -277,6 +320,9 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
         for cls in (
             AvailabilityChanged,
             CancellationRequested,
+            CancelOfferTaken,
+            DeliveryChanged,
+            LineAdded,
             LinesCancelled,
             LineBackordered,
             MasterDataChanged,

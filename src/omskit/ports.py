@@ -22,6 +22,7 @@ import attrs
 
 from omskit.events import AvailabilityChanged, DomainEvent
 from omskit.model import (
+    Address,
     CancellationRecord,
     Customer,
     Invoice,
@@ -454,6 +455,10 @@ class WarehouseGateway(Protocol):
 
     def cancel(self, shipment_id: str) -> bool:
         """Ask the warehouse to stop a shipment. ``False``: too late, picking has started."""
+        ...
+
+    def redirect(self, shipment_id: str, address: Address) -> bool:
+        """Ask the warehouse to send a shipment to ``address``. ``False``: too late (labelled)."""
         ...
 
 

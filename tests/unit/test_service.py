@@ -707,6 +707,41 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ),
     ("request_cancel by", lambda oms: oms.request_cancel("NOPE", "other", by=""), InvalidInput),
     (
+        "change_delivery_address unknown",
+        lambda oms: oms.change_delivery_address("NOPE", CUSTOMER_AMSTERDAM),
+        NotFound,
+    ),
+    (
+        "change_delivery_address type",
+        lambda oms: oms.change_delivery_address("NOPE", "Damrak 1"),  # type: ignore[arg-type]
+        InvalidInput,
+    ),
+    (
+        "add_order_line unknown",
+        lambda oms: oms.add_order_line("NOPE", OrderLineRequest("BEANS", 1, Money("1.00", "EUR"))),
+        NotFound,
+    ),
+    (
+        "add_order_line type",
+        lambda oms: oms.add_order_line("NOPE", ("BEANS", 1)),  # type: ignore[arg-type]
+        InvalidInput,
+    ),
+    (
+        "accept_cancel_offer unknown",
+        lambda oms: oms.accept_cancel_offer("CX-9", "return", by="x"),
+        NotFound,
+    ),
+    (
+        "accept_cancel_offer kind",
+        lambda oms: oms.accept_cancel_offer("CX-9", "refund", by="x"),
+        InvalidInput,
+    ),
+    (
+        "accept_cancel_offer detail",
+        lambda oms: oms.accept_cancel_offer("CX-9", "change_address", by="x"),
+        InvalidInput,
+    ),
+    (
         "cancellation_records id",
         lambda oms: oms.cancellation_records(order_id=""),
         InvalidInput,

@@ -16,11 +16,13 @@ from omskit.model._checks import (
     instance_of,
     items_of,
     optional_identifier,
+    optional_instance_of,
     optional_text,
     positive_int,
     text,
     to_tuple,
 )
+from omskit.money import Money
 
 __all__ = [
     "CancelAlternative",
@@ -137,6 +139,27 @@ class CancellationRecord:
         default=(), converter=to_tuple, validator=items_of(CancelAlternative)
     )
     """What a refused request was offered instead."""
+    follows: str | None = attrs.field(default=None, validator=optional_identifier)
+    """For a follow-up: the refused attempt whose offer was taken."""
+    taken: CancelAlternative | None = attrs.field(
+        default=None, validator=optional_instance_of(CancelAlternative)
+    )
+    """For a follow-up: the alternative the customer took (the sale was saved)."""
+    credit: Money | None = attrs.field(default=None, validator=optional_instance_of(Money))
+    """For a store-credit follow-up: the credit granted, bonus included."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.follows is None) != (self.taken is None):
+            raise InvalidInput("a follow-up names both the attempt it follows and what was taken")
+        if self.credit is not None and self.taken is not CancelAlternative.STORE_CREDIT:
+            raise InvalidInput("only a store-credit follow-up carries a credit", path="credit")
+        if self.taken is not None and self.accepted:
+            raise InvalidInput("a follow-up records a refused cancel", path="accepted")
+
+    @property
+    def is_follow_up(self) -> bool:
+        """Whether this records an offer taken after a refusal (rather than an attempt)."""
+        return self.follows is not None
 
     @skus.validator
     def _check_skus(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

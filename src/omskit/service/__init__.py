@@ -13,11 +13,10 @@ from omskit.service._availability import AvailabilityOperations
 from omskit.service._cancel import (
     CancellationReport,
     CancelOffer,
-    CancelOperations,
     CancelOutcome,
 )
+from omskit.service._changes import OrderChangeOperations
 from omskit.service._fulfilment import FulfilmentOperations
-from omskit.service._orders import OrderOperations
 from omskit.service._stock import StockOperations
 
 __all__ = ["CancelOffer", "CancelOutcome", "CancellationReport", "Oms"]
@@ -26,9 +25,8 @@ __all__ = ["CancelOffer", "CancelOutcome", "CancellationReport", "Oms"]
 class Oms(
     StockOperations,
     AvailabilityOperations,
-    OrderOperations,
+    OrderChangeOperations,
     FulfilmentOperations,
-    CancelOperations,
 ):
     """An order management system over a store and a set of gateways.
 

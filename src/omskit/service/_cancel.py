@@ -48,8 +48,7 @@ __all__ = ["CancelOffer", "CancelOperations", "CancelOutcome", "CancellationRepo
 
 _RETRIES = 3
 """How often a cancel re-reads an order that changed under it before giving up."""
-_NOT_SHIPPED = frozenset({OrderStatus.PICKING, OrderStatus.PACKED})
-_SHIPPED = frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+_AT_THE_WAREHOUSE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PACKED})
 
 
 @attrs.frozen
@@ -88,8 +87,9 @@ class CancelOutcome:
 class CancellationReport:
     """Cancel attempts counted per reason, stage, product and customer profile (D3).
 
-    Each mapping counts attempts (``refused`` only the refused ones), most
-    frequent first; a product counts once per attempt that named it.
+    Each mapping counts attempts (``refused_by_stage`` only the refused
+    ones; ``saved_by`` the offers taken after a refusal), most frequent
+    first; a product counts once per attempt that named it.
     """
 
     attempts: int
@@ -99,6 +99,8 @@ class CancellationReport:
     by_sku: Mapping[str, int]
     by_customer_type: Mapping[str, int]
     refused_by_stage: Mapping[str, int]
+    saved_by: Mapping[str, int] = attrs.field(factory=dict)
+    """Refused attempts turned into an alternative, per alternative taken."""
 
     @property
     def refusal_rate(self) -> float:
@@ -277,7 +279,8 @@ class CancelOperations(ServiceBase):
 
     def cancellation_report(self) -> CancellationReport:
         """Cancel attempts counted per reason, stage, product and customer profile (D3)."""
-        records = self.cancellation_records()
+        everything = self.cancellation_records()
+        records = [r for r in everything if not r.is_follow_up]
         return CancellationReport(
             attempts=len(records),
             accepted=sum(r.accepted for r in records),
@@ -286,6 +289,7 @@ class CancelOperations(ServiceBase):
             by_sku=_counted(sku for r in records for sku in r.skus),
             by_customer_type=_counted(r.customer_type or "guest" for r in records),
             refused_by_stage=_counted(r.stage for r in records if not r.accepted),
+            saved_by=_counted(r.taken.value for r in everything if r.taken is not None),
         )
 
     # ------------------------------------------------------------------ helpers
@@ -310,34 +314,37 @@ class CancelOperations(ServiceBase):
             seen.add(line_id)
         return tuple(lines)
 
+    def _store_credit(self, order: Order, line_ids: Sequence[str]) -> tuple[Money, Money]:
+        """The value of ``line_ids`` and the store credit it may become (bonus included)."""
+        value = sum(
+            (line.total for line in order.lines if line.line_id in line_ids),
+            Money.zero(order.currency),
+        ).rounded(ROUND_HALF_UP)
+        return value, (value * (1 + self.store_credit_bonus)).rounded(ROUND_HALF_UP)
+
     def _offers(self, order: Order, line_ids: Sequence[str]) -> tuple[CancelOffer, ...]:
         """The alternatives that fit the order's stage (D2)."""
         offers: list[CancelOffer] = []
-        if order.status in _NOT_SHIPPED or order.status is OrderStatus.RELEASED:
-            if order.delivery.method is DeliveryMethod.SHIP:
-                offers.append(
-                    CancelOffer(
-                        CancelAlternative.CHANGE_ADDRESS,
-                        "deliver the parcel to another address instead",
-                    )
+        if order.status in _AT_THE_WAREHOUSE and order.delivery.method is DeliveryMethod.SHIP:
+            offers.append(
+                CancelOffer(
+                    CancelAlternative.CHANGE_ADDRESS,
+                    "deliver the parcel to another address instead",
                 )
+            )
+        if order.status in (OrderStatus.RELEASED, OrderStatus.PICKING):
             offers.append(
                 CancelOffer(
                     CancelAlternative.ADD_PRODUCT,
                     "add another product to the order and keep it",
                 )
             )
-        value = sum(
-            (line.total for line in order.lines if line.line_id in line_ids),
-            Money.zero(order.currency),
-        )
-        credit = (value * (1 + self.store_credit_bonus)).rounded(ROUND_HALF_UP)
+        value, credit = self._store_credit(order, line_ids)
         percent = (self.store_credit_bonus * 100).normalize()
         offers.append(
             CancelOffer(
                 CancelAlternative.STORE_CREDIT,
-                f"keep {credit} as store credit ({value.rounded(ROUND_HALF_UP)} plus a "
-                f"{percent:f}% bonus)",
+                f"keep {credit} as store credit ({value} plus a {percent:f}% bonus)",
                 credit,
             )
         )

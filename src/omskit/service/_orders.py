@@ -220,61 +220,77 @@ class OrderOperations(ServiceBase):
                     self._release(uow, hold, "consumed", events)
             self._sweep(uow, [line.sku for line in order.lines], events, now)
             decision = self._route(uow, order)
-            lines: list[OrderLine] = []
-            for line, routed in zip(order.lines, decision.lines, strict=True):
-                for allocation in routed.allocations:
-                    self._reserve(uow, order, line, allocation.location_id, allocation.quantity)
-                    events.append(
-                        self._event(
-                            StockReserved,
-                            sku=line.sku,
-                            location_id=allocation.location_id,
-                            quantity=allocation.quantity,
-                            order_id=order.order_id,
-                        )
-                    )
-                if routed.allocations:
-                    events.append(
-                        self._event(
-                            OrderAllocated,
-                            order_id=order.order_id,
-                            line_id=line.line_id,
-                            sku=line.sku,
-                            allocations=routed.allocations,
-                        )
-                    )
-                if routed.unfulfilled:
-                    events.append(
-                        self._event(
-                            LineBackordered,
-                            order_id=order.order_id,
-                            line_id=line.line_id,
-                            sku=line.sku,
-                            quantity=routed.unfulfilled,
-                        )
-                    )
-                status = (
-                    LineStatus.ALLOCATED
-                    if routed.unfulfilled == 0
-                    else LineStatus.PARTIALLY_ALLOCATED
-                    if routed.allocations
-                    else LineStatus.BACKORDERED
-                )
-                lines.append(attrs.evolve(line, status=status, allocations=routed.allocations))
+            lines = self._reserve_routed(uow, order, order.lines, decision, events)
             event = "allocate" if any(line.allocations for line in lines) else "backorder"
-            record = RoutingRecord(
-                decision.profile,
-                decision.decided_by,
-                decision.shipment_count,
-                decision.explain(),
-                decision.cost,
-                decision.exact,
-            )
+            record = self._routing_record(decision)
             placed = self._transition(order, event, events, lines=tuple(lines), routing=record)
             uow.orders.update(placed, expected_version=order.version)
             return placed
 
         return self._run(work)
+
+    def _reserve_routed(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        lines: Sequence[OrderLine],
+        decision: RoutingDecision,
+        events: list[DomainEvent],
+    ) -> list[OrderLine]:
+        """Reserve what ``decision`` allocated to ``lines``; the lines with their new status."""
+        routed_lines: list[OrderLine] = []
+        for line, routed in zip(lines, decision.lines, strict=True):
+            for allocation in routed.allocations:
+                self._reserve(uow, order, line, allocation.location_id, allocation.quantity)
+                events.append(
+                    self._event(
+                        StockReserved,
+                        sku=line.sku,
+                        location_id=allocation.location_id,
+                        quantity=allocation.quantity,
+                        order_id=order.order_id,
+                    )
+                )
+            if routed.allocations:
+                events.append(
+                    self._event(
+                        OrderAllocated,
+                        order_id=order.order_id,
+                        line_id=line.line_id,
+                        sku=line.sku,
+                        allocations=routed.allocations,
+                    )
+                )
+            if routed.unfulfilled:
+                events.append(
+                    self._event(
+                        LineBackordered,
+                        order_id=order.order_id,
+                        line_id=line.line_id,
+                        sku=line.sku,
+                        quantity=routed.unfulfilled,
+                    )
+                )
+            status = (
+                LineStatus.ALLOCATED
+                if routed.unfulfilled == 0
+                else LineStatus.PARTIALLY_ALLOCATED
+                if routed.allocations
+                else LineStatus.BACKORDERED
+            )
+            routed_lines.append(attrs.evolve(line, status=status, allocations=routed.allocations))
+        return routed_lines
+
+    @staticmethod
+    def _routing_record(decision: RoutingDecision) -> RoutingRecord:
+        return RoutingRecord(
+            decision.profile,
+            decision.decided_by,
+            decision.shipment_count,
+            decision.explain(),
+            decision.cost,
+            decision.exact,
+        )
 
     def _reserve(
         self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
@@ -33,7 +33,10 @@ from omskit.events import (
     EVENT_TYPES,
     AvailabilityChanged,
     CancellationRequested,
+    CancelOfferTaken,
+    DeliveryChanged,
     DomainEvent,
+    LineAdded,
     LineBackordered,
     LinesCancelled,
     MasterDataChanged,
@@ -700,13 +703,14 @@ _CANCEL_REASONS: Final = ("changed_mind", "too_late", "found_cheaper", "fraud", 
 
 @st.composite
 def cancellation_records(draw: st.DrawFn) -> CancellationRecord:
-    """Cancel attempts: a reason code, the order status at the time, accepted or not."""
+    """Cancel attempts (a reason code, the stage, accepted or not) and offers taken after them."""
+    follow_up = draw(_cancel_follow_ups())
     return CancellationRecord(
         record_id=draw(identifiers()),
         order_id=draw(identifiers()),
         reason=draw(st.sampled_from(_CANCEL_REASONS)),
         stage=draw(st.sampled_from(OrderStatus)).value,
-        accepted=draw(st.booleans()),
+        accepted=False if follow_up else draw(st.booleans()),
         requested_by=draw(identifiers()),
         at=draw(aware_datetimes()),
         note=draw(st.none() | texts()),
@@ -719,7 +723,18 @@ def cancellation_records(draw: st.DrawFn) -> CancellationRecord:
         alternatives=tuple(
             draw(st.lists(st.sampled_from(CancelAlternative), max_size=4, unique=True))
         ),
+        **follow_up,
     )
+
+
+@st.composite
+def _cancel_follow_ups(draw: st.DrawFn) -> dict[str, Any]:
+    """Nothing (an attempt), or what a follow-up carries: the attempt and the offer taken."""
+    if draw(st.booleans()):
+        return {}
+    taken = draw(st.sampled_from(CancelAlternative))
+    credit = draw(money(currency="EUR")) if taken is CancelAlternative.STORE_CREDIT else None
+    return {"follows": draw(identifiers()), "taken": taken, "credit": credit}
 
 
 def tasks() -> st.SearchStrategy[Task]:
@@ -853,6 +868,44 @@ def cancellation_requested_events() -> st.SearchStrategy[CancellationRequested]:
         stage=st.sampled_from([status.value for status in OrderStatus]),
         accepted=st.booleans(),
         line_ids=st.lists(identifiers(), max_size=3, unique=True).map(tuple),
+    )
+
+
+def cancel_offer_taken_events() -> st.SearchStrategy[CancelOfferTaken]:
+    """:class:`~omskit.events.CancelOfferTaken` events, one per kind of offer."""
+    return st.builds(
+        CancelOfferTaken,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        record_id=identifiers(),
+        follows=identifiers(),
+        offer=st.sampled_from([offer.value for offer in CancelAlternative]),
+    )
+
+
+def delivery_changed_events() -> st.SearchStrategy[DeliveryChanged]:
+    """:class:`~omskit.events.DeliveryChanged` events, rerouted or redirected at the warehouse."""
+    return st.builds(
+        DeliveryChanged,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        rerouted=st.booleans(),
+        shipment_ids=st.lists(identifiers(), max_size=3, unique=True).map(tuple),
+    )
+
+
+def line_added_events() -> st.SearchStrategy[LineAdded]:
+    """:class:`~omskit.events.LineAdded` events."""
+    return st.builds(
+        LineAdded,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        line_id=identifiers(),
+        sku=identifiers(),
+        quantity=_quantities(),
     )
 
 
@@ -1032,6 +1085,9 @@ def availability_changed_events(draw: st.DrawFn) -> AvailabilityChanged:
 _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]] = {
     AvailabilityChanged: availability_changed_events(),
     CancellationRequested: cancellation_requested_events(),
+    CancelOfferTaken: cancel_offer_taken_events(),
+    DeliveryChanged: delivery_changed_events(),
+    LineAdded: line_added_events(),
     LineBackordered: line_backordered_events(),
     LinesCancelled: lines_cancelled_events(),
     MasterDataChanged: master_data_changed_events(),

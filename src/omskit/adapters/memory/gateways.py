@@ -18,6 +18,7 @@ import attrs
 from omskit.errors import GatewayError, InvalidInput, NotFound
 from omskit.events import AvailabilityChanged, DomainEvent
 from omskit.model import (
+    Address,
     Invoice,
     NotificationChannel,
     Order,
@@ -122,13 +123,18 @@ class MemoryWarehouse:
     """A warehouse (WMS) that accepts releases and refuses cancels once picking began.
 
     Call :meth:`start_picking` to mimic the WMS moving a shipment to picking
-    on its own (the race in which a cancel arrives too late).
+    on its own (the race in which a cancel arrives too late), and
+    :meth:`label` for a shipment whose label is printed (too late to
+    redirect it).
     """
 
     def __init__(self) -> None:
         self.released: dict[str, Shipment] = {}
         self.picking: set[str] = set()
         self.cancelled: list[str] = []
+        self.labelled: set[str] = set()
+        self.addresses: dict[str, Address] = {}
+        """Where a redirected shipment goes now, by shipment id."""
 
     def release(self, shipment: Shipment, order: Order) -> None:
         """Accept a shipment for picking; releasing the same shipment again is a no-op.
@@ -153,6 +159,21 @@ class MemoryWarehouse:
         if shipment_id in self.cancelled:
             raise GatewayError(f"shipment {shipment_id!r} was cancelled", gateway="warehouse")
         self.picking.add(shipment_id)
+
+    def label(self, shipment_id: str) -> None:
+        """Mark a shipment as labelled: from now on it cannot be redirected."""
+        if shipment_id not in self.released:
+            raise NotFound(kind="released shipment", key=shipment_id)
+        self.labelled.add(shipment_id)
+
+    def redirect(self, shipment_id: str, address: Address) -> bool:
+        """Send a shipment to another address; ``False`` once it is labelled."""
+        if shipment_id not in self.released:
+            raise NotFound(kind="released shipment", key=shipment_id)
+        if shipment_id in self.labelled:
+            return False
+        self.addresses[shipment_id] = address
+        return True
 
     def cancel(self, shipment_id: str) -> bool:
         """Stop a shipment; ``False`` once picking has started."""
