@@ -12,6 +12,7 @@ import attrs
 from omskit.adapters.memory import (
     MemoryStore,
     MemoryWarehouse,
+    RecordingCustomerNotifier,
     RecordingPublisher,
     RecordingStorefront,
     SystemClock,
@@ -34,6 +35,7 @@ from omskit.model import (
     Channel,
     MovementReason,
     Order,
+    OrderLine,
     Reservation,
     StockMovement,
     StockPosition,
@@ -41,6 +43,7 @@ from omskit.model import (
 from omskit.model._checks import check_identifier
 from omskit.ports import (
     Clock,
+    CustomerNotifier,
     EventPublisher,
     IdGenerator,
     Store,
@@ -133,6 +136,7 @@ class ServiceBase:
         supply_shares: SupplyShares | None = None,
         routing: RoutingProfile | Mapping[Channel, RoutingProfile] | None = None,
         store_credit_bonus: Decimal | str = Decimal("0.10"),
+        notifier: CustomerNotifier | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -145,6 +149,9 @@ class ServiceBase:
             storefront if storefront is not None else RecordingStorefront()
         )
         self.supplier: SupplierGateway | None = supplier
+        self.notifier: CustomerNotifier = (
+            notifier if notifier is not None else RecordingCustomerNotifier()
+        )
         if safety_stock is not None and not isinstance(safety_stock, SafetyStockPolicy):
             raise InvalidInput("must be a SafetyStockPolicy", path="safety_stock")
         self.safety_stock: SafetyStockPolicy = (
@@ -360,6 +367,22 @@ class ServiceBase:
         for sku in sorted(set(skus)):
             for hold in uow.reservations.expired(now, sku=sku):
                 self._release(uow, hold, "expired", events)
+
+    def _reserve(
+        self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int
+    ) -> None:
+        uow.stock.save(uow.stock.get(line.sku, location_id).moved(reserved=quantity))
+        uow.reservations.add(
+            Reservation(
+                self.ids.new_id("R-"),
+                line.sku,
+                location_id,
+                quantity,
+                self.clock.now(),
+                order_id=order.order_id,
+                line_id=line.line_id,
+            )
+        )
 
     def _transition(
         self, order: Order, event: str, events: list[DomainEvent], **changes: Any

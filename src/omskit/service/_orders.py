@@ -23,7 +23,6 @@ from omskit.model import (
     OrderLine,
     OrderRequest,
     Product,
-    Reservation,
     RoutingRecord,
     Shipment,
 )
@@ -290,22 +289,6 @@ class OrderOperations(ServiceBase):
             decision.explain(),
             decision.cost,
             decision.exact,
-        )
-
-    def _reserve(
-        self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int
-    ) -> None:
-        uow.stock.save(uow.stock.get(line.sku, location_id).moved(reserved=quantity))
-        uow.reservations.add(
-            Reservation(
-                self.ids.new_id("R-"),
-                line.sku,
-                location_id,
-                quantity,
-                self.clock.now(),
-                order_id=order.order_id,
-                line_id=line.line_id,
-            )
         )
 
     def get_order(self, order_id: str) -> Order:

@@ -1,19 +1,31 @@
 """Catalogue and stock operations of the order management system."""
 
+import logging
 from collections.abc import Sequence
 
+import attrs
+
+from omskit.availability.eligibility import exclusion
 from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import (
     DomainEvent,
     MasterDataChanged,
+    OrderAllocated,
     StockAdjusted,
     StockReceived,
+    StockReserved,
     StockSold,
 )
 from omskit.model import (
+    Allocation,
+    Capability,
     Customer,
+    DeliveryMethod,
+    LineStatus,
     Location,
     MovementReason,
+    Order,
+    OrderStatus,
     Product,
     StockMovement,
     StockPosition,
@@ -24,6 +36,17 @@ from omskit.ports import (
 from omskit.service._base import ServiceBase, _check_id, _check_quantity, _require
 
 __all__ = ["StockOperations"]
+
+_log = logging.getLogger("omskit")
+_TAKES_RECEIPTS = frozenset({OrderStatus.CREATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
+"""Orders whose waiting lines a receipt may fill (not yet at the warehouse)."""
+
+
+def _add_allocation(allocations: tuple[Allocation, ...], new: Allocation) -> tuple[Allocation, ...]:
+    """``allocations`` with ``new`` added (merged into the same location's allocation)."""
+    merged = {a.location_id: a.quantity for a in allocations}
+    merged[new.location_id] = merged.get(new.location_id, 0) + new.quantity
+    return tuple(Allocation(loc, units) for loc, units in sorted(merged.items()))
 
 
 class StockOperations(ServiceBase):
@@ -67,21 +90,37 @@ class StockOperations(ServiceBase):
     # ------------------------------------------------------------------ stock
 
     def receive_stock(
-        self, sku: str, location_id: str, quantity: int, *, reference: str | None = None
+        self,
+        sku: str,
+        location_id: str,
+        quantity: int,
+        *,
+        reference: str | None = None,
+        allocate_waiting: bool = True,
     ) -> StockPosition:
         """Book ``quantity`` units of ``sku`` as received at ``location_id``.
 
         Appends a ledger entry, raises on-hand stock and pushes the new
-        availability to the storefront.
+        availability to the storefront. With ``allocate_waiting`` (the
+        default) the units first go to order lines waiting for the SKU (E3),
+        in a fair, fixed order: the oldest order first (then order id, line
+        id). Only orders not yet at the warehouse (created, backordered,
+        allocated with a backordered line) take part, and only when the
+        location may serve them (channel, shipping, handling, click &
+        collect pickup); safety stock is respected. Each order that becomes
+        fully allocated moves on (``backordered`` -> ``allocated``) and its
+        customer is told it is being prepared (template ``being_prepared``,
+        after the commit, over the customer's channels).
         """
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
         _check_quantity(quantity)
         _check_reference(reference)
+        _require(allocate_waiting, bool, "allocate_waiting")
 
-        def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[StockPosition, list[Order]]:
             uow.products.get(sku)
-            uow.locations.get(location_id)
+            location = uow.locations.get(location_id)
             self._sweep(uow, [sku], events, self.clock.now())
             position, _ = self._book(
                 uow, uow.stock.get(sku, location_id), quantity, MovementReason.RECEIPT, reference
@@ -96,9 +135,121 @@ class StockOperations(ServiceBase):
                     reference=reference,
                 )
             )
-            return position
+            ready = self._allocate_waiting(uow, sku, location, events) if allocate_waiting else []
+            return uow.stock.get(sku, location_id), ready
 
-        return self._run(work)
+        position, ready = self._run(work)
+        for order in ready:
+            self._tell_customer(order, "being_prepared")
+        return position
+
+    def _allocate_waiting(
+        self, uow: UnitOfWork, sku: str, location: Location, events: list[DomainEvent]
+    ) -> list[Order]:
+        """Give received units to waiting lines, oldest order first; return the orders now ready."""
+        product = uow.products.get(sku)
+        waiting = sorted(
+            (
+                order
+                for order in uow.orders.list()
+                if order.status in _TAKES_RECEIPTS
+                and any(
+                    line.sku == sku
+                    and line.status is not LineStatus.CANCELLED
+                    and line.unallocated_quantity
+                    for line in order.lines
+                )
+            ),
+            key=lambda order: (order.placed_at, order.order_id),
+        )
+        ready: list[Order] = []
+        for order in waiting:
+            if exclusion(
+                location,
+                channel=order.channel,
+                product=product,
+                pickup_location_id=order.delivery.pickup_location_id,
+            ) is not None or (
+                order.delivery.method is DeliveryMethod.COLLECT
+                and location.location_id != order.delivery.pickup_location_id
+                and not uow.locations.get(order.delivery.pickup_location_id or "").can(
+                    Capability.RECEIVE_TRANSFERS
+                )
+            ):
+                continue
+            lines = list(order.lines)
+            taken_any = False
+            for index, line in enumerate(lines):
+                if line.sku != sku or line.status is LineStatus.CANCELLED:
+                    continue
+                free = self.safety_stock.sellable(
+                    uow.stock.get(sku, location.location_id),
+                    location=location,
+                    channel=order.channel,
+                )
+                take = min(free, line.unallocated_quantity)
+                if take <= 0:
+                    continue
+                self._reserve(uow, order, line, location.location_id, take)
+                merged = _add_allocation(line.allocations, Allocation(location.location_id, take))
+                status = (
+                    LineStatus.ALLOCATED
+                    if sum(a.quantity for a in merged) == line.quantity
+                    else LineStatus.PARTIALLY_ALLOCATED
+                )
+                lines[index] = attrs.evolve(line, allocations=merged, status=status)
+                taken_any = True
+                events.append(
+                    self._event(
+                        StockReserved,
+                        sku=sku,
+                        location_id=location.location_id,
+                        quantity=take,
+                        order_id=order.order_id,
+                    )
+                )
+                events.append(
+                    self._event(
+                        OrderAllocated,
+                        order_id=order.order_id,
+                        line_id=line.line_id,
+                        sku=sku,
+                        allocations=(Allocation(location.location_id, take),),
+                    )
+                )
+            if not taken_any:
+                continue
+            if order.status is OrderStatus.BACKORDERED:
+                changed = self._transition(order, "allocate", events, lines=tuple(lines))
+            else:
+                changed = order.evolve(lines=tuple(lines), version=order.version + 1)
+            uow.orders.update(changed, expected_version=order.version)
+            if all(
+                line.unallocated_quantity == 0
+                for line in changed.lines
+                if line.status is not LineStatus.CANCELLED
+            ):
+                ready.append(changed)
+        return ready
+
+    def _tell_customer(self, order: Order, template: str) -> None:
+        """Send ``template`` about ``order`` to its customer, if it has one (best effort)."""
+        if order.customer_id is None:
+            return
+        try:
+            with self.store.unit_of_work() as uow:
+                customer = uow.customers.find(order.customer_id)
+            if customer is None:
+                return
+            self.notifier.notify(
+                customer.customer_id,
+                template=template,
+                channels=customer.notify_by,
+                data={"order_id": order.order_id, "external_ref": order.external_ref},
+            )
+        except Exception:
+            # The change is committed; a failing notifier must not undo or repeat it.
+            _log.warning("customer notification %s failed", template, exc_info=True)
 
     def record_pos_sale(
         self, sku: str, location_id: str, quantity: int, *, receipt: str

@@ -1,0 +1,108 @@
+"""Receipts fill waiting lines, oldest order first, and tell the customer (E3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import pytest
+from test_service import World, make_world, request
+
+from omskit import Customer, LineStatus, Oms, OrderStatus
+from omskit.adapters.memory import RecordingCustomerNotifier
+from omskit.events import OrderAllocated
+from omskit.model import NotificationChannel
+
+
+@pytest.fixture
+def world() -> World:
+    w = make_world()
+    w.oms.notifier = RecordingCustomerNotifier()
+    w.oms.register_customer(
+        Customer("C-1", "Anna", email="anna@example.nl", notify_by={NotificationChannel.EMAIL})
+    )
+    w.oms.register_customer(
+        Customer("C-2", "Bas", phone="+31612345678", notify_by={NotificationChannel.SMS})
+    )
+    return w
+
+
+def notifier(oms: Oms) -> RecordingCustomerNotifier:
+    assert isinstance(oms.notifier, RecordingCustomerNotifier)
+    return oms.notifier
+
+
+def backorder(world: World, ref: str, customer: str, quantity: int) -> str:
+    order = world.oms.place_order(
+        attrs.evolve(request(ref, lines=[("CUPS", quantity)]), customer_id=customer)
+    )
+    assert order.status is OrderStatus.BACKORDERED
+    world.clock.advance(timedelta(minutes=5))
+    return order.order_id
+
+
+def test_a_receipt_fills_the_oldest_order_first_and_tells_its_customer(world: World) -> None:
+    older = backorder(world, "W-1", "C-1", 2)
+    newer = backorder(world, "W-2", "C-2", 2)
+    position = world.oms.receive_stock("CUPS", "DC", 3, reference="PO-7")
+    assert (position.on_hand, position.reserved) == (3, 3)
+    first, second = world.oms.get_order(older), world.oms.get_order(newer)
+    assert first.status is OrderStatus.ALLOCATED
+    assert first.lines[0].status is LineStatus.ALLOCATED
+    assert [(a.location_id, a.quantity) for a in first.lines[0].allocations] == [("DC", 2)]
+    assert second.status is OrderStatus.ALLOCATED  # one unit: partly allocated, still waits
+    assert second.lines[0].status is LineStatus.PARTIALLY_ALLOCATED
+    assert second.lines[0].unallocated_quantity == 1
+    assert [(m.customer_id, m.template, m.channels) for m in notifier(world.oms).sent] == [
+        ("C-1", "being_prepared", frozenset({NotificationChannel.EMAIL}))
+    ]
+    assert notifier(world.oms).sent[0].data["order_id"] == older
+    assert world.oms.future_supply("CUPS").promised == 1
+    world.oms.relay_events()
+    allocated = [e for e in world.publisher.events if isinstance(e, OrderAllocated)]
+    assert [(e.order_id, e.allocations[0].quantity) for e in allocated] == [(older, 2), (newer, 1)]
+    # The next receipt completes the newer order; the older is not told twice.
+    world.oms.receive_stock("CUPS", "DC", 5, reference="PO-8")
+    assert world.oms.get_order(newer).lines[0].allocations[0].quantity == 2
+    assert [m.customer_id for m in notifier(world.oms).sent] == ["C-1", "C-2"]
+    assert world.oms.stock_position("CUPS", "DC").reserved == 4
+
+
+def test_a_location_that_cannot_serve_the_line_keeps_its_receipt(world: World) -> None:
+    waiting = backorder(world, "W-1", "C-1", 2)
+    world.oms.receive_stock("CUPS", "AMS", 4, reference="PO-7")  # a store: no fragile goods
+    assert world.oms.get_order(waiting).status is OrderStatus.BACKORDERED
+    assert world.oms.stock_position("CUPS", "AMS").reserved == 0
+    assert notifier(world.oms).sent == []
+
+
+def test_a_receipt_can_leave_waiting_lines_alone(world: World) -> None:
+    waiting = backorder(world, "W-1", "C-1", 2)
+    world.oms.receive_stock("CUPS", "DC", 4, reference="count", allocate_waiting=False)
+    assert world.oms.get_order(waiting).status is OrderStatus.BACKORDERED
+    assert world.oms.stock_position("CUPS", "DC").reserved == 0
+
+
+def test_cancelled_and_released_orders_do_not_take_receipts(world: World) -> None:
+    cancelled = backorder(world, "W-1", "C-1", 2)
+    world.oms.request_cancel(cancelled, "delivery_too_slow", by="customer")
+    world.oms.receive_stock("BEANS", "DC", 1, reference="PO-1")
+    released = world.oms.place_order(request("W-2", lines=[("BEANS", 3)]))
+    world.oms.release_order(released.order_id)
+    world.oms.receive_stock("CUPS", "DC", 3, reference="PO-7")
+    world.oms.receive_stock("BEANS", "DC", 3, reference="PO-8")
+    assert world.oms.stock_position("CUPS", "DC").reserved == 0
+    assert world.oms.stock_position("BEANS", "DC").reserved == 0
+    assert world.oms.get_order(released.order_id).lines[0].unallocated_quantity == 2
+
+
+class BrokenNotifier(RecordingCustomerNotifier):
+    def notify(self, customer_id: str, **kwargs: object) -> None:  # type: ignore[override]
+        raise RuntimeError("SMS provider down")
+
+
+def test_a_failing_notifier_does_not_undo_the_allocation(world: World) -> None:
+    waiting = backorder(world, "W-1", "C-1", 1)
+    world.oms.notifier = BrokenNotifier()
+    world.oms.receive_stock("CUPS", "DC", 1, reference="PO-7")
+    assert world.oms.get_order(waiting).status is OrderStatus.ALLOCATED
