@@ -97,8 +97,8 @@ def test_cancelled_and_released_orders_do_not_take_receipts(world: World) -> Non
 
 
 class BrokenNotifier(RecordingCustomerNotifier):
-    def notify(self, customer_id: str, **kwargs: object) -> None:  # type: ignore[override]
-        raise RuntimeError("SMS provider down")
+    def notify(self, customer_id: str, **kwargs: object) -> None:
+        raise RuntimeError(f"SMS provider down for {customer_id}")
 
 
 def test_a_failing_notifier_does_not_undo_the_allocation(world: World) -> None:
