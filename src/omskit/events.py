@@ -9,7 +9,7 @@ so consumers can drop duplicates of an at-least-once delivery.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import ClassVar
 
@@ -23,6 +23,7 @@ from omskit.model._checks import (
     items_of,
     non_negative_int,
     optional_identifier,
+    optional_instance_of,
     optional_text,
     to_tuple,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "OrderPlaced",
     "OrderReleased",
     "OrderStatusChanged",
+    "ShipDatePromised",
     "ShipmentStatusChanged",
     "StockAdjusted",
     "StockHeld",
@@ -292,6 +294,18 @@ class LineAdded(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class ShipDatePromised(DomainEvent):
+    """A waiting line's promised ship date was set or moved (E1, E2); ``None``: no date now."""
+
+    event_type: ClassVar[str] = "ship_date_promised"
+
+    order_id: str = attrs.field(validator=identifier)
+    line_id: str = attrs.field(validator=identifier)
+    previous: date | None = attrs.field(validator=optional_instance_of(date))
+    current: date | None = attrs.field(validator=optional_instance_of(date))
+
+
+@attrs.frozen(kw_only=True)
 class MasterDataChanged(DomainEvent):
     """A location, product or customer was registered or its definition replaced."""
 
@@ -330,6 +344,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             OrderPlaced,
             OrderReleased,
             OrderStatusChanged,
+            ShipDatePromised,
             ShipmentStatusChanged,
             StockAdjusted,
             StockHeld,

@@ -742,6 +742,16 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         InvalidInput,
     ),
     (
+        "record_purchase_order_delay unknown",
+        lambda oms: oms.record_purchase_order_delay("PO-404"),
+        NotFound,
+    ),
+    (
+        "record_purchase_order_delay id",
+        lambda oms: oms.record_purchase_order_delay(""),
+        InvalidInput,
+    ),
+    (
         "cancellation_records id",
         lambda oms: oms.cancellation_records(order_id=""),
         InvalidInput,

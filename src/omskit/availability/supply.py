@@ -32,7 +32,7 @@ Shares are configured as data: ``SupplyShares.from_dict({"purchase_order":
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -157,6 +157,27 @@ class FutureSupply:
         due = sum(b.counted for b in self.buckets if b.expected_on <= day)
         return max(0, due - self.promised)
 
+    def dates_for(self, claims: Sequence[int], *, after: int | None = None) -> list[date | None]:
+        """When each claim, taken in turn, is covered: the supply dates of waiting lines (E1, E2).
+
+        The claims queue behind ``after`` units (default: :attr:`promised`)
+        and take the soonest supply first, so the first claim is the oldest
+        promise. A claim no supply covers gets ``None``.
+        """
+        running = self.promised if after is None else after
+        cumulative = []
+        total = 0
+        for bucket in self.buckets:
+            total += bucket.counted
+            cumulative.append((total, bucket.expected_on))
+        dates: list[date | None] = []
+        for index, claim in enumerate(claims):
+            if isinstance(claim, bool) or not isinstance(claim, int) or claim < 1:
+                raise InvalidInput("must be a positive integer", path=f"claims[{index}]")
+            running += claim
+            dates.append(next((day for covered, day in cumulative if covered >= running), None))
+        return dates
+
     def expected_date_for(self, units: int) -> date | None:
         """The date by which ``units`` more could be promised, or ``None`` if never.
 
@@ -164,13 +185,7 @@ class FutureSupply:
         """
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             raise InvalidInput("must be a positive integer", path="units", value=units)
-        needed = self.promised + units
-        running = 0
-        for bucket in self.buckets:
-            running += bucket.counted
-            if running >= needed:
-                return bucket.expected_on
-        return None
+        return self.dates_for([units])[0]
 
 
 def future_supply(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -215,6 +215,11 @@ class Allocation:
     quantity: int = attrs.field(validator=positive_int)
 
 
+def _optional_day(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput("must be a date (not a datetime) or None", path=attribute.name)
+
+
 @attrs.frozen
 class OrderLine:
     """A line of a placed order, with where it ships from."""
@@ -229,6 +234,8 @@ class OrderLine:
         default=(), converter=to_tuple, validator=items_of(Allocation)
     )
     shipped_quantity: int = attrs.field(default=0, validator=non_negative_int)
+    promised_date: date | None = attrs.field(default=None, validator=_optional_day)
+    """When the line's backordered units are promised to ship (supplier date plus handling)."""
 
     def __attrs_post_init__(self) -> None:
         if self.allocated_quantity > self.quantity:

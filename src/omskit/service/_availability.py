@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from omskit.availability import Availability
 from omskit.availability.eligibility import can_sell
 from omskit.availability.product_page import ProductPage, product_page
-from omskit.availability.supply import FutureSupply, future_supply
+from omskit.availability.supply import FutureSupply
 from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import DomainEvent, StockHeld
 from omskit.geo import GeoPoint
@@ -51,11 +51,7 @@ class AvailabilityOperations(ServiceBase):
         already promised to backordered lines.
         """
         _check_id(sku, "sku")
-        with self._index_lock:
-            self._index.require(sku)
-            promised = self._index.waiting(sku)
-        orders = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
-        return future_supply(sku, orders, shares=self.supply_shares, promised=promised)
+        return self._future_supply(sku)
 
     def product_page(
         self,

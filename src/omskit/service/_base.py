@@ -2,8 +2,8 @@
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from omskit.adapters.memory import (
 )
 from omskit.availability import SafetyStockPolicy
 from omskit.availability.index import AvailabilityIndex, IndexMismatch
-from omskit.availability.supply import SupplyShares
+from omskit.availability.supply import FutureSupply, SupplyShares, future_supply
 from omskit.errors import InvalidInput
 from omskit.events import (
     AvailabilityChanged,
@@ -119,6 +119,14 @@ def _bonus(value: object) -> Decimal:
     return bonus
 
 
+def promised_data(order: Order) -> dict[str, str]:
+    """What a message says about waiting lines: the latest promised date, if any (E1)."""
+    dates = [line.promised_date for line in order.lines if line.promised_date is not None]
+    if not dates:
+        return {}
+    return {"promised_ship_date": max(dates).isoformat()}
+
+
 class ServiceBase:
     """The gateways, the store and the unit-of-work plumbing every operation uses."""
 
@@ -137,6 +145,7 @@ class ServiceBase:
         routing: RoutingProfile | Mapping[Channel, RoutingProfile] | None = None,
         store_credit_bonus: Decimal | str = Decimal("0.10"),
         notifier: CustomerNotifier | None = None,
+        handling_days: int = 1,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -152,6 +161,18 @@ class ServiceBase:
         self.notifier: CustomerNotifier = (
             notifier if notifier is not None else RecordingCustomerNotifier()
         )
+        if (
+            isinstance(handling_days, bool)
+            or not isinstance(handling_days, int)
+            or not (0 <= handling_days <= 60)
+        ):
+            raise InvalidInput(
+                "must be a whole number of days from 0 to 60",
+                path="handling_days",
+                value=handling_days,
+            )
+        self.handling_days = handling_days
+        """Days between goods arriving from a supplier and a backorder shipping (E1)."""
         if safety_stock is not None and not isinstance(safety_stock, SafetyStockPolicy):
             raise InvalidInput("must be a SafetyStockPolicy", path="safety_stock")
         self.safety_stock: SafetyStockPolicy = (
@@ -383,6 +404,58 @@ class ServiceBase:
                 line_id=line.line_id,
             )
         )
+
+    def _future_supply(self, sku: str) -> FutureSupply:
+        with self._index_lock:
+            self._index.require(sku)
+            promised = self._index.waiting(sku)
+        orders = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
+        return future_supply(sku, orders, shares=self.supply_shares, promised=promised)
+
+    def _promise(
+        self, supply: FutureSupply, lines: Sequence[OrderLine], *, after: int
+    ) -> list[OrderLine]:
+        """``lines`` (waiting, oldest first) with the ship date their backordered units get (E1)."""
+        waiting = [line for line in lines if line.unallocated_quantity]
+        dates = supply.dates_for([line.unallocated_quantity for line in waiting], after=after)
+        promised = {
+            line.line_id: None if day is None else day + timedelta(days=self.handling_days)
+            for line, day in zip(waiting, dates, strict=True)
+        }
+        return [
+            attrs.evolve(line, promised_date=promised[line.line_id])
+            if line.line_id in promised
+            else line
+            for line in lines
+        ]
+
+    def _tell_customer(
+        self, order: Order, template: str, data: Mapping[str, str] | None = None
+    ) -> None:
+        """Send ``template`` about ``order`` to its customer, if it has one (best effort).
+
+        Called after the commit: a failing notifier is logged and neither
+        undoes nor repeats the change.
+        """
+        if order.customer_id is None:
+            return
+        try:
+            with self.store.unit_of_work() as uow:
+                customer = uow.customers.find(order.customer_id)
+            if customer is None:
+                return
+            self.notifier.notify(
+                customer.customer_id,
+                template=template,
+                channels=customer.notify_by,
+                data={
+                    "order_id": order.order_id,
+                    "external_ref": order.external_ref,
+                    **(data or {}),
+                },
+            )
+        except Exception:
+            _log.warning("customer notification %s failed", template, exc_info=True)
 
     def _transition(
         self, order: Order, event: str, events: list[DomainEvent], **changes: Any

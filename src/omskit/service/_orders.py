@@ -10,6 +10,7 @@ from omskit.events import (
     LineBackordered,
     OrderAllocated,
     OrderPlaced,
+    ShipDatePromised,
     StockReserved,
 )
 from omskit.geo import GeoPoint
@@ -33,7 +34,7 @@ from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
 from omskit.routing.profile import RoutingProfile
 from omskit.routing.replay import ReplayReport, replay
-from omskit.service._base import ServiceBase, _check_id, _require
+from omskit.service._base import ServiceBase, _check_id, _require, promised_data
 
 __all__ = ["OrderOperations"]
 
@@ -219,14 +220,45 @@ class OrderOperations(ServiceBase):
                     self._release(uow, hold, "consumed", events)
             self._sweep(uow, [line.sku for line in order.lines], events, now)
             decision = self._route(uow, order)
-            lines = self._reserve_routed(uow, order, order.lines, decision, events)
+            lines = self._promise_waiting(
+                order, self._reserve_routed(uow, order, order.lines, decision, events), events
+            )
             event = "allocate" if any(line.allocations for line in lines) else "backorder"
             record = self._routing_record(decision)
             placed = self._transition(order, event, events, lines=tuple(lines), routing=record)
             uow.orders.update(placed, expected_version=order.version)
+            created.append(placed)
             return placed
 
-        return self._run(work)
+        created: list[Order] = []
+        result = self._run(work)
+        for placed in created:
+            self._tell_customer(placed, "order_confirmed", promised_data(placed))
+        return result
+
+    def _promise_waiting(
+        self, order: Order, lines: list[OrderLine], events: list[DomainEvent]
+    ) -> list[OrderLine]:
+        """A new order's waiting lines with the ship date future supply allows (E1)."""
+        for sku in dict.fromkeys(line.sku for line in lines if line.unallocated_quantity):
+            supply = self._future_supply(sku)
+            mine = [line for line in lines if line.sku == sku]
+            dated = {
+                line.line_id: line for line in self._promise(supply, mine, after=supply.promised)
+            }
+            lines = [dated.get(line.line_id, line) for line in lines]
+        for line in lines:
+            if line.promised_date is not None:
+                events.append(
+                    self._event(
+                        ShipDatePromised,
+                        order_id=order.order_id,
+                        line_id=line.line_id,
+                        previous=None,
+                        current=line.promised_date,
+                    )
+                )
+        return lines
 
     def _reserve_routed(
         self,

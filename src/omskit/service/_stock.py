@@ -1,16 +1,16 @@
 """Catalogue and stock operations of the order management system."""
 
-import logging
 from collections.abc import Sequence
 
 import attrs
 
 from omskit.availability.eligibility import exclusion
-from omskit.errors import InsufficientStock, InvalidInput
+from omskit.errors import InsufficientStock, InvalidInput, NotFound
 from omskit.events import (
     DomainEvent,
     MasterDataChanged,
     OrderAllocated,
+    ShipDatePromised,
     StockAdjusted,
     StockReceived,
     StockReserved,
@@ -33,11 +33,17 @@ from omskit.model import (
 from omskit.ports import (
     UnitOfWork,
 )
-from omskit.service._base import ServiceBase, _check_id, _check_quantity, _require
+from omskit.service._base import (
+    ServiceBase,
+    _check_id,
+    _check_quantity,
+    _require,
+    promised_data,
+)
 
 __all__ = ["StockOperations"]
 
-_log = logging.getLogger("omskit")
+_NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED})
 _TAKES_RECEIPTS = frozenset({OrderStatus.CREATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
 """Orders whose waiting lines a receipt may fill (not yet at the warehouse)."""
 
@@ -232,24 +238,84 @@ class StockOperations(ServiceBase):
                 ready.append(changed)
         return ready
 
-    def _tell_customer(self, order: Order, template: str) -> None:
-        """Send ``template`` about ``order`` to its customer, if it has one (best effort)."""
-        if order.customer_id is None:
-            return
-        try:
-            with self.store.unit_of_work() as uow:
-                customer = uow.customers.find(order.customer_id)
-            if customer is None:
-                return
-            self.notifier.notify(
-                customer.customer_id,
-                template=template,
-                channels=customer.notify_by,
-                data={"order_id": order.order_id, "external_ref": order.external_ref},
+    def record_purchase_order_delay(self, po_id: str) -> tuple[Order, ...]:
+        """A purchase order comes later than planned: promise new dates and tell the customers (E2).
+
+        Call it when the supplier gateway reports the delay; the gateway's
+        open purchase orders must already show the new expected date. For
+        each SKU on the purchase order, the lines waiting for it are dated
+        again, oldest order first, against the supply as it now stands
+        (supplier date plus ``Oms(handling_days=...)``). Each order whose
+        promised date moved later (or is lost) gets one ``delivery_delayed``
+        message with its new date and the reason code for a one-step cancel
+        (``request_cancel(order_id, "delivery_too_slow", ...)``), after the
+        commit. Returns the orders whose dates changed. Raises
+        :class:`~omskit.errors.NotFound` for a purchase order the supplier
+        does not list as open.
+        """
+        _check_id(po_id, "po_id")
+        purchase_orders = self.supplier.open_purchase_orders() if self.supplier else ()
+        purchase_order = next((p for p in purchase_orders if p.po_id == po_id), None)
+        if purchase_order is None:
+            raise NotFound(kind="open purchase order", key=po_id, path="po_id")
+        skus = sorted({line.sku for line in purchase_order.lines})
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[list[Order], list[Order]]:
+            current: dict[str, Order] = {}
+            later: set[str] = set()
+            live = sorted(
+                (o for o in uow.orders.list() if o.status not in _NOT_WAITING),
+                key=lambda o: (o.placed_at, o.order_id),
             )
-        except Exception:
-            # The change is committed; a failing notifier must not undo or repeat it.
-            _log.warning("customer notification %s failed", template, exc_info=True)
+            for sku in skus:
+                supply = self._future_supply(sku)
+                waiting = [
+                    (order.order_id, line)
+                    for order in live
+                    for line in current.get(order.order_id, order).lines
+                    if line.sku == sku
+                    and line.status is not LineStatus.CANCELLED
+                    and line.unallocated_quantity
+                ]
+                dated = self._promise(supply, [line for _, line in waiting], after=0)
+                for (order_id, before), after in zip(waiting, dated, strict=True):
+                    if before.promised_date == after.promised_date:
+                        continue
+                    order = current.get(order_id) or next(o for o in live if o.order_id == order_id)
+                    current[order_id] = order.evolve(
+                        lines=tuple(
+                            after if x.line_id == before.line_id else x for x in order.lines
+                        )
+                    )
+                    if after.promised_date is None or (
+                        before.promised_date is not None
+                        and after.promised_date > before.promised_date
+                    ):
+                        later.add(order_id)
+                    events.append(
+                        self._event(
+                            ShipDatePromised,
+                            order_id=order_id,
+                            line_id=before.line_id,
+                            previous=before.promised_date,
+                            current=after.promised_date,
+                        )
+                    )
+            stored = {o.order_id: o for o in live}
+            changed = []
+            for order_id, order in current.items():
+                saved = order.evolve(version=stored[order_id].version + 1)
+                uow.orders.update(saved, expected_version=stored[order_id].version)
+                changed.append(saved)
+            return changed, [o for o in changed if o.order_id in later]
+
+        changed, delayed = self._run(work)
+        for order in delayed:
+            data = promised_data(order) or {"promised_ship_date": ""}
+            self._tell_customer(
+                order, "delivery_delayed", {**data, "cancel_reason": "delivery_too_slow"}
+            )
+        return tuple(changed)
 
     def record_pos_sale(
         self, sku: str, location_id: str, quantity: int, *, receipt: str

@@ -44,6 +44,7 @@ from omskit.events import (
     OrderPlaced,
     OrderReleased,
     OrderStatusChanged,
+    ShipDatePromised,
     ShipmentStatusChanged,
     StockAdjusted,
     StockHeld,
@@ -561,6 +562,9 @@ def order_lines(
         status=draw(st.sampled_from(LineStatus)),
         allocations=allocated,
         shipped_quantity=draw(st.integers(0, sum(a.quantity for a in allocated))),
+        promised_date=draw(st.none() | st.dates())
+        if sum(a.quantity for a in allocated) < quantity
+        else None,
     )
 
 
@@ -909,6 +913,19 @@ def line_added_events() -> st.SearchStrategy[LineAdded]:
     )
 
 
+def ship_date_promised_events() -> st.SearchStrategy[ShipDatePromised]:
+    """:class:`~omskit.events.ShipDatePromised` events, with or without dates."""
+    return st.builds(
+        ShipDatePromised,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        line_id=identifiers(),
+        previous=st.none() | st.dates(),
+        current=st.none() | st.dates(),
+    )
+
+
 def lines_cancelled_events() -> st.SearchStrategy[LinesCancelled]:
     """:class:`~omskit.events.LinesCancelled` events naming 1-3 lines."""
     return st.builds(
@@ -1095,6 +1112,7 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     OrderPlaced: order_placed_events(),
     OrderReleased: order_released_events(),
     OrderStatusChanged: order_status_changed_events(),
+    ShipDatePromised: ship_date_promised_events(),
     ShipmentStatusChanged: shipment_status_changed_events(),
     StockAdjusted: stock_adjusted_events(),
     StockHeld: stock_held_events(),
