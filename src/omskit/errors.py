@@ -110,7 +110,10 @@ class InsufficientStock(DomainRuleViolation):
     """Fewer units can be taken than were asked for.
 
     Routing never raises this (running out of stock is a routing *result*);
-    explicit stock operations such as a manual reservation do.
+    explicit stock operations such as a manual reservation do, and so does
+    placing an order whose waiting units would pass the product's
+    ``waiting_cap`` (then ``location_id`` is ``None`` and ``available`` is
+    how many more units may still wait).
     """
 
     def __init__(

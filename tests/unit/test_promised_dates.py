@@ -6,9 +6,9 @@ from datetime import date
 
 import attrs
 import pytest
-from test_service import World, make_world, request
+from test_service import World, dump, make_world, request
 
-from omskit import Customer, InvalidInput, Oms, OrderStatus
+from omskit import Customer, InsufficientStock, InvalidInput, Oms, OrderStatus, Product
 from omskit.adapters.memory import MemorySupplier, RecordingCustomerNotifier, SentMessage
 from omskit.events import ShipDatePromised
 from omskit.model import NotificationChannel, PurchaseOrder, PurchaseOrderLine
@@ -121,3 +121,32 @@ def test_handling_days_are_checked() -> None:
     with pytest.raises(InvalidInput) as caught:
         Oms(handling_days=-1)
     assert caught.value.path == "handling_days"
+
+
+def test_a_waiting_cap_limits_how_many_units_may_wait(shop: Shop) -> None:
+    shop.oms.register_product(Product("KETTLE", "Kettle", weight_grams=1100, waiting_cap=3))
+    first = place(shop, "W-1", "C-1", 2)
+    before = dump(shop.oms)
+    with pytest.raises(InsufficientStock) as refused:
+        place(shop, "W-2", "C-2", 2)
+    assert (refused.value.sku, refused.value.requested, refused.value.available) == (
+        "KETTLE",
+        2,
+        1,
+    )
+    assert refused.value.location_id is None
+    assert dump(shop.oms) == before
+    assert place(shop, "W-3", "C-2", 1)  # exactly up to the cap
+    shop.oms.request_cancel(first, "delivery_too_slow", by="customer")
+    assert place(shop, "W-4", "C-3", 2)  # the cancelled order's units no longer wait
+
+
+def test_a_cap_of_zero_takes_no_pre_orders_but_sells_stock(shop: Shop) -> None:
+    shop.oms.register_product(Product("KETTLE", "Kettle", weight_grams=1100, waiting_cap=0))
+    with pytest.raises(InsufficientStock):
+        place(shop, "W-1", "C-1", 1)
+    shop.oms.receive_stock("KETTLE", "DC", 2, reference="PO-0")
+    order = shop.oms.get_order(place(shop, "W-2", "C-1", 2))
+    assert order.status is OrderStatus.ALLOCATED
+    with pytest.raises(InvalidInput):
+        Product("KETTLE", "Kettle", waiting_cap=-1)

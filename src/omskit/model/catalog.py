@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import attrs
 
+from omskit.errors import InvalidInput
 from omskit.model._checks import (
     identifier,
     instance_of,
@@ -40,6 +41,13 @@ class Dimensions:
         return self.length_mm * self.width_mm * self.height_mm / 1000.0
 
 
+def _optional_cap(_instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidInput(
+            "must be a non-negative integer or None", path=attribute.name, value=value
+        )
+
+
 @attrs.frozen
 class Product:
     """A sellable item, identified by its SKU.
@@ -60,3 +68,6 @@ class Product:
     tax_category: TaxCategory = attrs.field(
         default=TaxCategory.STANDARD, validator=instance_of(TaxCategory)
     )
+    waiting_cap: int | None = attrs.field(default=None, validator=_optional_cap)
+    """At most this many units of the SKU may wait for supply (pre-ordered or
+    backordered) at once (E3); ``None``: no cap, ``0``: no pre-orders at all."""

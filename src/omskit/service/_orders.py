@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from omskit.errors import IdempotencyConflict, InvalidInput, NotFound
+from omskit.errors import IdempotencyConflict, InsufficientStock, InvalidInput, NotFound
 from omskit.events import (
     DomainEvent,
     LineBackordered,
@@ -178,12 +178,19 @@ class OrderOperations(ServiceBase):
             return self._decide(uow, order, stock, products, workload)
 
     def place_order(self, request: OrderRequest, *, cart_id: str | None = None) -> Order:
-        """Capture an order, route it to the nearest locations with stock and reserve it.
+        """Capture an order, route it with the channel's profile and reserve it.
 
         Idempotent on ``(channel, external_ref)``: the same request again
         returns the stored order unchanged; a different request under the same
         reference raises :class:`~omskit.errors.IdempotencyConflict`. Lines no
-        location can fill are backordered (a result, not an error).
+        location can fill are backordered (a result, not an error) and get
+        the ship date open supply allows (``OrderLine.promised_date``,
+        supplier date plus ``Oms(handling_days=...)``, oldest promise first);
+        if that would let more units of a SKU wait than its product's
+        ``waiting_cap``, the order is refused with
+        :class:`~omskit.errors.InsufficientStock` and nothing is written.
+        After the commit the customer (if any) gets ``order_confirmed``, with
+        the latest promised date when a line waits.
 
         ``cart_id`` names the cart the order comes from: its holds (see
         :meth:`hold_stock`) are released in the same unit of work, just before
@@ -223,6 +230,7 @@ class OrderOperations(ServiceBase):
             lines = self._promise_waiting(
                 order, self._reserve_routed(uow, order, order.lines, decision, events), events
             )
+            self._check_waiting_caps(uow, lines)
             event = "allocate" if any(line.allocations for line in lines) else "backorder"
             record = self._routing_record(decision)
             placed = self._transition(order, event, events, lines=tuple(lines), routing=record)
@@ -235,6 +243,23 @@ class OrderOperations(ServiceBase):
         for placed in created:
             self._tell_customer(placed, "order_confirmed", promised_data(placed))
         return result
+
+    def _check_waiting_caps(self, uow: UnitOfWork, lines: Sequence[OrderLine]) -> None:
+        """Refuse an order whose waiting units would pass a product's ``waiting_cap`` (E3)."""
+        wanted: dict[str, int] = {}
+        for line in lines:
+            if line.unallocated_quantity:
+                wanted[line.sku] = wanted.get(line.sku, 0) + line.unallocated_quantity
+        for sku, units in sorted(wanted.items()):
+            cap = uow.products.get(sku).waiting_cap
+            if cap is None:
+                continue
+            with self._index_lock:
+                already = self._index.waiting(sku)
+            if already + units > cap:
+                raise InsufficientStock(
+                    sku=sku, location_id=None, requested=units, available=max(cap - already, 0)
+                )
 
     def _promise_waiting(
         self, order: Order, lines: list[OrderLine], events: list[DomainEvent]

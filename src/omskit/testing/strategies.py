@@ -355,6 +355,7 @@ def products() -> st.SearchStrategy[Product]:
         fragile=st.booleans(),
         hazardous=st.booleans(),
         tax_category=st.sampled_from(TaxCategory),
+        waiting_cap=st.none() | st.integers(0, 1000),
     )
 
 
