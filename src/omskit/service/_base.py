@@ -1,5 +1,6 @@
 """Plumbing shared by the operations of :class:`omskit.service.Oms`."""
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ from omskit.events import (
     DomainEvent,
     OrderStatusChanged,
     StockReleased,
+    StockReserved,
 )
 from omskit.lifecycle import (
     ORDER_LIFECYCLE,
@@ -37,6 +39,7 @@ from omskit.model import (
     Order,
     OrderLine,
     Reservation,
+    Shipment,
     StockMovement,
     StockPosition,
 )
@@ -389,9 +392,38 @@ class ServiceBase:
             for hold in uow.reservations.expired(now, sku=sku):
                 self._release(uow, hold, "expired", events)
 
+    def _hand_to_warehouse(self, shipments: Sequence[Shipment], order: Order) -> None:
+        """Release ``shipments`` to the warehouse: all, or (best effort) none of them."""
+        accepted: list[Shipment] = []
+        try:
+            for shipment in shipments:
+                self.warehouse.release(shipment, order)
+                accepted.append(shipment)
+        except Exception:
+            for shipment in accepted:
+                with contextlib.suppress(Exception):
+                    self.warehouse.cancel(shipment.shipment_id)
+            raise
+
+    @staticmethod
+    def _allocate_reserved(uow: UnitOfWork, reservation: Reservation) -> None:
+        """The warehouse owns a reservation's units now: reserved becomes allocated."""
+        position = uow.stock.get(reservation.sku, reservation.location_id)
+        uow.stock.save(
+            position.moved(reserved=-reservation.quantity, allocated=reservation.quantity)
+        )
+        uow.reservations.remove(reservation.reservation_id)
+
     def _reserve(
-        self, uow: UnitOfWork, order: Order, line: OrderLine, location_id: str, quantity: int
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        line: OrderLine,
+        location_id: str,
+        quantity: int,
+        events: list[DomainEvent],
     ) -> None:
+        """Reserve ``quantity`` of ``line`` at ``location_id``; announce it (``StockReserved``)."""
         uow.stock.save(uow.stock.get(line.sku, location_id).moved(reserved=quantity))
         uow.reservations.add(
             Reservation(
@@ -402,6 +434,15 @@ class ServiceBase:
                 self.clock.now(),
                 order_id=order.order_id,
                 line_id=line.line_id,
+            )
+        )
+        events.append(
+            self._event(
+                StockReserved,
+                sku=line.sku,
+                location_id=location_id,
+                quantity=quantity,
+                order_id=order.order_id,
             )
         )
 

@@ -425,15 +425,9 @@ class CancelOperations(ServiceBase):
                 line_ids=tuple(sorted(line_ids)),
             )
         )
-        accepted: list[Shipment] = []
         try:
-            for replacement in replacements:
-                self.warehouse.release(replacement, changed)
-                accepted.append(replacement)
+            self._hand_to_warehouse(replacements, changed)
         except Exception:
-            for replacement in accepted:
-                with contextlib.suppress(Exception):
-                    self.warehouse.cancel(replacement.shipment_id)
             self._re_release(order, affected)
             raise
         return changed

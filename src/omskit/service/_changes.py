@@ -327,11 +327,7 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
             )
         for reservation in uow.reservations.for_order(order.order_id):
             if reservation.line_id == line.line_id:
-                position = uow.stock.get(reservation.sku, reservation.location_id)
-                uow.stock.save(
-                    position.moved(reserved=-reservation.quantity, allocated=reservation.quantity)
-                )
-                uow.reservations.remove(reservation.reservation_id)
+                self._allocate_reserved(uow, reservation)
         fully = line.unallocated_quantity == 0
         return attrs.evolve(line, status=LineStatus.RELEASED) if fully else line
 
@@ -342,13 +338,4 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
             for s in uow.shipments.for_order(order.order_id)
             if s.status is ShipmentStatus.RELEASED and [x.line_id for x in s.lines] == [line_id]
         ]
-        accepted: list[Shipment] = []
-        try:
-            for shipment in shipments:
-                self.warehouse.release(shipment, order)
-                accepted.append(shipment)
-        except Exception:
-            for shipment in accepted:
-                with contextlib.suppress(Exception):
-                    self.warehouse.cancel(shipment.shipment_id)
-            raise
+        self._hand_to_warehouse(shipments, order)

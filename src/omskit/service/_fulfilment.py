@@ -1,6 +1,5 @@
 """Warehouse and carrier milestones: release, pick, pack, ship, deliver."""
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,11 +63,7 @@ class FulfilmentOperations(ServiceBase):
                         ShipmentLine(line.line_id, line.sku, allocation.quantity)
                     )
             for reservation in uow.reservations.for_order(order_id):
-                position = uow.stock.get(reservation.sku, reservation.location_id)
-                uow.stock.save(
-                    position.moved(reserved=-reservation.quantity, allocated=reservation.quantity)
-                )
-                uow.reservations.remove(reservation.reservation_id)
+                self._allocate_reserved(uow, reservation)
             shipments = tuple(
                 Shipment(f"{order_id}-S{number}", order_id, location_id, tuple(lines), now)
                 for number, (location_id, lines) in enumerate(sorted(by_location.items()), 1)
@@ -90,16 +85,7 @@ class FulfilmentOperations(ServiceBase):
                     shipment_ids=tuple(s.shipment_id for s in shipments),
                 )
             )
-            accepted: list[Shipment] = []
-            try:
-                for shipment in shipments:
-                    self.warehouse.release(shipment, released)
-                    accepted.append(shipment)
-            except Exception:
-                for shipment in accepted:
-                    with contextlib.suppress(Exception):
-                        self.warehouse.cancel(shipment.shipment_id)
-                raise
+            self._hand_to_warehouse(shipments, released)
             return shipments
 
         return self._run(work)

@@ -11,7 +11,6 @@ from omskit.events import (
     OrderAllocated,
     OrderPlaced,
     ShipDatePromised,
-    StockReserved,
 )
 from omskit.geo import GeoPoint
 from omskit.model import (
@@ -297,16 +296,7 @@ class OrderOperations(ServiceBase):
         routed_lines: list[OrderLine] = []
         for line, routed in zip(lines, decision.lines, strict=True):
             for allocation in routed.allocations:
-                self._reserve(uow, order, line, allocation.location_id, allocation.quantity)
-                events.append(
-                    self._event(
-                        StockReserved,
-                        sku=line.sku,
-                        location_id=allocation.location_id,
-                        quantity=allocation.quantity,
-                        order_id=order.order_id,
-                    )
-                )
+                self._reserve(uow, order, line, allocation.location_id, allocation.quantity, events)
             if routed.allocations:
                 events.append(
                     self._event(

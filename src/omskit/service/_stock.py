@@ -13,7 +13,6 @@ from omskit.events import (
     ShipDatePromised,
     StockAdjusted,
     StockReceived,
-    StockReserved,
     StockSold,
 )
 from omskit.model import (
@@ -196,7 +195,7 @@ class StockOperations(ServiceBase):
                 take = min(free, line.unallocated_quantity)
                 if take <= 0:
                     continue
-                self._reserve(uow, order, line, location.location_id, take)
+                self._reserve(uow, order, line, location.location_id, take, events)
                 merged = _add_allocation(line.allocations, Allocation(location.location_id, take))
                 status = (
                     LineStatus.ALLOCATED
@@ -205,15 +204,6 @@ class StockOperations(ServiceBase):
                 )
                 lines[index] = attrs.evolve(line, allocations=merged, status=status)
                 taken_any = True
-                events.append(
-                    self._event(
-                        StockReserved,
-                        sku=sku,
-                        location_id=location.location_id,
-                        quantity=take,
-                        order_id=order.order_id,
-                    )
-                )
                 events.append(
                     self._event(
                         OrderAllocated,
