@@ -117,16 +117,17 @@ def _lifecycle_fragment(name: str) -> str:
     from omskit import lifecycle
 
     table = getattr(lifecycle, name)
-    # One row per (event, target), listing every state it leaves from.
-    sources: dict[tuple[str, str], list[str]] = {}
+    # One row per (event, target, guards), listing every state it leaves from.
+    sources: dict[tuple[str, str, str], list[str]] = {}
     for row in table.transitions:
-        sources.setdefault((row.event, row.target.value), []).append(row.source.value)
+        guards = "; ".join(f"`{g.name}`: {g.description}" for g in row.guards) or "-"
+        sources.setdefault((row.event, row.target.value, guards), []).append(row.source.value)
     rows = [
-        "| From | Event | To |",
-        "| --- | --- | --- |",
+        "| From | Event | To | Guards |",
+        "| --- | --- | --- | --- |",
         *(
-            f"| {', '.join(f'`{s}`' for s in froms)} | `{event}` | `{target}` |"
-            for (event, target), froms in sources.items()
+            f"| {', '.join(f'`{s}`' for s in froms)} | `{event}` | `{target}` | {guards} |"
+            for (event, target, guards), froms in sources.items()
         ),
     ]
     terminal = ", ".join(f"`{s.value}`" for s in sorted(table.terminal, key=lambda s: s.value))
@@ -197,9 +198,9 @@ def _error_tree_fragment() -> str:
 def generate_fragments(app: Sphinx) -> None:
     """Write ``docs/_generated/*.md`` from the live package before reading sources."""
     _write_if_changed(GENERATED / "order_lifecycle.md", _lifecycle_fragment("ORDER_LIFECYCLE"))
-    _write_if_changed(
-        GENERATED / "shipment_lifecycle.md", _lifecycle_fragment("SHIPMENT_LIFECYCLE")
-    )
+    for name in ("SHIPMENT_LIFECYCLE", "LINE_LIFECYCLE", "RETURN_LIFECYCLE"):
+        fragment = f"{name.removesuffix('_LIFECYCLE').lower()}_lifecycle.md"
+        _write_if_changed(GENERATED / fragment, _lifecycle_fragment(name))
     _write_if_changed(GENERATED / "public_api.md", _public_api_fragment())
     _write_if_changed(GENERATED / "error_tree.md", _error_tree_fragment())
 

@@ -9,6 +9,7 @@ already catch ``ValueError`` or ``LookupError`` keep working::
     ├── DomainRuleViolation (ValueError)     a business rule forbids the request
     │   ├── InsufficientStock                ``sku``, ``location_id``, ``requested``, ``available``
     │   ├── IllegalTransition                ``entity``, ``entity_id``, ``state``, ``event``
+    │   │   └── GuardRefused                 ... and ``guard``, ``description``
     │   ├── CancelRefused                    ``order_id``, ``stage``, ``reason``
     │   └── ChangeRefused                    ``order_id``, ``stage``, ``reason``
     ├── NotFound (LookupError)               ``kind``, ``key``
@@ -37,6 +38,7 @@ __all__ = [
     "DefinitionError",
     "DomainRuleViolation",
     "GatewayError",
+    "GuardRefused",
     "IdempotencyConflict",
     "IllegalTransition",
     "InsufficientStock",
@@ -139,6 +141,26 @@ class IllegalTransition(DomainRuleViolation):
         self.event = event
         super().__init__(
             f"{entity} {entity_id!r} is {state!r}; the event {event!r} is not allowed there"
+        )
+
+
+class GuardRefused(IllegalTransition):
+    """The table allows the event in this state, but one of the row's guards does not hold."""
+
+    def __init__(
+        self, *, entity: str, entity_id: str, state: str, event: str, guard: str, description: str
+    ) -> None:
+        self.entity = entity
+        self.entity_id = entity_id
+        self.state = state
+        self.event = event
+        self.guard = guard
+        self.description = description
+        why = f" ({description})" if description else ""
+        DomainRuleViolation.__init__(
+            self,
+            f"{entity} {entity_id!r} is {state!r}; the event {event!r} needs "
+            f"{guard!r}{why}, which does not hold",
         )
 
 

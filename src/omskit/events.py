@@ -35,6 +35,7 @@ __all__ = [
     "CancelOfferTaken",
     "CancellationRequested",
     "DeliveryChanged",
+    "HoldReleased",
     "DomainEvent",
     "LineAdded",
     "LineBackordered",
@@ -268,6 +269,18 @@ class CancelOfferTaken(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class HoldReleased(DomainEvent):
+    """A hold on an order was lifted (C1); the order moves on when it was the last one."""
+
+    event_type: ClassVar[str] = "hold_released"
+
+    order_id: str = attrs.field(validator=identifier)
+    hold: str = attrs.field(validator=identifier)
+    """The hold code, e.g. ``payment`` or ``fraud`` (:class:`~omskit.model.HoldReason`)."""
+    released_by: str = attrs.field(validator=identifier)
+
+
+@attrs.frozen(kw_only=True)
 class DeliveryChanged(DomainEvent):
     """An order's delivery address changed; ``rerouted`` if its stock was routed again (C6)."""
 
@@ -335,6 +348,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             AvailabilityChanged,
             CancellationRequested,
             CancelOfferTaken,
+            HoldReleased,
             DeliveryChanged,
             LineAdded,
             LinesCancelled,

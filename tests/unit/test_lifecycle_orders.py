@@ -24,7 +24,15 @@ from omskit.model import OrderStatus, ShipmentStatus
 OS = OrderStatus
 SS = ShipmentStatus
 
-BEFORE_THE_POINT_OF_NO_RETURN = {OS.CREATED, OS.ALLOCATED, OS.BACKORDERED, OS.RELEASED}
+BEFORE_THE_POINT_OF_NO_RETURN = {
+    OS.CREATED,
+    OS.VALIDATED,
+    OS.ON_HOLD,
+    OS.ALLOCATED,
+    OS.BACKORDERED,
+    OS.PRE_ORDERED,
+    OS.RELEASED,
+}
 
 
 def _illegal_pairs(states: frozenset[OS], events: frozenset[str]) -> list[tuple[OS, str]]:
@@ -42,7 +50,7 @@ def test_the_order_lifecycle_covers_every_order_status() -> None:
     assert ORDER_LIFECYCLE.entity == "order"
     assert ORDER_LIFECYCLE.initial is OS.CREATED
     assert ORDER_LIFECYCLE.states == frozenset(OS)
-    assert ORDER_LIFECYCLE.terminal == frozenset({OS.CANCELLED, OS.RETURNED})
+    assert ORDER_LIFECYCLE.terminal == frozenset({OS.CANCELLED, OS.RETURNED, OS.REFUSED})
 
 
 @pytest.mark.parametrize(
@@ -105,7 +113,7 @@ def test_terminal_order_states_allow_no_event(state: OrderStatus) -> None:
 
 def test_an_order_walks_from_creation_to_return() -> None:
     state = OS.CREATED
-    for event in ("backorder", "allocate", "release", "start_picking", "pack", "ship"):
+    for event in ("validate", "backorder", "allocate", "release", "start_picking", "pack", "ship"):
         state = ORDER_LIFECYCLE.target(state, event)
     assert state is OS.SHIPPED
     state = ORDER_LIFECYCLE.target(ORDER_LIFECYCLE.target(state, "deliver"), "return")
@@ -119,7 +127,7 @@ def test_the_shipment_lifecycle_covers_every_shipment_status() -> None:
     assert SHIPMENT_LIFECYCLE.entity == "shipment"
     assert SHIPMENT_LIFECYCLE.initial is SS.RELEASED
     assert SHIPMENT_LIFECYCLE.states == frozenset(SS)
-    assert SHIPMENT_LIFECYCLE.terminal == frozenset({SS.CANCELLED, SS.RETURNED})
+    assert SHIPMENT_LIFECYCLE.terminal == frozenset({SS.CANCELLED, SS.RETURNED, SS.REFUSED})
 
 
 @pytest.mark.parametrize(
@@ -158,8 +166,8 @@ def test_a_shipment_can_be_cancelled_only_while_released() -> None:
 
 # --- the roll-up ------------------------------------------------------------------------
 
-SHIPPED_OR_LATER = {SS.SHIPPED, SS.DELIVERED, SS.RETURNED}
-DELIVERED_OR_LATER = {SS.DELIVERED, SS.RETURNED}
+SHIPPED_OR_LATER = {SS.SHIPPED, SS.DELIVERED, SS.RETURNED, SS.REFUSED}
+DELIVERED_OR_LATER = {SS.DELIVERED, SS.RETURNED, SS.REFUSED}
 
 
 @pytest.mark.parametrize(
@@ -181,6 +189,10 @@ DELIVERED_OR_LATER = {SS.DELIVERED, SS.RETURNED}
         ([SS.DELIVERED, SS.DELIVERED], OS.DELIVERED),
         ([SS.DELIVERED, SS.CANCELLED], OS.DELIVERED),
         ([SS.DELIVERED, SS.RETURNED], OS.DELIVERED),
+        ([SS.DELIVERED, SS.REFUSED], OS.DELIVERED),
+        ([SS.SHIPPED, SS.REFUSED], OS.SHIPPED),
+        ([SS.REFUSED, SS.RELEASED], OS.PARTIALLY_SHIPPED),
+        ([SS.REFUSED, SS.REFUSED, SS.CANCELLED], OS.REFUSED),
     ],
 )
 def test_the_order_status_rolls_up_from_its_shipments(
@@ -196,7 +208,12 @@ def test_the_roll_up_accepts_any_iterable() -> None:
 # Each documented rule as a predicate over the live (not cancelled) shipments,
 # written so that exactly one holds for any list.
 ROLLUP_RULES: dict[OrderStatus, Callable[[list[ShipmentStatus]], bool]] = {
-    OS.DELIVERED: lambda live: bool(live) and all(s in DELIVERED_OR_LATER for s in live),
+    OS.REFUSED: lambda live: bool(live) and all(s is SS.REFUSED for s in live),
+    OS.DELIVERED: lambda live: (
+        bool(live)
+        and all(s in DELIVERED_OR_LATER for s in live)
+        and not all(s is SS.REFUSED for s in live)
+    ),
     OS.SHIPPED: lambda live: (
         bool(live)
         and all(s in SHIPPED_OR_LATER for s in live)
@@ -251,6 +268,7 @@ def test_the_roll_up_only_yields_statuses_after_release() -> None:
         OS.PARTIALLY_SHIPPED,
         OS.SHIPPED,
         OS.DELIVERED,
+        OS.REFUSED,
     }
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import attrs
 import pytest
 
-from omskit.errors import DefinitionError, IllegalTransition
+from omskit.errors import DefinitionError, GuardRefused, IllegalTransition
 from omskit.lifecycle import ORDER_LIFECYCLE
-from omskit.lifecycle.table import Transition, TransitionTable
+from omskit.lifecycle.table import Guard, Transition, TransitionTable, guard
 from omskit.model import OrderStatus
 
 
@@ -334,10 +334,10 @@ def test_an_extension_is_validated_like_a_new_table() -> None:
     base: TransitionTable[Any] = ORDER_LIFECYCLE
     with pytest.raises(DefinitionError, match="dead ends that are not terminal"):
         base.extended([(OrderStatus.ALLOCATED, "send_to_engraver", Engraving.AWAITING_ENGRAVING)])
-    with pytest.raises(DefinitionError, match="unreachable from 'created': backordered"):
-        ORDER_LIFECYCLE.extended([], remove=[(OrderStatus.CREATED, "backorder")])
+    with pytest.raises(DefinitionError, match="unreachable from 'created': on_hold"):
+        ORDER_LIFECYCLE.extended([], remove=[(OrderStatus.CREATED, "hold")])
     with pytest.raises(DefinitionError, match="two transitions on event 'allocate'"):
-        ORDER_LIFECYCLE.extended([(OrderStatus.CREATED, "allocate", OrderStatus.BACKORDERED)])
+        ORDER_LIFECYCLE.extended([(OrderStatus.VALIDATED, "allocate", OrderStatus.BACKORDERED)])
 
 
 # --- Mermaid ----------------------------------------------------------------------------
@@ -359,7 +359,10 @@ def test_to_mermaid_draws_every_transition_and_every_terminal_state(
 ) -> None:
     lines = table.to_mermaid().splitlines()
     for row in table.transitions:
-        assert f"    {row.source.value} --> {row.target.value}: {row.event}" in lines
+        label = (
+            f"{row.event} [{', '.join(g.name for g in row.guards)}]" if row.guards else row.event
+        )
+        assert f"    {row.source.value} --> {row.target.value}: {label}" in lines
     for state in table.terminal:
         assert f"    {state.value} --> [*]" in lines
     assert len(lines) == 2 + len(table.transitions) + len(table.terminal)
@@ -367,4 +370,118 @@ def test_to_mermaid_draws_every_transition_and_every_terminal_state(
 
 def test_to_mermaid_lists_terminal_states_in_a_stable_order() -> None:
     lines = ORDER_LIFECYCLE.to_mermaid().splitlines()
-    assert lines[-2:] == ["    cancelled --> [*]", "    returned --> [*]"]
+    assert lines[-3:] == ["    cancelled --> [*]", "    refused --> [*]", "    returned --> [*]"]
+
+
+# --- guards -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Room:
+    """A subject for the door's guards."""
+
+    key_in_hand: bool
+    person_inside: bool = False
+
+
+@guard("someone holds the key")
+def has_key(room: Room) -> bool:
+    return room.key_in_hand
+
+
+@guard("nobody is inside")
+def empty(room: Room) -> bool:
+    return not room.person_inside
+
+
+def guarded_door() -> TransitionTable[Door]:
+    return door_table().extended(guards={(Door.CLOSED, "lock"): [has_key, empty]})
+
+
+def test_guard_builds_a_named_guard_from_a_predicate() -> None:
+    assert has_key.name == "has_key"
+    assert has_key.description == "someone holds the key"
+    assert has_key.holds(Room(key_in_hand=True))
+    assert not has_key.holds(Room(key_in_hand=False))
+
+
+def test_a_guarded_row_moves_only_when_every_guard_holds() -> None:
+    table = guarded_door()
+    assert table.target(Door.CLOSED, "lock", subject=Room(key_in_hand=True)) is Door.LOCKED
+    assert table.allows(Door.CLOSED, "lock", subject=Room(key_in_hand=True))
+    assert not table.allows(Door.CLOSED, "lock", subject=Room(key_in_hand=False))
+
+
+@pytest.mark.parametrize(
+    ("room", "failing"),
+    [
+        (Room(key_in_hand=False), "has_key"),
+        (Room(key_in_hand=True, person_inside=True), "empty"),
+        (Room(key_in_hand=False, person_inside=True), "has_key"),
+    ],
+)
+def test_the_first_failing_guard_is_named_in_guard_refused(room: Room, failing: str) -> None:
+    with pytest.raises(GuardRefused) as caught:
+        guarded_door().target(Door.CLOSED, "lock", entity_id="D-1", subject=room)
+    error = caught.value
+    assert isinstance(error, IllegalTransition)
+    assert (error.entity, error.entity_id, error.state, error.event) == (
+        "door",
+        "D-1",
+        "closed",
+        "lock",
+    )
+    assert error.guard == failing
+    assert failing in str(error)
+
+
+def test_without_a_subject_the_table_answers_about_rows_only() -> None:
+    table = guarded_door()
+    assert table.allows(Door.CLOSED, "lock")
+    assert table.target(Door.CLOSED, "lock") is Door.LOCKED
+
+
+def test_rows_may_carry_guards_as_a_fourth_item_and_mermaid_shows_them() -> None:
+    table = TransitionTable.build(
+        "door",
+        initial=Door.OPEN,
+        rows=[
+            (Door.OPEN, "close", Door.CLOSED),
+            (Door.CLOSED, "lock", Door.LOCKED, [has_key]),
+            (Door.LOCKED, "kick", Door.BROKEN),
+        ],
+        terminal=[Door.BROKEN],
+    )
+    row = table.row(Door.CLOSED, "lock")
+    assert row is not None
+    assert row.guards == (has_key,)
+    assert "    closed --> locked: lock [has_key]" in table.to_mermaid().splitlines()
+    assert table.row(Door.OPEN, "lock") is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([(Door.OPEN, "close")], "a transition row is"),
+        ([(Door.OPEN, "close", Door.CLOSED, ["not a guard"])], "must be Guard objects"),
+    ],
+)
+def test_bad_guarded_rows_are_definition_errors(
+    rows: list[tuple[object, ...]], message: str
+) -> None:
+    with pytest.raises(DefinitionError, match=message):
+        TransitionTable.build("door", initial=Door.OPEN, rows=rows, terminal=[Door.CLOSED])
+
+
+def test_guards_can_only_be_added_to_rows_that_exist() -> None:
+    with pytest.raises(DefinitionError, match="no row leaves 'open' on 'lock'"):
+        door_table().extended(guards={(Door.OPEN, "lock"): [has_key]})
+
+
+@pytest.mark.parametrize(
+    ("name", "test", "message"),
+    [("not a name", bool, "must be an identifier"), ("ok", "not callable", "must be callable")],
+)
+def test_a_guard_needs_a_name_and_a_callable(name: str, test: Any, message: str) -> None:
+    with pytest.raises(DefinitionError, match=message):
+        Guard(name, test)

@@ -321,7 +321,8 @@ def test_an_order_goes_from_release_to_delivery(world: World) -> None:
         (e.previous, e.current) for e in world.publisher.events if isinstance(e, OrderStatusChanged)
     ]
     assert statuses == [
-        (OrderStatus.CREATED, OrderStatus.ALLOCATED),
+        (OrderStatus.CREATED, OrderStatus.VALIDATED),
+        (OrderStatus.VALIDATED, OrderStatus.ALLOCATED),
         (OrderStatus.ALLOCATED, OrderStatus.RELEASED),
         (OrderStatus.RELEASED, OrderStatus.PICKING),
         (OrderStatus.PICKING, OrderStatus.PACKED),
@@ -726,6 +727,23 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         lambda oms: oms.add_order_line("NOPE", ("BEANS", 1)),  # type: ignore[arg-type]
         InvalidInput,
     ),
+    ("lift_hold unknown", lambda oms: oms.lift_hold("NOPE", "fraud", by="x"), NotFound),
+    ("lift_hold id", lambda oms: oms.lift_hold(3, "fraud", by="x"), InvalidInput),  # type: ignore[arg-type]
+    ("lift_hold code", lambda oms: oms.lift_hold("NOPE", "not a code", by="x"), InvalidInput),
+    ("lift_hold by", lambda oms: oms.lift_hold("NOPE", "fraud", by=""), InvalidInput),
+    ("lift_hold payment", lambda oms: oms.lift_hold("NOPE", "payment", by="x"), InvalidInput),
+    (
+        "lift_hold not held",
+        lambda oms: oms.lift_hold(placed_order_id(oms), "fraud", by="x"),
+        InvalidInput,
+    ),
+    ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
+    ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),
+    ("release_pre_orders unknown", lambda oms: oms.release_pre_orders("NOPE"), NotFound),
+    ("release_pre_orders sku", lambda oms: oms.release_pre_orders(7), InvalidInput),  # type: ignore[arg-type]
+    ("confirm_payment unknown", lambda oms: oms.confirm_payment("NOPE"), NotFound),
+    ("confirm_payment id", lambda oms: oms.confirm_payment(""), InvalidInput),
+    ("confirm_payment by", lambda oms: oms.confirm_payment("NOPE", by=" "), InvalidInput),
     (
         "accept_cancel_offer unknown",
         lambda oms: oms.accept_cancel_offer("CX-9", "return", by="x"),
@@ -785,6 +803,13 @@ NO_ARGUMENTS = {
 def hold_id(oms: Oms) -> str:
     with oms.store.unit_of_work() as uow:
         return uow.reservations.for_cart("C-1")[0].reservation_id
+
+
+def placed_order_id(oms: Oms) -> str:
+    with oms.store.unit_of_work() as uow:
+        order = uow.orders.find_by_reference("web", "W-1")
+        assert order is not None
+        return order.order_id
 
 
 def order_reservation_id(oms: Oms) -> str:

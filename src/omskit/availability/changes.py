@@ -38,7 +38,7 @@ __all__ = [
     "workload_lines",
 ]
 
-_NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
+_NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUSED})
 
 
 @attrs.frozen

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from omskit.model import Capability, Channel, Location, Product
 
-__all__ = ["can_sell", "exclusion", "handling_key"]
+__all__ = ["can_sell", "cannot_handle", "exclusion", "handling_key"]
 
 
-def _handling(location: Location, product: Product | None) -> str | None:
+def cannot_handle(location: Location, product: Product | None) -> str | None:
+    """Why ``location`` cannot handle ``product`` (fragile, hazardous); ``None`` if it can."""
     if product is not None and product.fragile and not location.can(Capability.HANDLES_FRAGILE):
         return "cannot handle fragile goods"
     if product is not None and product.hazardous and not location.can(Capability.HANDLES_HAZARDOUS):
@@ -36,7 +37,7 @@ def exclusion(
         return f"does not serve the {channel.value} channel"
     if location.location_id != pickup_location_id and not location.can(Capability.SHIP):
         return "cannot ship orders"
-    return _handling(location, product)
+    return cannot_handle(location, product)
 
 
 def can_sell(location: Location, *, channel: Channel, product: Product | None = None) -> bool:
@@ -48,7 +49,7 @@ def can_sell(location: Location, *, channel: Channel, product: Product | None = 
     return (
         location.serves(channel)
         and (location.can(Capability.SHIP) or location.can(Capability.CLICK_AND_COLLECT))
-        and _handling(location, product) is None
+        and cannot_handle(location, product) is None
     )
 
 

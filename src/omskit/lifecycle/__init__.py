@@ -1,20 +1,32 @@
-"""Lifecycles as data: transition tables for orders and shipments."""
+"""Lifecycles as data: transition tables for orders, order lines, shipments and returns."""
 
 from omskit.lifecycle.orders import (
+    LINE_LIFECYCLE,
     ORDER_LIFECYCLE,
     POINT_OF_NO_RETURN,
+    RETURN_LIFECYCLE,
     SHIPMENT_LIFECYCLE,
+    Lifecycles,
+    line_event,
+    order_event_for_lines,
     order_status_from_shipments,
     rollup_event,
 )
-from omskit.lifecycle.table import Transition, TransitionTable
+from omskit.lifecycle.table import Guard, Transition, TransitionTable, guard
 
 __all__ = [
+    "LINE_LIFECYCLE",
     "ORDER_LIFECYCLE",
     "POINT_OF_NO_RETURN",
+    "RETURN_LIFECYCLE",
     "SHIPMENT_LIFECYCLE",
+    "Guard",
+    "Lifecycles",
     "Transition",
     "TransitionTable",
+    "guard",
+    "line_event",
+    "order_event_for_lines",
     "order_status_from_shipments",
     "rollup_event",
 ]

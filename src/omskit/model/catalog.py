@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 import attrs
@@ -11,6 +12,7 @@ from omskit.model._checks import (
     identifier,
     instance_of,
     non_negative_int,
+    optional_calendar_date,
     optional_instance_of,
     positive_int,
     text,
@@ -71,3 +73,7 @@ class Product:
     waiting_cap: int | None = attrs.field(default=None, validator=_optional_cap)
     """At most this many units of the SKU may wait for supply (pre-ordered or
     backordered) at once (E3); ``None``: no cap, ``0``: no pre-orders at all."""
+    release_date: date | None = attrs.field(default=None, validator=optional_calendar_date)
+    """The first day the product may ship (a launch or street date). Before it,
+    orders for the product are pre-orders: they wait, even when stock is on
+    hand, and their promised ship date is at least this day (E1)."""

@@ -47,6 +47,8 @@ class ShipmentStatus(StrEnum):
     PACKED = "packed"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    REFUSED = "refused"
+    """The customer refused the parcel, or it went back to the sender undelivered."""
     CANCELLED = "cancelled"
     RETURNED = "returned"
 

@@ -11,12 +11,14 @@ import attrs
 from omskit.errors import InvalidInput, NotFound
 from omskit.model._checks import (
     aware_datetime,
+    check_identifier,
     identifier,
     instance_of,
     items_of,
     long_text,
     non_negative_int,
     optional_aware_datetime,
+    optional_calendar_date,
     optional_identifier,
     optional_instance_of,
     positive_int,
@@ -33,6 +35,7 @@ __all__ = [
     "Delivery",
     "DeliveryMethod",
     "LineStatus",
+    "HoldReason",
     "Order",
     "OrderFlag",
     "OrderLine",
@@ -94,18 +97,45 @@ class OrderFlag(StrEnum):
     REPLACEMENT = "replacement"
 
 
+class HoldReason(StrEnum):
+    """Why an order waits at validation instead of being routed (C1).
+
+    ``Order.holds`` holds these codes; a shop's own order checks may use
+    codes of their own (any identifier).
+    """
+
+    PAYMENT = "payment"
+    """The payment is not authorised yet."""
+    FRAUD = "fraud"
+    """A fraud check wants a person to look at the order."""
+    ADDRESS = "address"
+    """The delivery address cannot be delivered to as it stands."""
+    DELIVERY_METHOD = "delivery_method"
+    """The delivery method does not suit the order (e.g. a pickup store that cannot take it)."""
+    MANUAL = "manual"
+    """Staff put the order on hold."""
+
+
 class OrderStatus(StrEnum):
     """Where an order is in its life (C1-C3, D1)."""
 
     CREATED = "created"
+    VALIDATED = "validated"
+    """Every order check passed; routing comes next."""
+    ON_HOLD = "on_hold"
+    """An order check failed (``Order.holds`` says which); nothing is reserved."""
     ALLOCATED = "allocated"
     BACKORDERED = "backordered"
+    PRE_ORDERED = "pre_ordered"
+    """Nothing is allocated and every waiting line waits for a product's release date."""
     RELEASED = "released"
     PICKING = "picking"
     PACKED = "packed"
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    REFUSED = "refused"
+    """Every parcel was refused or went back to the sender undelivered."""
     CANCELLED = "cancelled"
     RETURNED = "returned"
 
@@ -117,6 +147,8 @@ class LineStatus(StrEnum):
     ALLOCATED = "allocated"
     PARTIALLY_ALLOCATED = "partially_allocated"
     BACKORDERED = "backordered"
+    PRE_ORDERED = "pre_ordered"
+    """The product's release date has not come; the line waits for it."""
     RELEASED = "released"
     PARTIALLY_SHIPPED = "partially_shipped"
     """Some units shipped; the rest is still in the warehouse or backordered."""
@@ -197,6 +229,9 @@ class OrderRequest:
     flags: frozenset[OrderFlag] = attrs.field(
         default=frozenset(), converter=to_frozenset, validator=items_of(OrderFlag)
     )
+    payment_authorised: bool = attrs.field(default=True, validator=instance_of(bool))
+    """Whether the payment is authorised at capture; ``False`` holds the order until
+    :meth:`~omskit.service.Oms.confirm_payment` (C1). Pay-later B2B orders pass ``True``."""
     placed_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
 
     @currency.validator
@@ -215,11 +250,6 @@ class Allocation:
     quantity: int = attrs.field(validator=positive_int)
 
 
-def _optional_day(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput("must be a date (not a datetime) or None", path=attribute.name)
-
-
 @attrs.frozen
 class OrderLine:
     """A line of a placed order, with where it ships from."""
@@ -234,7 +264,7 @@ class OrderLine:
         default=(), converter=to_tuple, validator=items_of(Allocation)
     )
     shipped_quantity: int = attrs.field(default=0, validator=non_negative_int)
-    promised_date: date | None = attrs.field(default=None, validator=_optional_day)
+    promised_date: date | None = attrs.field(default=None, validator=optional_calendar_date)
     """When the line's backordered units are promised to ship (supplier date plus handling)."""
 
     def __attrs_post_init__(self) -> None:
@@ -321,10 +351,21 @@ class Order:
         default=None, validator=optional_instance_of(RoutingRecord)
     )
     """How the order was routed when it was placed (``None`` before routing)."""
+    holds: frozenset[str] = attrs.field(
+        default=frozenset(), converter=to_frozenset, validator=items_of(str)
+    )
+    """What keeps the order on hold: :class:`HoldReason` codes (or a shop's own)."""
+    payment_authorised: bool = attrs.field(default=True, validator=instance_of(bool))
+    """Whether the payment is authorised (see ``OrderRequest.payment_authorised``)."""
 
     @currency.validator
     def _check_currency(self, _attribute: attrs.Attribute[Any], value: str) -> None:
         minor_unit_exponent(value)
+
+    @holds.validator
+    def _check_holds(self, _attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
+        for code in sorted(value):
+            check_identifier(code, "holds")
 
     def __attrs_post_init__(self) -> None:
         _check_lines_currency(self.lines, self.currency)
@@ -347,6 +388,7 @@ class Order:
             placed_at=request.placed_at or placed_at,
             customer_id=request.customer_id,
             flags=request.flags,
+            payment_authorised=request.payment_authorised,
         )
 
     def matches(self, request: OrderRequest) -> bool:
@@ -356,6 +398,7 @@ class Order:
             == (request.channel, request.external_ref, request.currency, request.customer_id)
             and self.delivery == request.delivery
             and self.flags == request.flags
+            and self.payment_authorised == request.payment_authorised
             and len(self.lines) == len(request.lines)
             and all(line.matches(req) for line, req in zip(self.lines, request.lines, strict=True))
         )

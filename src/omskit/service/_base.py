@@ -4,7 +4,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -30,16 +30,17 @@ from omskit.events import (
     StockReleased,
     StockReserved,
 )
-from omskit.lifecycle import (
-    ORDER_LIFECYCLE,
-)
+from omskit.lifecycle import Lifecycles, line_event
+from omskit.lifecycle.checks import OrderCheck, default_checks
 from omskit.model import (
     Channel,
+    LineStatus,
     MovementReason,
     Order,
     OrderLine,
     Reservation,
     Shipment,
+    ShipmentStatus,
     StockMovement,
     StockPosition,
 )
@@ -82,6 +83,21 @@ def _routing_table(
             )
         table[channel] = profile
     return table
+
+
+def _checks(checks: Sequence[OrderCheck] | None) -> tuple[OrderCheck, ...]:
+    if checks is None:
+        return default_checks()
+    if not isinstance(checks, list | tuple):
+        raise InvalidInput("must be a sequence of order checks", path="order_checks")
+    for index, check in enumerate(checks):
+        if not callable(check):
+            raise InvalidInput(
+                "must be callable (order, context) -> hold code or None",
+                path=f"order_checks[{index}]",
+                value=check,
+            )
+    return tuple(checks)
 
 
 _log = logging.getLogger("omskit")
@@ -149,6 +165,8 @@ class ServiceBase:
         store_credit_bonus: Decimal | str = Decimal("0.10"),
         notifier: CustomerNotifier | None = None,
         handling_days: int = 1,
+        lifecycles: Lifecycles | None = None,
+        order_checks: Sequence[OrderCheck] | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -187,6 +205,12 @@ class ServiceBase:
             SupplyShares() if supply_shares is None else supply_shares
         )
         self._routing = _routing_table(routing)
+        if lifecycles is not None and not isinstance(lifecycles, Lifecycles):
+            raise InvalidInput("must be a Lifecycles", path="lifecycles")
+        self.lifecycles: Lifecycles = Lifecycles() if lifecycles is None else lifecycles
+        """The transition tables orders, lines, shipments and returns follow (C1-C3)."""
+        self.order_checks: tuple[OrderCheck, ...] = _checks(order_checks)
+        """The checks a new order passes before routing; a failing one holds it (C1)."""
         self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
         """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
@@ -453,16 +477,46 @@ class ServiceBase:
         orders = self.supplier.open_purchase_orders(sku=sku) if self.supplier is not None else ()
         return future_supply(sku, orders, shares=self.supply_shares, promised=promised)
 
+    def _shelf(self, uow: UnitOfWork, sku: str) -> dict[str, Any]:
+        """How pre-orders of ``sku`` are dated: the units on the shelf and the release day.
+
+        Empty for a product that is released: its waiting lines take supply only.
+        """
+        release = uow.products.get(sku).release_date
+        if release is None or release <= self.clock.now().date():
+            return {}
+        on_hand = sum(position.free for position in uow.stock.for_sku(sku))
+        return {"on_hand": on_hand, "not_before": release}
+
     def _promise(
-        self, supply: FutureSupply, lines: Sequence[OrderLine], *, after: int
+        self,
+        supply: FutureSupply,
+        lines: Sequence[OrderLine],
+        *,
+        after: int,
+        on_hand: int = 0,
+        not_before: date | None = None,
     ) -> list[OrderLine]:
-        """``lines`` (waiting, oldest first) with the ship date their backordered units get (E1)."""
+        """``lines`` (waiting, oldest first) with the ship date their waiting units get (E1).
+
+        The claims queue behind ``after`` units. For pre-orders, ``on_hand``
+        units already on the shelf ship on the release day ``not_before``;
+        the rest take future supply (its date plus handling), never before
+        ``not_before``.
+        """
         waiting = [line for line in lines if line.unallocated_quantity]
-        dates = supply.dates_for([line.unallocated_quantity for line in waiting], after=after)
-        promised = {
-            line.line_id: None if day is None else day + timedelta(days=self.handling_days)
-            for line, day in zip(waiting, dates, strict=True)
-        }
+        claims = [line.unallocated_quantity for line in waiting]
+        dates = supply.dates_for(claims, after=after - on_hand)
+        promised: dict[str, date | None] = {}
+        running = after
+        for line, claim, day in zip(waiting, claims, dates, strict=True):
+            running += claim
+            ship = None if day is None else day + timedelta(days=self.handling_days)
+            if not_before is not None and running <= on_hand:
+                ship = not_before
+            elif ship is not None and not_before is not None:
+                ship = max(ship, not_before)
+            promised[line.line_id] = ship
         return [
             attrs.evolve(line, promised_date=promised[line.line_id])
             if line.line_id in promised
@@ -501,7 +555,14 @@ class ServiceBase:
     def _transition(
         self, order: Order, event: str, events: list[DomainEvent], **changes: Any
     ) -> Order:
-        target = ORDER_LIFECYCLE.target(order.status, event, entity_id=order.order_id)
+        """Move ``order`` by ``event`` of the order table, with ``changes`` applied.
+
+        The row's guards are asked about the order as the move leaves it.
+        """
+        after = order.evolve(**changes) if changes else order
+        target = self.lifecycles.order.target(
+            order.status, event, entity_id=order.order_id, subject=after
+        )
         events.append(
             self._event(
                 OrderStatusChanged,
@@ -511,4 +572,25 @@ class ServiceBase:
                 event=event,
             )
         )
-        return order.evolve(status=target, version=order.version + 1, **changes)
+        return after.evolve(status=target, version=order.version + 1)
+
+    def _line_to(
+        self, order_id: str, line: OrderLine, status: LineStatus, **changes: Any
+    ) -> OrderLine:
+        """``line`` moved into ``status`` by the line table (no move if it is there already)."""
+        after = attrs.evolve(line, status=status, **changes)
+        if status is not line.status:
+            self.lifecycles.line.target(
+                line.status,
+                line_event(status),
+                entity_id=f"{order_id}/{line.line_id}",
+                subject=after,
+            )
+        return after
+
+    def _shipment_to(self, shipment: Shipment, event: str) -> ShipmentStatus:
+        """The status ``event`` moves ``shipment`` into, by the shipment table."""
+        target: ShipmentStatus = self.lifecycles.shipment.target(
+            shipment.status, event, entity_id=shipment.shipment_id, subject=shipment
+        )
+        return target

@@ -19,7 +19,6 @@ from omskit.events import (
     LinesCancelled,
     ShipmentStatusChanged,
 )
-from omskit.lifecycle import ORDER_LIFECYCLE, SHIPMENT_LIFECYCLE
 from omskit.model import (
     CancelAlternative,
     CancellationRecord,
@@ -187,7 +186,7 @@ class CancelOperations(ServiceBase):
             order = uow.orders.get(order_id)
             customer = None if order.customer_id is None else uow.customers.find(order.customer_id)
         if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-            ORDER_LIFECYCLE.target(order.status, "cancel", entity_id=order_id)  # raises
+            self.lifecycles.order.target(order.status, "cancel", entity_id=order_id)  # raises
         named = self._named_lines(order, lines)
         live = [line.line_id for line in order.lines if line.status is not LineStatus.CANCELLED]
         whole = named is None or set(named) >= set(live)
@@ -226,7 +225,7 @@ class CancelOperations(ServiceBase):
                 line_ids=chosen,
             )
 
-        if ORDER_LIFECYCLE.allows(order.status, "cancel"):
+        if self.lifecycles.order.allows(order.status, "cancel"):
 
             def work(uow: UnitOfWork, events: list[DomainEvent]) -> CancelOutcome:
                 current = uow.orders.get(order_id)
@@ -370,7 +369,9 @@ class CancelOperations(ServiceBase):
             self._cancel_shipment(uow, shipment, events)
         for reservation in uow.reservations.for_order(order.order_id):
             self._release(uow, reservation, "cancelled", events)
-        lines = tuple(attrs.evolve(line, status=LineStatus.CANCELLED) for line in order.lines)
+        lines = tuple(
+            self._line_to(order.order_id, line, LineStatus.CANCELLED) for line in order.lines
+        )
         cancelled = cancelled.evolve(lines=lines)
         uow.orders.update(cancelled, expected_version=order.version)
         return cancelled
@@ -410,7 +411,7 @@ class CancelOperations(ServiceBase):
             if reservation.line_id in line_ids:
                 self._release(uow, reservation, "cancelled", events)
         lines = tuple(
-            attrs.evolve(line, status=LineStatus.CANCELLED, allocations=())
+            self._line_to(order.order_id, line, LineStatus.CANCELLED, allocations=())
             if line.line_id in line_ids
             else line
             for line in order.lines
@@ -457,9 +458,7 @@ class CancelOperations(ServiceBase):
     def _cancel_shipment(
         self, uow: UnitOfWork, shipment: Shipment, events: list[DomainEvent]
     ) -> None:
-        target = SHIPMENT_LIFECYCLE.target(
-            shipment.status, "cancel", entity_id=shipment.shipment_id
-        )
+        target = self._shipment_to(shipment, "cancel")
         for line in shipment.lines:
             position = uow.stock.get(line.sku, shipment.location_id)
             uow.stock.save(position.moved(allocated=-line.quantity))

@@ -329,7 +329,7 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
             if reservation.line_id == line.line_id:
                 self._allocate_reserved(uow, reservation)
         fully = line.unallocated_quantity == 0
-        return attrs.evolve(line, status=LineStatus.RELEASED) if fully else line
+        return self._line_to(order.order_id, line, LineStatus.RELEASED) if fully else line
 
     def _hand_over(self, uow: UnitOfWork, order: Order, line_id: str) -> None:
         """Release the new line's shipments to the warehouse (undone if one fails)."""

@@ -12,7 +12,6 @@ from omskit.events import (
     ShipmentStatusChanged,
 )
 from omskit.lifecycle import (
-    SHIPMENT_LIFECYCLE,
     order_status_from_shipments,
     rollup_event,
 )
@@ -71,7 +70,7 @@ class FulfilmentOperations(ServiceBase):
             for shipment in shipments:
                 uow.shipments.add(shipment)
             lines = tuple(
-                attrs.evolve(line, status=LineStatus.RELEASED)
+                self._line_to(order_id, line, LineStatus.RELEASED)
                 if line.allocations and line.unallocated_quantity == 0
                 else line
                 for line in order.lines
@@ -116,12 +115,21 @@ class FulfilmentOperations(ServiceBase):
         """The carrier delivered the shipment (or the customer collected it)."""
         return self._shipment_event(shipment_id, "deliver")
 
+    def record_refused(self, shipment_id: str) -> Shipment:
+        """The customer refused a shipped parcel, or the carrier sends it back undelivered.
+
+        The shipment ends ``refused``; when every live shipment of the order
+        is refused, the order ends ``refused`` too. The goods come back
+        through the return procedure; this records the outcome only.
+        """
+        return self._shipment_event(shipment_id, "refuse")
+
     def _shipment_event(self, shipment_id: str, event: str, **extra: Any) -> Shipment:
         _check_id(shipment_id, "shipment_id")
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Shipment:
             shipment = uow.shipments.get(shipment_id)
-            target = SHIPMENT_LIFECYCLE.target(shipment.status, event, entity_id=shipment_id)
+            target = self._shipment_to(shipment, event)
             now = self.clock.now()
             changes: dict[str, Any] = {"status": target}
             if target is ShipmentStatus.SHIPPED:
@@ -165,7 +173,7 @@ class FulfilmentOperations(ServiceBase):
             updated if s.shipment_id == updated.shipment_id else s
             for s in uow.shipments.for_order(order.order_id)
         ]
-        lines = tuple(_line_after_shipments(line, shipments) for line in order.lines)
+        lines = tuple(self._line_after_shipments(order, line, shipments) for line in order.lines)
         target = order_status_from_shipments(s.status for s in shipments)
         waiting = any(line.unallocated_quantity for line in lines)
         if waiting and target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
@@ -179,17 +187,19 @@ class FulfilmentOperations(ServiceBase):
             changed = self._transition(order, rollup_event(target), events, lines=lines)
         uow.orders.update(changed, expected_version=order.version)
 
-
-def _line_after_shipments(line: OrderLine, shipments: Sequence[Shipment]) -> OrderLine:
-    shipped_states = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
-    holding = [s for s in shipments if s.quantity_of(line.line_id)]
-    if not holding:
-        return line
-    shipped = sum(s.quantity_of(line.line_id) for s in holding if s.status in shipped_states)
-    status = line.status
-    if shipped == line.quantity:
-        delivered = all(s.status is ShipmentStatus.DELIVERED for s in holding)
-        status = LineStatus.DELIVERED if delivered else LineStatus.SHIPPED
-    elif shipped:
-        status = LineStatus.PARTIALLY_SHIPPED
-    return attrs.evolve(line, status=status, shipped_quantity=shipped)
+    def _line_after_shipments(
+        self, order: Order, line: OrderLine, shipments: Sequence[Shipment]
+    ) -> OrderLine:
+        """``line`` as its shipments leave it: shipped units counted, status rolled up."""
+        shipped_states = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED, ShipmentStatus.REFUSED)
+        holding = [s for s in shipments if s.quantity_of(line.line_id)]
+        if not holding:
+            return line
+        shipped = sum(s.quantity_of(line.line_id) for s in holding if s.status in shipped_states)
+        status = line.status
+        if shipped == line.quantity:
+            delivered = all(s.status is ShipmentStatus.DELIVERED for s in holding)
+            status = LineStatus.DELIVERED if delivered else LineStatus.SHIPPED
+        elif shipped:
+            status = LineStatus.PARTIALLY_SHIPPED
+        return self._line_to(order.order_id, line, status, shipped_quantity=shipped)

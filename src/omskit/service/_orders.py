@@ -1,22 +1,26 @@
 """Order capture, routing and look-up operations."""
 
 from collections.abc import Mapping, Sequence
-
-import attrs
+from datetime import date, datetime
+from typing import Any
 
 from omskit.errors import IdempotencyConflict, InsufficientStock, InvalidInput, NotFound
 from omskit.events import (
     DomainEvent,
+    HoldReleased,
     LineBackordered,
     OrderAllocated,
     OrderPlaced,
     ShipDatePromised,
 )
 from omskit.geo import GeoPoint
+from omskit.lifecycle import order_event_for_lines
+from omskit.lifecycle.checks import CheckContext
 from omskit.model import (
     Capability,
     Channel,
     DeliveryMethod,
+    HoldReason,
     LineStatus,
     Location,
     Order,
@@ -26,6 +30,7 @@ from omskit.model import (
     RoutingRecord,
     Shipment,
 )
+from omskit.model._checks import check_identifier
 from omskit.ports import (
     UnitOfWork,
 )
@@ -36,6 +41,10 @@ from omskit.routing.replay import ReplayReport, replay
 from omskit.service._base import ServiceBase, _check_id, _require, promised_data
 
 __all__ = ["OrderOperations"]
+
+
+def _before_release(product: Product, today: date) -> bool:
+    return product.release_date is not None and product.release_date > today
 
 
 class OrderOperations(ServiceBase):
@@ -110,6 +119,12 @@ class OrderOperations(ServiceBase):
         workload: Mapping[str, int],
     ) -> RoutingDecision:
         pickup_id = order.delivery.pickup_location_id
+        today = self.clock.now().date()
+        # A product before its release date ships from nowhere yet: its lines are pre-orders.
+        stock = {
+            sku: () if _before_release(products[sku], today) else units
+            for sku, units in stock.items()
+        }
         return route(
             order,
             profile=self.routing_profile(order.channel),
@@ -177,7 +192,7 @@ class OrderOperations(ServiceBase):
             return self._decide(uow, order, stock, products, workload)
 
     def place_order(self, request: OrderRequest, *, cart_id: str | None = None) -> Order:
-        """Capture an order, route it with the channel's profile and reserve it.
+        """Capture an order, check it, route it with the channel's profile and reserve it.
 
         Idempotent on ``(channel, external_ref)``: the same request again
         returns the stored order unchanged; a different request under the same
@@ -188,8 +203,21 @@ class OrderOperations(ServiceBase):
         if that would let more units of a SKU wait than its product's
         ``waiting_cap``, the order is refused with
         :class:`~omskit.errors.InsufficientStock` and nothing is written.
-        After the commit the customer (if any) gets ``order_confirmed``, with
-        the latest promised date when a line waits.
+        Lines of a product before its ``release_date`` are pre-orders: they
+        wait even when stock is on hand, promised for the release date at the
+        earliest, and an order that waits only for release dates is
+        ``pre_ordered``.
+
+        The order then passes ``Oms(order_checks=...)`` (payment authorised,
+        a pickup store that can hand the goods over, and any checks of your
+        own, see :mod:`omskit.lifecycle.checks`). If every check passes it is
+        ``validated`` and moves on to ``allocated``, ``backordered`` or
+        ``pre_ordered`` by its lines; the customer (if any) gets
+        ``order_confirmed`` after the commit, with the latest promised date
+        when a line waits. If a check holds it, the order is ``on_hold``
+        with the hold codes in ``Order.holds``: its stock stays reserved, it
+        cannot be released to the warehouse, and it moves on when
+        :meth:`lift_hold` (or :meth:`confirm_payment`) lifts the last hold.
 
         ``cart_id`` names the cart the order comes from: its holds (see
         :meth:`hold_stock`) are released in the same unit of work, just before
@@ -227,20 +255,107 @@ class OrderOperations(ServiceBase):
             self._sweep(uow, [line.sku for line in order.lines], events, now)
             decision = self._route(uow, order)
             lines = self._promise_waiting(
-                order, self._reserve_routed(uow, order, order.lines, decision, events), events
+                uow, order, self._reserve_routed(uow, order, order.lines, decision, events), events
             )
             self._check_waiting_caps(uow, lines)
-            event = "allocate" if any(line.allocations for line in lines) else "backorder"
-            record = self._routing_record(decision)
-            placed = self._transition(order, event, events, lines=tuple(lines), routing=record)
+            routed = order.evolve(lines=tuple(lines), routing=self._routing_record(decision))
+            holds = self._holds(uow, routed, now)
+            if holds:
+                placed = self._transition(order, "hold", events, lines=routed.lines, holds=holds)
+                placed = placed.evolve(routing=routed.routing)
+            else:
+                placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)
+                created.append(placed)
             uow.orders.update(placed, expected_version=order.version)
-            created.append(placed)
             return placed
 
         created: list[Order] = []
         result = self._run(work)
         for placed in created:
             self._tell_customer(placed, "order_confirmed", promised_data(placed))
+        return result
+
+    def _validated(self, order: Order, events: list[DomainEvent], **changes: Any) -> Order:
+        """``order`` validated, then moved on by what its lines roll up to (C1, C3)."""
+        validated = self._transition(order, "validate", events, **changes)
+        moved = self._transition(validated, order_event_for_lines(validated.lines), events)
+        return moved.evolve(version=order.version + 1)
+
+    def _holds(self, uow: UnitOfWork, order: Order, now: datetime) -> frozenset[str]:
+        """The hold codes ``Oms(order_checks=...)`` return for ``order`` (C1)."""
+        pickup_id = order.delivery.pickup_location_id
+        context = CheckContext(
+            customer=None if order.customer_id is None else uow.customers.get(order.customer_id),
+            products={line.sku: uow.products.get(line.sku) for line in order.lines},
+            pickup=None if pickup_id is None else uow.locations.get(pickup_id),
+            now=now,
+        )
+        codes: set[str] = set()
+        for check in self.order_checks:
+            code = check(order, context)
+            if code is not None:
+                codes.add(check_identifier(str(code), "order_checks: hold code"))
+        return frozenset(codes)
+
+    def lift_hold(self, order_id: str, hold: str, *, by: str) -> Order:
+        """Lift the hold ``hold`` (a code in ``Order.holds``) after ``by`` looked at the order.
+
+        When it was the last hold, the order is validated and moves on to
+        ``allocated``, ``backordered`` or ``pre_ordered`` as its lines stand,
+        and the customer gets ``order_confirmed`` after the commit. A payment
+        hold is lifted by :meth:`confirm_payment`, not here. Raises
+        :class:`~omskit.errors.NotFound` for an unknown order and
+        :class:`~omskit.errors.InvalidInput` for a code the order is not held
+        for.
+        """
+        _check_id(order_id, "order_id")
+        _check_id(hold, "hold")
+        _check_id(by, "by")
+        if hold == HoldReason.PAYMENT:
+            raise InvalidInput(
+                "a payment hold is lifted by confirm_payment()", path="hold", value=hold
+            )
+        return self._lift(order_id, hold, by)
+
+    def confirm_payment(self, order_id: str, *, by: str = "payment") -> Order:
+        """The payment of ``order_id`` is authorised: lift its payment hold (C1, F5).
+
+        Sets ``Order.payment_authorised``; an order with no other hold is then
+        validated and moves on (see :meth:`lift_hold`). Confirming an
+        authorised order again changes nothing.
+        """
+        _check_id(order_id, "order_id")
+        _check_id(by, "by")
+        return self._lift(order_id, HoldReason.PAYMENT, by)
+
+    def _lift(self, order_id: str, hold: str, by: str) -> Order:
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
+            order = uow.orders.get(order_id)
+            if hold == HoldReason.PAYMENT and order.payment_authorised:
+                return order
+            if hold not in order.holds:
+                raise InvalidInput(
+                    f"order {order_id!r} is not held for {hold!r} "
+                    f"(holds: {', '.join(sorted(order.holds)) or 'none'})",
+                    path="hold",
+                    value=hold,
+                )
+            changes: dict[str, Any] = {"holds": order.holds - {hold}}
+            if hold == HoldReason.PAYMENT:
+                changes["payment_authorised"] = True
+            events.append(self._event(HoldReleased, order_id=order_id, hold=hold, released_by=by))
+            if changes["holds"]:
+                changed = order.evolve(version=order.version + 1, **changes)
+            else:
+                changed = self._validated(order, events, **changes)
+                confirmed.append(changed)
+            uow.orders.update(changed, expected_version=order.version)
+            return changed
+
+        confirmed: list[Order] = []
+        result = self._run(work)
+        for order in confirmed:
+            self._tell_customer(order, "order_confirmed", promised_data(order))
         return result
 
     def _check_waiting_caps(self, uow: UnitOfWork, lines: Sequence[OrderLine]) -> None:
@@ -261,15 +376,14 @@ class OrderOperations(ServiceBase):
                 )
 
     def _promise_waiting(
-        self, order: Order, lines: list[OrderLine], events: list[DomainEvent]
+        self, uow: UnitOfWork, order: Order, lines: list[OrderLine], events: list[DomainEvent]
     ) -> list[OrderLine]:
         """A new order's waiting lines with the ship date future supply allows (E1)."""
         for sku in dict.fromkeys(line.sku for line in lines if line.unallocated_quantity):
             supply = self._future_supply(sku)
             mine = [line for line in lines if line.sku == sku]
-            dated = {
-                line.line_id: line for line in self._promise(supply, mine, after=supply.promised)
-            }
+            promised = self._promise(supply, mine, after=supply.promised, **self._shelf(uow, sku))
+            dated = {line.line_id: line for line in promised}
             lines = [dated.get(line.line_id, line) for line in lines]
         for line in lines:
             if line.promised_date is not None:
@@ -322,9 +436,13 @@ class OrderOperations(ServiceBase):
                 if routed.unfulfilled == 0
                 else LineStatus.PARTIALLY_ALLOCATED
                 if routed.allocations
+                else LineStatus.PRE_ORDERED
+                if _before_release(uow.products.get(line.sku), self.clock.now().date())
                 else LineStatus.BACKORDERED
             )
-            routed_lines.append(attrs.evolve(line, status=status, allocations=routed.allocations))
+            routed_lines.append(
+                self._line_to(order.order_id, line, status, allocations=routed.allocations)
+            )
         return routed_lines
 
     @staticmethod

@@ -2,10 +2,8 @@
 
 from collections.abc import Sequence
 
-import attrs
-
 from omskit.availability.eligibility import exclusion
-from omskit.errors import InsufficientStock, InvalidInput, NotFound
+from omskit.errors import DomainRuleViolation, InsufficientStock, InvalidInput, NotFound
 from omskit.events import (
     DomainEvent,
     MasterDataChanged,
@@ -15,6 +13,7 @@ from omskit.events import (
     StockReceived,
     StockSold,
 )
+from omskit.lifecycle import order_event_for_lines
 from omskit.model import (
     Allocation,
     Capability,
@@ -42,8 +41,17 @@ from omskit.service._base import (
 
 __all__ = ["StockOperations"]
 
-_NOT_WAITING = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED})
-_TAKES_RECEIPTS = frozenset({OrderStatus.CREATED, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED})
+_NOT_WAITING = frozenset(
+    {OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED, OrderStatus.REFUSED}
+)
+_TAKES_RECEIPTS = frozenset(
+    {
+        OrderStatus.ON_HOLD,
+        OrderStatus.BACKORDERED,
+        OrderStatus.PRE_ORDERED,
+        OrderStatus.ALLOCATED,
+    }
+)
 """Orders whose waiting lines a receipt may fill (not yet at the warehouse)."""
 
 
@@ -148,11 +156,65 @@ class StockOperations(ServiceBase):
             self._tell_customer(order, "being_prepared")
         return position
 
+    def release_pre_orders(self, sku: str) -> tuple[Order, ...]:
+        """The release date of ``sku`` has come: give its pre-orders the stock on hand (E1).
+
+        Waiting lines of the SKU take the sellable stock, oldest order first
+        (as for a receipt), location by location in id order. Pre-order lines
+        that stock cannot fill become backorders, waiting for supply with the
+        date it allows. Orders that become fully allocated are returned and
+        their customers told ``being_prepared`` after the commit. Raises
+        :class:`~omskit.errors.DomainRuleViolation` before the release date
+        and :class:`~omskit.errors.NotFound` for an unknown SKU.
+        """
+        _check_id(sku, "sku")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> list[Order]:
+            product = uow.products.get(sku)
+            today = self.clock.now().date()
+            if product.release_date is not None and product.release_date > today:
+                raise DomainRuleViolation(
+                    f"{sku!r} is released on {product.release_date.isoformat()}, not yet"
+                )
+            self._sweep(uow, [sku], events, self.clock.now())
+            ready: dict[str, Order] = {}
+            for location in sorted(uow.locations.list(), key=lambda loc: loc.location_id):
+                for order in self._allocate_waiting(uow, sku, location, events):
+                    ready[order.order_id] = order
+            for order in uow.orders.list():
+                self._pre_orders_to_backorders(uow, order, sku, events)
+            return sorted(ready.values(), key=lambda o: (o.placed_at, o.order_id))
+
+        ready = self._run(work)
+        for order in ready:
+            self._tell_customer(order, "being_prepared")
+        return tuple(ready)
+
+    def _pre_orders_to_backorders(
+        self, uow: UnitOfWork, order: Order, sku: str, events: list[DomainEvent]
+    ) -> None:
+        """The pre-order lines of ``sku`` that stock could not fill wait for supply now."""
+        lines = tuple(
+            self._line_to(order.order_id, line, LineStatus.BACKORDERED)
+            if line.sku == sku and line.status is LineStatus.PRE_ORDERED
+            else line
+            for line in order.lines
+        )
+        if lines == order.lines:
+            return
+        if order.status is OrderStatus.PRE_ORDERED:
+            changed = self._transition(order, order_event_for_lines(lines), events, lines=lines)
+        else:
+            changed = order.evolve(lines=lines, version=order.version + 1)
+        uow.orders.update(changed, expected_version=order.version)
+
     def _allocate_waiting(
         self, uow: UnitOfWork, sku: str, location: Location, events: list[DomainEvent]
     ) -> list[Order]:
         """Give received units to waiting lines, oldest order first; return the orders now ready."""
         product = uow.products.get(sku)
+        if product.release_date is not None and product.release_date > self.clock.now().date():
+            return []  # before its release date a product ships to nobody: units wait on the shelf
         waiting = sorted(
             (
                 order
@@ -202,7 +264,7 @@ class StockOperations(ServiceBase):
                     if sum(a.quantity for a in merged) == line.quantity
                     else LineStatus.PARTIALLY_ALLOCATED
                 )
-                lines[index] = attrs.evolve(line, allocations=merged, status=status)
+                lines[index] = self._line_to(order.order_id, line, status, allocations=merged)
                 taken_any = True
                 events.append(
                     self._event(
@@ -215,7 +277,7 @@ class StockOperations(ServiceBase):
                 )
             if not taken_any:
                 continue
-            if order.status is OrderStatus.BACKORDERED:
+            if order.status in (OrderStatus.BACKORDERED, OrderStatus.PRE_ORDERED):
                 changed = self._transition(order, "allocate", events, lines=tuple(lines))
             else:
                 changed = order.evolve(lines=tuple(lines), version=order.version + 1)
@@ -267,7 +329,9 @@ class StockOperations(ServiceBase):
                     and line.status is not LineStatus.CANCELLED
                     and line.unallocated_quantity
                 ]
-                dated = self._promise(supply, [line for _, line in waiting], after=0)
+                dated = self._promise(
+                    supply, [line for _, line in waiting], after=0, **self._shelf(uow, sku)
+                )
                 for (order_id, before), after in zip(waiting, dated, strict=True):
                     if before.promised_date == after.promised_date:
                         continue

@@ -36,6 +36,7 @@ from omskit.events import (
     CancelOfferTaken,
     DeliveryChanged,
     DomainEvent,
+    HoldReleased,
     LineAdded,
     LineBackordered,
     LinesCancelled,
@@ -70,6 +71,7 @@ from omskit.model import (
     DeliveryMethod,
     Dimensions,
     DocumentKind,
+    HoldReason,
     Invoice,
     InvoiceLine,
     LineStatus,
@@ -356,6 +358,7 @@ def products() -> st.SearchStrategy[Product]:
         hazardous=st.booleans(),
         tax_category=st.sampled_from(TaxCategory),
         waiting_cap=st.none() | st.integers(0, 1000),
+        release_date=st.none() | st.dates(),
     )
 
 
@@ -587,6 +590,8 @@ def orders(draw: st.DrawFn, *, max_lines: int = 5) -> Order:
         status=draw(st.sampled_from(OrderStatus)),
         version=draw(st.integers(0, 100)),
         routing=draw(st.none() | routing_records()),
+        holds=draw(st.frozensets(st.sampled_from([r.value for r in HoldReason]))),
+        payment_authorised=draw(st.booleans()),
     )
 
 
@@ -889,6 +894,18 @@ def cancel_offer_taken_events() -> st.SearchStrategy[CancelOfferTaken]:
     )
 
 
+def hold_released_events() -> st.SearchStrategy[HoldReleased]:
+    """:class:`~omskit.events.HoldReleased` events, one per hold code omskit knows."""
+    return st.builds(
+        HoldReleased,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        hold=st.sampled_from([reason.value for reason in HoldReason]),
+        released_by=identifiers(),
+    )
+
+
 def delivery_changed_events() -> st.SearchStrategy[DeliveryChanged]:
     """:class:`~omskit.events.DeliveryChanged` events, rerouted or redirected at the warehouse."""
     return st.builds(
@@ -1105,6 +1122,7 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     CancellationRequested: cancellation_requested_events(),
     CancelOfferTaken: cancel_offer_taken_events(),
     DeliveryChanged: delivery_changed_events(),
+    HoldReleased: hold_released_events(),
     LineAdded: line_added_events(),
     LineBackordered: line_backordered_events(),
     LinesCancelled: lines_cancelled_events(),

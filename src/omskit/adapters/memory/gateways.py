@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 
@@ -33,6 +34,8 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.ports import CarrierQuote
+
+E = TypeVar("E", bound=DomainEvent)
 
 __all__ = [
     "ManualClock",
@@ -114,7 +117,7 @@ class RecordingPublisher:
         """Record the event."""
         self.events.append(event)
 
-    def of_type(self, kind: type[DomainEvent]) -> list[DomainEvent]:
+    def of_type(self, kind: type[E]) -> list[E]:
         """The recorded events of one class."""
         return [e for e in self.events if isinstance(e, kind)]
 
