@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import attrs
 
-from omskit.model import OrderStatus, ShipmentStatus
+from omskit.model import OrderStatus, ShipmentStatus, TaskSeverity
 from omskit.model._checks import (
     aware_datetime,
     identifier,
@@ -36,6 +36,7 @@ __all__ = [
     "CancellationRequested",
     "DeliveryChanged",
     "HoldReleased",
+    "TaskRaised",
     "DomainEvent",
     "LineAdded",
     "LineBackordered",
@@ -281,6 +282,20 @@ class HoldReleased(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class TaskRaised(DomainEvent):
+    """A trigger rule raised a staff task (C5); it is raised once per rule and subject."""
+
+    event_type: ClassVar[str] = "task_raised"
+
+    task_id: str = attrs.field(validator=identifier)
+    rule: str = attrs.field(validator=identifier)
+    subject: str = attrs.field(validator=identifier)
+    """The order id, or ``order_id/line_id`` for a rule over lines."""
+    order_id: str = attrs.field(validator=identifier)
+    severity: TaskSeverity = attrs.field(validator=instance_of(TaskSeverity))
+
+
+@attrs.frozen(kw_only=True)
 class DeliveryChanged(DomainEvent):
     """An order's delivery address changed; ``rerouted`` if its stock was routed again (C6)."""
 
@@ -349,6 +364,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             CancellationRequested,
             CancelOfferTaken,
             HoldReleased,
+            TaskRaised,
             DeliveryChanged,
             LineAdded,
             LinesCancelled,

@@ -70,6 +70,7 @@ __all__ = [
     "Store",
     "StorefrontFeed",
     "SupplierGateway",
+    "TaskRepository",
     "TaxRateProvider",
     "UnitOfWork",
     "WarehouseGateway",
@@ -315,6 +316,30 @@ class CancellationLog(Protocol):
         ...
 
 
+class TaskRepository(Protocol):
+    """Staff tasks raised by trigger rules, at most one per (rule, subject) (C5)."""
+
+    def add(self, task: Task) -> None:
+        """Store a new task; AlreadyExists if its id or its (rule, subject) is taken."""
+        ...
+
+    def find(self, rule: str, subject: str) -> Task | None:
+        """The task ``rule`` raised for ``subject``, if any."""
+        ...
+
+    def list(self) -> Sequence[Task]:
+        """Every task, by id."""
+        ...
+
+    def undelivered(self) -> Sequence[Task]:
+        """Tasks not yet handed to the staff notifier, by id."""
+        ...
+
+    def mark_delivered(self, task_ids: Sequence[str]) -> None:
+        """Mark tasks as handed to the staff notifier; unknown ids raise NotFound."""
+        ...
+
+
 class Outbox(Protocol):
     """Domain events written in the same transaction as the change they describe."""
 
@@ -392,6 +417,11 @@ class UnitOfWork(Protocol):
     @property
     def cancellations(self) -> CancellationLog:
         """The cancellations of this unit of work."""
+        ...
+
+    @property
+    def tasks(self) -> TaskRepository:
+        """The staff tasks of this unit of work."""
         ...
 
     @property

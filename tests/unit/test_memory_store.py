@@ -46,6 +46,8 @@ from omskit.model import (
     ShipmentStatus,
     StockMovement,
     StockPosition,
+    Task,
+    TaskSeverity,
 )
 from omskit.money import Money
 from omskit.ports import Store, UnitOfWork
@@ -248,6 +250,8 @@ def dump(store: MemoryStore, universe: Universe = UNIVERSE) -> Dump:
             "invoice counters": {s: uow.invoices.next_number(s) - 1 for s in universe.series},
             "returns by order": {o: uow.returns.for_order(o) for o in universe.order_ids},
             "cancellations": uow.cancellations.list(),
+            "tasks": uow.tasks.list(),
+            "undelivered tasks": uow.tasks.undelivered(),
             "outbox pending": uow.outbox.pending(limit=1_000_000),
         }
 
@@ -269,6 +273,9 @@ def seed(store: MemoryStore) -> None:
         assert uow.invoices.next_number("INV") == 1
         uow.returns.add(a_return("RT-1"))
         uow.cancellations.add(a_cancellation("X-1"))
+        uow.tasks.add(a_task("T-1"))
+        uow.tasks.add(a_task("T-2", subject="O-2"))
+        uow.tasks.mark_delivered(["T-1"])
         uow.outbox.append([an_event("E-1"), an_event("E-2")])
         uow.outbox.mark_published(["E-1"])
 
@@ -297,6 +304,8 @@ def write_to_every_repository(uow: MemoryUnitOfWork) -> None:
     uow.returns.update(a_return("RT-1", status=ReturnStatus.RECEIVED))
     uow.returns.add(a_return("RT-2", order_id="O-2"))
     uow.cancellations.add(a_cancellation("X-2", order_id="O-2"))
+    uow.tasks.add(a_task("T-3", subject="O-3"))
+    uow.tasks.mark_delivered(["T-2"])
     uow.outbox.append([an_event("E-3")])
     uow.outbox.mark_published(["E-2"])
 
@@ -785,6 +794,33 @@ def test_cancellation_records_are_listed_oldest_first(uow: MemoryUnitOfWork) -> 
     assert [r.record_id for r in uow.cancellations.list()] == ["X-2", "X-3", "X-1"]
 
 
+def a_task(task_id: str, *, rule: str = "late_line", subject: str = "O-1") -> Task:
+    return Task(task_id, rule, subject, "Look at it", TaskSeverity.RED, T0)
+
+
+def test_tasks_are_found_by_rule_and_subject_and_delivered_once(uow: MemoryUnitOfWork) -> None:
+    uow.tasks.add(a_task("T-2"))
+    uow.tasks.add(a_task("T-1", subject="O-1/2"))
+    assert uow.tasks.find("late_line", "O-1") == a_task("T-2")
+    assert uow.tasks.find("late_line", "O-9") is None
+    assert uow.tasks.find("other", "O-1") is None
+    assert [t.task_id for t in uow.tasks.list()] == ["T-1", "T-2"]
+    assert [t.task_id for t in uow.tasks.undelivered()] == ["T-1", "T-2"]
+    uow.tasks.mark_delivered(["T-2"])
+    assert [t.task_id for t in uow.tasks.undelivered()] == ["T-1"]
+
+
+def test_a_rule_raises_one_task_per_subject_and_ids_are_unique(uow: MemoryUnitOfWork) -> None:
+    uow.tasks.add(a_task("T-1"))
+    with pytest.raises(AlreadyExists, match="late_line for O-1"):
+        uow.tasks.add(a_task("T-2"))
+    with pytest.raises(AlreadyExists, match="T-1"):
+        uow.tasks.add(a_task("T-1", subject="O-2"))
+    with pytest.raises(NotFound):
+        uow.tasks.mark_delivered(["T-1", "T-9"])
+    assert [t.task_id for t in uow.tasks.undelivered()] == ["T-1"]
+
+
 def test_outbox_events_are_pending_oldest_first_until_published(uow: MemoryUnitOfWork) -> None:
     uow.outbox.append([an_event("E-3"), an_event("E-1")])
     uow.outbox.append([an_event("E-2")])
@@ -1018,6 +1054,11 @@ REPOSITORY_CALLS: list[tuple[str, Callable[[MemoryUnitOfWork], object]]] = [
     ("returns.for_order", lambda u: u.returns.for_order("O-1")),
     ("cancellations.add", lambda u: u.cancellations.add(a_cancellation("X-9"))),
     ("cancellations.list", lambda u: u.cancellations.list()),
+    ("tasks.add", lambda u: u.tasks.add(a_task("T-9", subject="O-9"))),
+    ("tasks.find", lambda u: u.tasks.find("late_line", "O-1")),
+    ("tasks.list", lambda u: u.tasks.list()),
+    ("tasks.undelivered", lambda u: u.tasks.undelivered()),
+    ("tasks.mark_delivered", lambda u: u.tasks.mark_delivered(["T-1"])),
     ("outbox.append", lambda u: u.outbox.append([an_event("E-9")])),
     ("outbox.pending", lambda u: u.outbox.pending()),
     ("outbox.mark_published", lambda u: u.outbox.mark_published(["E-2"])),
@@ -1216,6 +1257,8 @@ class Model:
     cancellations: list[CancellationRecord] = attrs.Factory(list)
     outbox: list[DomainEvent] = attrs.Factory(list)
     published: set[str] = attrs.Factory(set)
+    tasks: dict[str, Task] = attrs.Factory(dict)
+    delivered: set[str] = attrs.Factory(set)
 
     def copy(self) -> Model:
         return Model(
@@ -1233,6 +1276,8 @@ class Model:
             list(self.cancellations),
             list(self.outbox),
             set(self.published),
+            dict(self.tasks),
+            set(self.delivered),
         )
 
     def dump(self, universe: Universe = UNIVERSE) -> Dump:
@@ -1282,6 +1327,10 @@ class Model:
                 for o in universe.order_ids
             },
             "cancellations": tuple(self.cancellations),
+            "tasks": by_key(self.tasks),
+            "undelivered tasks": tuple(
+                t for t in by_key(self.tasks) if t.task_id not in self.delivered
+            ),
             "outbox pending": tuple(e for e in self.outbox if e.event_id not in self.published),
         }
 
@@ -1645,6 +1694,43 @@ class AddCancellation(Op):
 
 
 @attrs.frozen
+class AddTask(Op):
+    """Add a task; a reused id or (rule, subject) is refused."""
+
+    task_id: str
+    subject: str
+
+    def on_model(self, model: Model) -> Expect:
+        if self.task_id in model.tasks or any(
+            t.subject == self.subject for t in model.tasks.values()
+        ):
+            return Expect(AlreadyExists)
+        model.tasks[self.task_id] = a_task(self.task_id, subject=self.subject)
+        return Expect()
+
+    def on_store(self, uow: MemoryUnitOfWork) -> object:
+        uow.tasks.add(a_task(self.task_id, subject=self.subject))
+        return None
+
+
+@attrs.frozen
+class DeliverTasks(Op):
+    """Mark tasks delivered; an unknown id refuses the whole batch."""
+
+    task_ids: tuple[str, ...]
+
+    def on_model(self, model: Model) -> Expect:
+        if set(self.task_ids) - set(model.tasks):
+            return Expect(NotFound)
+        model.delivered.update(self.task_ids)
+        return Expect()
+
+    def on_store(self, uow: MemoryUnitOfWork) -> object:
+        uow.tasks.mark_delivered(list(self.task_ids))
+        return None
+
+
+@attrs.frozen
 class AppendEvents(Op):
     """Append a batch; a reused id, in the outbox or in the batch, refuses the whole batch."""
 
@@ -1748,6 +1834,10 @@ operations: st.SearchStrategy[Op] = st.one_of(
         st.sampled_from([ReturnStatus.RECEIVED, ReturnStatus.REFUNDED]),
     ),
     st.builds(AddCancellation, st.sampled_from(["X-1", "X-2"]), order_ids),
+    st.builds(AddTask, st.sampled_from(["T-1", "T-2"]), order_ids),
+    st.builds(
+        DeliverTasks, st.lists(st.sampled_from(["T-1", "T-2", "T-3"]), max_size=2).map(tuple)
+    ),
     st.builds(AppendEvents, event_batches, order_ids),
     st.builds(MarkPublished, event_batches),
     st.builds(Pending, st.integers(1, 3)),

@@ -737,6 +737,7 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         lambda oms: oms.lift_hold(placed_order_id(oms), "fraud", by="x"),
         InvalidInput,
     ),
+    ("tasks order_id", lambda oms: oms.tasks(order_id=""), InvalidInput),
     ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
     ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),
     ("release_pre_orders unknown", lambda oms: oms.release_pre_orders("NOPE"), NotFound),
@@ -796,6 +797,8 @@ NO_ARGUMENTS = {
     "check_availability_index",
     "rebuild_availability_index",
     "cancellation_report",
+    "deliver_tasks",
+    "sweep_triggers",
 }
 """Public methods that take no input, so no bad input exists for them."""
 

@@ -1,4 +1,4 @@
-"""Lifecycles as data: transition tables for orders, order lines, shipments and returns."""
+"""Lifecycles as data: transition tables, order checks and staff trigger rules."""
 
 from omskit.lifecycle.orders import (
     LINE_LIFECYCLE,
@@ -13,6 +13,7 @@ from omskit.lifecycle.orders import (
     rollup_event,
 )
 from omskit.lifecycle.table import Guard, Transition, TransitionTable, guard
+from omskit.lifecycle.triggers import TriggerRule, trigger_rules
 
 __all__ = [
     "LINE_LIFECYCLE",
@@ -24,9 +25,11 @@ __all__ = [
     "Lifecycles",
     "Transition",
     "TransitionTable",
+    "TriggerRule",
     "guard",
     "line_event",
     "order_event_for_lines",
     "order_status_from_shipments",
     "rollup_event",
+    "trigger_rules",
 ]

@@ -18,6 +18,7 @@ from omskit.service._cancel import (
 from omskit.service._changes import OrderChangeOperations
 from omskit.service._fulfilment import FulfilmentOperations
 from omskit.service._stock import StockOperations
+from omskit.service._triggers import TriggerOperations
 
 __all__ = ["CancelOffer", "CancelOutcome", "CancellationReport", "Oms"]
 
@@ -27,6 +28,7 @@ class Oms(
     AvailabilityOperations,
     OrderChangeOperations,
     FulfilmentOperations,
+    TriggerOperations,
 ):
     """An order management system over a store and a set of gateways.
 
@@ -39,6 +41,9 @@ class Oms(
     promised (A6). Availability answers come from an incremental index that
     every call keeps up to date (see :mod:`omskit.availability.index`).
     ``store_credit_bonus`` is the bonus on the store credit a refused cancel
-    offers (D2; default ``Decimal("0.10")``, 10%).
+    offers (D2; default ``Decimal("0.10")``, 10%). ``lifecycles`` are the
+    transition tables the service follows, ``order_checks`` what a new order
+    must pass before it moves on (C1), and ``triggers`` the staff trigger
+    rules whose tasks go to ``staff`` (C5).
     A production backend passes its own store and gateways.
     """

@@ -15,6 +15,7 @@ from omskit.adapters.memory import (
     MemoryWarehouse,
     RecordingCustomerNotifier,
     RecordingPublisher,
+    RecordingStaffNotifier,
     RecordingStorefront,
     SystemClock,
     UuidIds,
@@ -29,9 +30,11 @@ from omskit.events import (
     OrderStatusChanged,
     StockReleased,
     StockReserved,
+    TaskRaised,
 )
 from omskit.lifecycle import Lifecycles, line_event
 from omskit.lifecycle.checks import OrderCheck, default_checks
+from omskit.lifecycle.triggers import TriggerRule, matches
 from omskit.model import (
     Channel,
     LineStatus,
@@ -43,6 +46,7 @@ from omskit.model import (
     ShipmentStatus,
     StockMovement,
     StockPosition,
+    Task,
 )
 from omskit.model._checks import check_identifier
 from omskit.ports import (
@@ -50,6 +54,7 @@ from omskit.ports import (
     CustomerNotifier,
     EventPublisher,
     IdGenerator,
+    StaffNotifier,
     Store,
     StorefrontFeed,
     SupplierGateway,
@@ -83,6 +88,18 @@ def _routing_table(
             )
         table[channel] = profile
     return table
+
+
+def _triggers(rules: Sequence[TriggerRule]) -> tuple[TriggerRule, ...]:
+    if not isinstance(rules, list | tuple):
+        raise InvalidInput("must be a sequence of TriggerRule", path="triggers")
+    for index, rule in enumerate(rules):
+        _require(rule, TriggerRule, f"triggers[{index}]")
+    names = [rule.name for rule in rules]
+    duplicate = next((name for name in names if names.count(name) > 1), None)
+    if duplicate is not None:
+        raise InvalidInput(f"two rules are named {duplicate!r}", path="triggers")
+    return tuple(rules)
 
 
 def _checks(checks: Sequence[OrderCheck] | None) -> tuple[OrderCheck, ...]:
@@ -167,6 +184,8 @@ class ServiceBase:
         handling_days: int = 1,
         lifecycles: Lifecycles | None = None,
         order_checks: Sequence[OrderCheck] | None = None,
+        triggers: Sequence[TriggerRule] = (),
+        staff: StaffNotifier | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -211,6 +230,9 @@ class ServiceBase:
         """The transition tables orders, lines, shipments and returns follow (C1-C3)."""
         self.order_checks: tuple[OrderCheck, ...] = _checks(order_checks)
         """The checks a new order passes before routing; a failing one holds it (C1)."""
+        self.triggers: tuple[TriggerRule, ...] = _triggers(triggers)
+        """The staff trigger rules asked about every order a call touches (C5)."""
+        self.staff: StaffNotifier = staff if staff is not None else RecordingStaffNotifier()
         self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
         """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
@@ -235,6 +257,8 @@ class ServiceBase:
         with self.store.unit_of_work() as raw:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
+            touched = [o for e in events if isinstance(o := getattr(e, "order_id", None), str)]
+            raised = self._raise_tasks(uow, dict.fromkeys(touched), events) if touched else 0
             with self._index_lock:
                 update = self._index.apply(uow.changes)
                 try:
@@ -260,7 +284,73 @@ class ServiceBase:
             # failing publisher or storefront must not make the caller retry a
             # call that succeeded. The next call (or relay_events()) delivers them.
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
+        if raised:
+            self._deliver_quietly()
         return result
+
+    def _raise_tasks(
+        self, uow: UnitOfWork, order_ids: Iterable[str], events: list[DomainEvent]
+    ) -> int:
+        """Raise the tasks ``Oms(triggers=...)`` ask for on ``order_ids``; return how many.
+
+        In the caller's unit of work, so a task is stored with the change that
+        made its condition true, and only once per rule and subject.
+        """
+        if not self.triggers:
+            return 0
+        now = self.clock.now()
+        raised = 0
+        for order_id in order_ids:
+            order = uow.orders.find(order_id)
+            if order is None:
+                continue
+            for match in matches(self.triggers, order, now):
+                if uow.tasks.find(match.rule.name, match.subject) is not None:
+                    continue
+                task = Task(
+                    self.ids.new_id("T-"),
+                    match.rule.name,
+                    match.subject,
+                    match.title,
+                    match.rule.severity,
+                    now,
+                )
+                uow.tasks.add(task)
+                events.append(
+                    self._event(
+                        TaskRaised,
+                        task_id=task.task_id,
+                        rule=task.rule,
+                        subject=task.subject,
+                        order_id=order_id,
+                        severity=task.severity,
+                    )
+                )
+                raised += 1
+        return raised
+
+    def deliver_tasks(self) -> int:
+        """Hand raised tasks that are not delivered yet to the staff notifier; return how many.
+
+        Tasks are marked delivered only after the notifier took them, so an
+        outage loses nothing: this method raises and the tasks go out on the
+        next call (at least once; a task's ``task_id`` identifies it). After a
+        service call or a sweep the failure is logged instead.
+        """
+        with self.store.unit_of_work() as uow:
+            pending = uow.tasks.undelivered()
+            for task in pending:
+                self.staff.raise_task(task)
+            if pending:
+                uow.tasks.mark_delivered([task.task_id for task in pending])
+                uow.commit()
+        return len(pending)
+
+    def _deliver_quietly(self) -> None:
+        try:
+            self.deliver_tasks()
+        except Exception:
+            _log.warning("staff task delivery failed; tasks wait for the next try", exc_info=True)
 
     def routing_profile(self, channel: Channel) -> RoutingProfile:
         """The routing profile orders from ``channel`` are routed with.

@@ -26,6 +26,7 @@ from omskit.ports import (
     ShipmentRepository,
     StockLedger,
     StockRepository,
+    TaskRepository,
     UnitOfWork,
 )
 
@@ -210,6 +211,11 @@ class TrackingUnitOfWork:
     def cancellations(self) -> CancellationLog:
         """The cancellation log (not tracked)."""
         return self.inner.cancellations
+
+    @property
+    def tasks(self) -> TaskRepository:
+        """The staff tasks (not tracked)."""
+        return self.inner.tasks
 
     @property
     def outbox(self) -> Outbox:

@@ -53,6 +53,7 @@ from omskit.events import (
     StockReleased,
     StockReserved,
     StockSold,
+    TaskRaised,
 )
 from omskit.geo import GeoPoint
 from omskit.model import (
@@ -906,6 +907,20 @@ def hold_released_events() -> st.SearchStrategy[HoldReleased]:
     )
 
 
+def task_raised_events() -> st.SearchStrategy[TaskRaised]:
+    """:class:`~omskit.events.TaskRaised` events of every severity, for orders and lines."""
+    return st.builds(
+        TaskRaised,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        task_id=identifiers(),
+        rule=identifiers(),
+        subject=identifiers(),
+        order_id=identifiers(),
+        severity=st.sampled_from(TaskSeverity),
+    )
+
+
 def delivery_changed_events() -> st.SearchStrategy[DeliveryChanged]:
     """:class:`~omskit.events.DeliveryChanged` events, rerouted or redirected at the warehouse."""
     return st.builds(
@@ -1123,6 +1138,7 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     CancelOfferTaken: cancel_offer_taken_events(),
     DeliveryChanged: delivery_changed_events(),
     HoldReleased: hold_released_events(),
+    TaskRaised: task_raised_events(),
     LineAdded: line_added_events(),
     LineBackordered: line_backordered_events(),
     LinesCancelled: lines_cancelled_events(),

@@ -31,6 +31,7 @@ from omskit.model import (
     Shipment,
     StockMovement,
     StockPosition,
+    Task,
 )
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
@@ -136,6 +137,9 @@ class _Tables:
         self.returns: dict[str, Return] = {}
         self.returns_by_order: dict[str, set[str]] = {}
         self.cancellations: list[CancellationRecord] = []
+        self.tasks: dict[str, Task] = {}
+        self.task_keys: dict[str, str] = {}  # "rule\x00subject" -> task id
+        self.undelivered_tasks: set[str] = set()
         self.outbox: dict[str, DomainEvent] = {}
         self.event_seq: dict[str, int] = {}  # event id -> position in the outbox
         self.unpublished: set[str] = set()
@@ -484,6 +488,46 @@ class MemoryCancellationLog(_Repo):
         return tuple(self._read().cancellations)
 
 
+class MemoryTaskRepository(_Repo):
+    """Staff tasks in memory, one per (rule, subject)."""
+
+    def add(self, task: Task) -> None:
+        """Store a new task; AlreadyExists on a reused id or (rule, subject)."""
+        tables = self._read()
+        key = f"{task.rule}\x00{task.subject}"
+        if task.task_id in tables.tasks:
+            raise AlreadyExists(kind="task", key=task.task_id)
+        if key in tables.task_keys:
+            raise AlreadyExists(kind="task", key=f"{task.rule} for {task.subject}")
+        self._j.put(tables.tasks, task.task_id, task)
+        self._j.put(tables.task_keys, key, task.task_id)
+        self._j.add_to_set(tables.undelivered_tasks, task.task_id)
+
+    def find(self, rule: str, subject: str) -> Task | None:
+        """The task ``rule`` raised for ``subject``, if any."""
+        tables = self._read()
+        task_id = tables.task_keys.get(f"{rule}\x00{subject}")
+        return None if task_id is None else tables.tasks[task_id]
+
+    def list(self) -> Sequence[Task]:
+        """Every task, by id."""
+        return _sorted(self._read().tasks)
+
+    def undelivered(self) -> Sequence[Task]:
+        """Tasks not yet handed to the staff notifier, by id."""
+        tables = self._read()
+        return _sorted(tables.tasks, tables.undelivered_tasks)
+
+    def mark_delivered(self, task_ids: Sequence[str]) -> None:
+        """Mark tasks delivered; unknown ids raise NotFound."""
+        tables = self._read()
+        unknown = [task_id for task_id in task_ids if task_id not in tables.tasks]
+        if unknown:
+            raise NotFound(kind="task", key=unknown[0])
+        for task_id in task_ids:
+            self._j.discard_from_set(tables.undelivered_tasks, task_id)
+
+
 class MemoryOutbox(_Repo):
     """The transactional outbox in memory."""
 
@@ -536,6 +580,7 @@ class MemoryUnitOfWork:
         self.invoices = MemoryInvoiceRepository(tables, journal)
         self.returns = MemoryReturnRepository(tables, journal)
         self.cancellations = MemoryCancellationLog(tables, journal)
+        self.tasks = MemoryTaskRepository(tables, journal)
         self.outbox = MemoryOutbox(tables, journal)
 
     def __enter__(self) -> Self:
