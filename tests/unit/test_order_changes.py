@@ -104,6 +104,62 @@ def test_no_address_change_once_shipped_or_for_click_and_collect(world: World) -
     assert wrong.value.path == "address"
 
 
+# --------------------------------------------------------------------------- the delivery method
+
+
+def test_a_shipped_order_becomes_click_and_collect_before_release(world: World) -> None:
+    order = world.oms.place_order(request(lines=[("BEANS", 2), ("KETTLE", 1)]))
+    assert {a.location_id for line in order.lines for a in line.allocations} == {"UTR"}
+    collect = Delivery.collect_at("AMS")
+    moved = world.oms.change_delivery(order.order_id, collect)
+    assert moved.delivery == collect
+    # Amsterdam hands over its own beans; it takes no transfers, so the kettle waits.
+    assert [a.location_id for a in moved.lines[0].allocations] == ["AMS"]
+    assert moved.lines[1].status is LineStatus.BACKORDERED
+    assert moved.status is OrderStatus.ALLOCATED
+    assert world.oms.stock_position("KETTLE", "UTR").reserved == 0
+    assert world.oms.change_delivery(order.order_id, collect) == moved  # the same again
+    back = world.oms.change_delivery(order.order_id, Delivery.ship_to(UTRECHT_HOME))
+    assert back.lines[1].status is LineStatus.ALLOCATED
+    assert [e.rerouted for e in events_of(world, DeliveryChanged)] == [True, True]
+
+
+def test_an_order_that_loses_all_its_stock_to_a_new_method_is_backordered(world: World) -> None:
+    order = world.oms.place_order(request(lines=[("KETTLE", 1)]))
+    assert order.status is OrderStatus.ALLOCATED
+    moved = world.oms.change_delivery(order.order_id, Delivery.collect_at("AMS"))
+    assert moved.status is OrderStatus.BACKORDERED
+    assert moved.lines[0].allocations == ()
+
+
+def test_the_delivery_method_cannot_change_once_the_warehouse_has_it(world: World) -> None:
+    order_id = picking(world, [("BEANS", 1)])
+    before = dump(world.oms)
+    with pytest.raises(ChangeRefused, match="can change only before release") as refused:
+        world.oms.change_delivery(order_id, Delivery.collect_at("AMS"))
+    assert refused.value.stage == "picking"
+    assert dump(world.oms) == before
+    moved = world.oms.change_delivery(order_id, Delivery.ship_to(UTRECHT_HOME))
+    assert moved.delivery.address == UTRECHT_HOME  # same method: the parcel is redirected
+
+
+@pytest.mark.parametrize(
+    ("pickup", "error", "message"),
+    [
+        ("NOPE", NotFound, "NOPE"),
+        ("DC", InvalidInput, "does not offer click & collect"),
+    ],
+)
+def test_a_new_pickup_location_must_exist_and_offer_collection(
+    world: World, pickup: str, error: type[Exception], message: str
+) -> None:
+    order = world.oms.place_order(request())
+    before = dump(world.oms)
+    with pytest.raises(error, match=message):
+        world.oms.change_delivery(order.order_id, Delivery.collect_at(pickup))
+    assert dump(world.oms) == before
+
+
 # --------------------------------------------------------------------------- another product
 
 

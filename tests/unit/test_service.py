@@ -61,6 +61,7 @@ UTRECHT = GeoPoint(52.0907, 5.1214)
 TILBURG = GeoPoint(51.5555, 5.0913)
 CUSTOMER_AMSTERDAM = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
 STORE_CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
+DELIVERY = Delivery.collect_at("AMS")
 
 
 @attrs.define
@@ -737,6 +738,9 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         lambda oms: oms.lift_hold(placed_order_id(oms), "fraud", by="x"),
         InvalidInput,
     ),
+    ("change_delivery unknown", lambda oms: oms.change_delivery("NOPE", DELIVERY), NotFound),
+    ("change_delivery id", lambda oms: oms.change_delivery("", DELIVERY), InvalidInput),
+    ("change_delivery kind", lambda oms: oms.change_delivery("NOPE", "ship"), InvalidInput),  # type: ignore[arg-type]
     ("tasks order_id", lambda oms: oms.tasks(order_id=""), InvalidInput),
     ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
     ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),

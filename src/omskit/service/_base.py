@@ -32,7 +32,7 @@ from omskit.events import (
     StockReserved,
     TaskRaised,
 )
-from omskit.lifecycle import Lifecycles, line_event
+from omskit.lifecycle import Lifecycles, line_event, order_event_for_lines
 from omskit.lifecycle.checks import OrderCheck, default_checks
 from omskit.lifecycle.triggers import TriggerRule, matches
 from omskit.model import (
@@ -41,6 +41,7 @@ from omskit.model import (
     MovementReason,
     Order,
     OrderLine,
+    OrderStatus,
     Reservation,
     Shipment,
     ShipmentStatus,
@@ -663,6 +664,25 @@ class ServiceBase:
             )
         )
         return after.evolve(status=target, version=order.version + 1)
+
+    def _rolled_up(self, order: Order, events: list[DomainEvent], **changes: Any) -> Order:
+        """``order`` with ``changes``; a waiting order's status follows its lines (C3).
+
+        An allocated, backordered or pre-ordered order whose lines now roll up
+        to another of these (some line allocated, say, or a re-route that
+        found no stock) moves there; any other order keeps its status. The
+        version goes up by one either way.
+        """
+        if order.status in (
+            OrderStatus.ALLOCATED,
+            OrderStatus.BACKORDERED,
+            OrderStatus.PRE_ORDERED,
+        ):
+            event = order_event_for_lines(changes.get("lines", order.lines))
+            row = self.lifecycles.order.row(order.status, event)
+            if row is not None and row.target is not order.status:
+                return self._transition(order, event, events, **changes)
+        return order.evolve(version=order.version + 1, **changes)
 
     def _line_to(
         self, order_id: str, line: OrderLine, status: LineStatus, **changes: Any

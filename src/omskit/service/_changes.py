@@ -28,7 +28,15 @@ from omskit.service._orders import OrderOperations
 
 __all__ = ["OrderChangeOperations"]
 
-_REROUTABLE = frozenset({OrderStatus.CREATED, OrderStatus.ALLOCATED, OrderStatus.BACKORDERED})
+_REROUTABLE = frozenset(
+    {
+        OrderStatus.CREATED,
+        OrderStatus.ON_HOLD,
+        OrderStatus.ALLOCATED,
+        OrderStatus.BACKORDERED,
+        OrderStatus.PRE_ORDERED,
+    }
+)
 """Nothing is at the warehouse yet: a new address may route the stock anew."""
 _AT_THE_WAREHOUSE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PACKED})
 """The parcels are in the warehouse's hands: it must redirect them."""
@@ -61,6 +69,31 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
             return self._change_address(uow, uow.orders.get(order_id), address, events)
+
+        return self._run(work)
+
+    def change_delivery(self, order_id: str, delivery: Delivery) -> Order:
+        """Deliver an order another way: ship it instead, or collect it elsewhere (C6).
+
+        Shipping to another address is :meth:`change_delivery_address`. A new
+        delivery method or pickup store can be chosen until the order is
+        released to the warehouse: the order is routed again for it, as for
+        a new address. From release on :class:`~omskit.errors.ChangeRefused`
+        is raised (the warehouse prepares the parcel for one way of
+        delivery). The pickup location must exist
+        (:class:`~omskit.errors.NotFound`), serve the order's channel and offer
+        click & collect (:class:`~omskit.errors.InvalidInput`). The same
+        delivery again changes nothing. Nothing changes on an error.
+        """
+        _check_id(order_id, "order_id")
+        _require(delivery, Delivery, "delivery")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
+            order = uow.orders.get(order_id)
+            if delivery == order.delivery:
+                return order
+            self._check_pickup(uow, order.channel, delivery)
+            return self._change_delivery(uow, order, delivery, events)
 
         return self._run(work)
 
@@ -191,11 +224,16 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
     ) -> Order:
         if order.delivery.method is DeliveryMethod.COLLECT:
             raise InvalidInput(
-                f"order {order.order_id!r} is collected at {order.delivery.pickup_location_id!r}; "
-                "it has no delivery address to change",
+                f"order {order.order_id!r} is collected at "
+                f"{order.delivery.pickup_location_id!r}; it has no delivery address to change",
                 path="address",
             )
-        delivery = Delivery.ship_to(address)
+        return self._change_delivery(uow, order, Delivery.ship_to(address), events)
+
+    def _change_delivery(
+        self, uow: UnitOfWork, order: Order, delivery: Delivery, events: list[DomainEvent]
+    ) -> Order:
+        same_way = order.delivery.method is delivery.method is DeliveryMethod.SHIP
         if order.status in _REROUTABLE:
             for reservation in uow.reservations.for_order(order.order_id):
                 self._release(uow, reservation, "rerouted", events)
@@ -207,16 +245,21 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
                 "lines": tuple(lines),
                 "routing": self._routing_record(decision),
             }
-            if order.status is OrderStatus.BACKORDERED and any(x.allocations for x in lines):
-                changed = self._transition(order, "allocate", events, **changes)
-            else:
-                changed = order.evolve(version=order.version + 1, **changes)
+            changed = self._rolled_up(order, events, **changes)
             redirected: tuple[str, ...] = ()
-        elif order.status in _AT_THE_WAREHOUSE:
+        elif order.status in _AT_THE_WAREHOUSE and not same_way:
+            raise ChangeRefused(
+                order_id=order.order_id,
+                stage=order.status.value,
+                reason="the warehouse already prepares it for "
+                + ("shipping" if order.delivery.method is DeliveryMethod.SHIP else "collection")
+                + "; the delivery method can change only before release",
+            )
+        elif order.status in _AT_THE_WAREHOUSE and delivery.address is not None:
             live = [
                 s for s in uow.shipments.for_order(order.order_id) if s.status in _LIVE_SHIPMENTS
             ]
-            self._redirect(order, live, address)
+            self._redirect(order, live, delivery.address)
             changed = order.evolve(delivery=delivery, version=order.version + 1)
             redirected = tuple(s.shipment_id for s in live)
         else:
@@ -291,10 +334,7 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
         if order.status in _AT_THE_WAREHOUSE and routed.allocations:
             routed = self._release_line(uow, order, routed)
         lines = (*order.lines, routed)
-        if order.status is OrderStatus.BACKORDERED and routed.allocations:
-            changed = self._transition(order, "allocate", events, lines=lines)
-        else:
-            changed = order.evolve(lines=lines, version=order.version + 1)
+        changed = self._rolled_up(order, events, lines=lines)
         uow.orders.update(changed, expected_version=order.version)
         events.append(
             self._event(

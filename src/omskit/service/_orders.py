@@ -19,6 +19,7 @@ from omskit.lifecycle.checks import CheckContext
 from omskit.model import (
     Capability,
     Channel,
+    Delivery,
     DeliveryMethod,
     HoldReason,
     LineStatus,
@@ -58,14 +59,19 @@ class OrderOperations(ServiceBase):
                 raise NotFound(kind="product", key=line.sku, path=f"lines[{index}].sku")
         if request.customer_id is not None:
             uow.customers.get(request.customer_id)
-        if request.delivery.method is DeliveryMethod.COLLECT:
-            pickup_id = request.delivery.pickup_location_id or ""
+        self._check_pickup(uow, request.channel, request.delivery)
+
+    @staticmethod
+    def _check_pickup(uow: UnitOfWork, channel: Channel, delivery: Delivery) -> None:
+        """A click & collect delivery needs a pickup location that serves ``channel``."""
+        if delivery.method is DeliveryMethod.COLLECT:
+            pickup_id = delivery.pickup_location_id or ""
             pickup = uow.locations.find(pickup_id)
             if pickup is None:
                 raise NotFound(kind="location", key=pickup_id, path="delivery.pickup_location_id")
-            if not pickup.serves(request.channel):
+            if not pickup.serves(channel):
                 raise InvalidInput(
-                    f"location {pickup_id!r} does not serve the {request.channel.value} channel",
+                    f"location {pickup_id!r} does not serve the {channel.value} channel",
                     path="delivery.pickup_location_id",
                     value=pickup_id,
                 )

@@ -13,7 +13,6 @@ from omskit.events import (
     StockReceived,
     StockSold,
 )
-from omskit.lifecycle import order_event_for_lines
 from omskit.model import (
     Allocation,
     Capability,
@@ -202,10 +201,7 @@ class StockOperations(ServiceBase):
         )
         if lines == order.lines:
             return
-        if order.status is OrderStatus.PRE_ORDERED:
-            changed = self._transition(order, order_event_for_lines(lines), events, lines=lines)
-        else:
-            changed = order.evolve(lines=lines, version=order.version + 1)
+        changed = self._rolled_up(order, events, lines=lines)
         uow.orders.update(changed, expected_version=order.version)
 
     def _allocate_waiting(
@@ -277,10 +273,7 @@ class StockOperations(ServiceBase):
                 )
             if not taken_any:
                 continue
-            if order.status in (OrderStatus.BACKORDERED, OrderStatus.PRE_ORDERED):
-                changed = self._transition(order, "allocate", events, lines=tuple(lines))
-            else:
-                changed = order.evolve(lines=tuple(lines), version=order.version + 1)
+            changed = self._rolled_up(order, events, lines=tuple(lines))
             uow.orders.update(changed, expected_version=order.version)
             if all(
                 line.unallocated_quantity == 0
