@@ -10,6 +10,7 @@ import pytest
 from test_service import World, dump, full_flow, make_world, request
 
 from omskit import (
+    Channel,
     Customer,
     Delivery,
     GuardRefused,
@@ -364,3 +365,23 @@ def test_lifecycles_check_each_table(field: str, value: Any, message: str) -> No
 def test_oms_wants_a_lifecycles_object() -> None:
     with pytest.raises(InvalidInput, match="lifecycles"):
         Oms(lifecycles=ORDER_LIFECYCLE)  # type: ignore[arg-type]
+
+
+# --- special orders in reports ----------------------------------------------------------
+
+
+def test_orders_selects_by_flag_status_channel_and_customer_oldest_first() -> None:
+    world, oms, _ = shop()
+    oms.receive_stock("BEANS", "AMS", 10)
+    gift = oms.place_order(attrs.evolve(request("W-1"), flags={OrderFlag.GIFT}, customer_id="C-1"))
+    world.clock.advance(timedelta(minutes=5))
+    vip = oms.place_order(attrs.evolve(request("W-2"), flags={OrderFlag.VIP, OrderFlag.GIFT}))
+    world.clock.advance(timedelta(minutes=5))
+    plain = oms.place_order(attrs.evolve(request("W-3", lines=[("KETTLE", 1)])))
+    assert oms.orders() == (gift, vip, plain)
+    assert oms.orders(flag=OrderFlag.GIFT) == (gift, vip)
+    assert oms.orders(flag=OrderFlag.VIP) == (vip,)
+    assert oms.orders(flag=OrderFlag.REPLACEMENT) == ()
+    assert oms.orders(status=OrderStatus.BACKORDERED) == (plain,)
+    assert oms.orders(flag=OrderFlag.GIFT, customer_id="C-1") == (gift,)
+    assert oms.orders(channel=Channel.STORE) == ()

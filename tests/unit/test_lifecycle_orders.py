@@ -3,23 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from itertools import product
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from omskit.errors import IllegalTransition, InvalidInput
+from omskit.errors import GuardRefused, IllegalTransition, InvalidInput
 from omskit.lifecycle import (
+    LINE_LIFECYCLE,
     ORDER_LIFECYCLE,
     POINT_OF_NO_RETURN,
+    RETURN_LIFECYCLE,
     SHIPMENT_LIFECYCLE,
+    Guard,
     Transition,
+    TransitionTable,
+    line_event,
+    order_event_for_lines,
     order_status_from_shipments,
     rollup_event,
 )
-from omskit.model import OrderStatus, ShipmentStatus
+from omskit.lifecycle.orders import (
+    has_holds,
+    no_holds,
+    nothing_allocated,
+    some_line_allocated,
+    waits_for_release,
+    waits_for_supply,
+)
+from omskit.model import (
+    Allocation,
+    Channel,
+    Delivery,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ReturnStatus,
+    ShipmentStatus,
+)
+from omskit.money import Money
 
 OS = OrderStatus
 SS = ShipmentStatus
@@ -352,3 +379,166 @@ class ShipmentsDriveTheOrder(RuleBasedStateMachine):
 
 
 TestShipmentsDriveTheOrder = ShipmentsDriveTheOrder.TestCase
+
+
+# --- the line and return lifecycles -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "states"),
+    [(LINE_LIFECYCLE, frozenset(LineStatus)), (RETURN_LIFECYCLE, frozenset(ReturnStatus))],
+    ids=["line", "return"],
+)
+def test_the_line_and_return_tables_cover_every_status(
+    table: TransitionTable[Any], states: frozenset[Any]
+) -> None:
+    assert table.states == states
+
+
+@pytest.mark.parametrize(
+    "row",
+    [*LINE_LIFECYCLE.transitions, *RETURN_LIFECYCLE.transitions],
+    ids=lambda row: f"{type(row.source).__name__}-{row.source}-{row.event}",
+)
+def test_every_line_and_return_transition_leads_where_its_row_says(row: Transition[Any]) -> None:
+    table = LINE_LIFECYCLE if isinstance(row.source, LineStatus) else RETURN_LIFECYCLE
+    assert table.target(row.source, row.event, entity_id="X-1") is row.target
+
+
+@pytest.mark.parametrize(
+    ("table", "state", "event"),
+    [
+        (LINE_LIFECYCLE, LineStatus.SHIPPED, "cancel"),
+        (LINE_LIFECYCLE, LineStatus.DELIVERED, "ship"),
+        (LINE_LIFECYCLE, LineStatus.OPEN, "release"),
+        (LINE_LIFECYCLE, LineStatus.CANCELLED, "allocate"),
+        (RETURN_LIFECYCLE, ReturnStatus.REQUESTED, "refund"),
+        (RETURN_LIFECYCLE, ReturnStatus.REFUNDED, "reject"),
+        (RETURN_LIFECYCLE, ReturnStatus.RESTOCKED, "write_off"),
+    ],
+)
+def test_illegal_line_and_return_events_name_the_entity(
+    table: TransitionTable[Any], state: Any, event: str
+) -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        table.target(state, event, entity_id="X-1")
+    assert caught.value.entity == table.entity
+    assert (caught.value.state, caught.value.event) == (state.value, event)
+
+
+def test_a_line_can_be_cancelled_until_its_units_ship() -> None:
+    cancellable = {s for s in LineStatus if LINE_LIFECYCLE.allows(s, "cancel")}
+    assert cancellable == {
+        LineStatus.OPEN,
+        LineStatus.ALLOCATED,
+        LineStatus.PARTIALLY_ALLOCATED,
+        LineStatus.BACKORDERED,
+        LineStatus.PRE_ORDERED,
+        LineStatus.RELEASED,
+    }
+
+
+@pytest.mark.parametrize("status", [s for s in LineStatus if s is not LineStatus.OPEN])
+def test_line_event_names_the_event_into_each_status(status: LineStatus) -> None:
+    event = line_event(status)
+    assert any(row.event == event and row.target is status for row in LINE_LIFECYCLE.transitions)
+
+
+def test_line_event_refuses_the_starting_status() -> None:
+    with pytest.raises(InvalidInput):
+        line_event(LineStatus.OPEN)
+
+
+# --- the order guards -------------------------------------------------------------------
+
+
+def _line(line_id: str, status: LineStatus, allocated: int = 0, quantity: int = 2) -> OrderLine:
+    allocations = (Allocation("AMS", allocated),) if allocated else ()
+    return OrderLine(
+        line_id, "SKU", quantity, Money("1.00", "EUR"), status=status, allocations=allocations
+    )
+
+
+def _order(*lines: OrderLine, holds: frozenset[str] = frozenset()) -> Order:
+    return Order(
+        "O-1",
+        Channel.WEB,
+        "W-1",
+        "EUR",
+        lines,
+        Delivery.collect_at("AMS"),
+        datetime(2026, 1, 5, tzinfo=UTC),
+        holds=holds,
+    )
+
+
+ALLOCATED_LINE = _line("1", LineStatus.ALLOCATED, allocated=2)
+BACKORDERED_LINE = _line("2", LineStatus.BACKORDERED)
+PRE_ORDER_LINE = _line("3", LineStatus.PRE_ORDERED)
+CANCELLED_LINE = _line("4", LineStatus.CANCELLED, allocated=2)
+
+
+@pytest.mark.parametrize(
+    ("condition", "order", "expected"),
+    [
+        (no_holds, _order(ALLOCATED_LINE), True),
+        (no_holds, _order(ALLOCATED_LINE, holds=frozenset({"fraud"})), False),
+        (has_holds, _order(ALLOCATED_LINE, holds=frozenset({"fraud"})), True),
+        (has_holds, _order(ALLOCATED_LINE), False),
+        (some_line_allocated, _order(ALLOCATED_LINE, BACKORDERED_LINE), True),
+        (some_line_allocated, _order(BACKORDERED_LINE, CANCELLED_LINE), False),
+        (nothing_allocated, _order(BACKORDERED_LINE, CANCELLED_LINE), True),
+        (nothing_allocated, _order(ALLOCATED_LINE), False),
+        (waits_for_supply, _order(BACKORDERED_LINE, PRE_ORDER_LINE), True),
+        (waits_for_supply, _order(PRE_ORDER_LINE), False),
+        (waits_for_release, _order(PRE_ORDER_LINE, ALLOCATED_LINE), True),
+        (waits_for_release, _order(PRE_ORDER_LINE, BACKORDERED_LINE), False),
+        (waits_for_release, _order(ALLOCATED_LINE), False),
+    ],
+)
+def test_each_order_guard_holds_exactly_when_it_says(
+    condition: Guard, order: Order, expected: bool
+) -> None:
+    assert condition.holds(order) is expected
+    assert condition.description
+
+
+@pytest.mark.parametrize(
+    ("lines", "event"),
+    [
+        ([ALLOCATED_LINE, BACKORDERED_LINE], "allocate"),
+        ([PRE_ORDER_LINE], "pre_order"),
+        ([PRE_ORDER_LINE, ALLOCATED_LINE], "allocate"),
+        ([PRE_ORDER_LINE, BACKORDERED_LINE], "backorder"),
+        ([BACKORDERED_LINE, CANCELLED_LINE], "backorder"),
+    ],
+)
+def test_lines_roll_up_to_the_order_event_before_release(
+    lines: list[OrderLine], event: str
+) -> None:
+    assert order_event_for_lines(lines) == event
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in ORDER_LIFECYCLE.transitions if row.guards],
+    ids=lambda row: f"{row.source}-{row.event}",
+)
+def test_every_guarded_order_row_refuses_an_order_its_guards_reject(
+    row: Transition[OrderStatus],
+) -> None:
+    candidates = [
+        _order(ALLOCATED_LINE),
+        _order(BACKORDERED_LINE),
+        _order(PRE_ORDER_LINE),
+        _order(ALLOCATED_LINE, holds=frozenset({"fraud"})),
+    ]
+    passing = [o for o in candidates if all(g.holds(o) for g in row.guards)]
+    failing = [o for o in candidates if not all(g.holds(o) for g in row.guards)]
+    assert passing, "some order passes the row"
+    assert failing, "some order fails the row"
+    for order in passing:
+        assert ORDER_LIFECYCLE.target(row.source, row.event, subject=order) is row.target
+    for order in failing:
+        with pytest.raises(GuardRefused):
+            ORDER_LIFECYCLE.target(row.source, row.event, entity_id="O-1", subject=order)

@@ -741,6 +741,10 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("change_delivery unknown", lambda oms: oms.change_delivery("NOPE", DELIVERY), NotFound),
     ("change_delivery id", lambda oms: oms.change_delivery("", DELIVERY), InvalidInput),
     ("change_delivery kind", lambda oms: oms.change_delivery("NOPE", "ship"), InvalidInput),  # type: ignore[arg-type]
+    ("orders status", lambda oms: oms.orders(status="allocated"), InvalidInput),  # type: ignore[arg-type]
+    ("orders flag", lambda oms: oms.orders(flag="vip"), InvalidInput),  # type: ignore[arg-type]
+    ("orders channel", lambda oms: oms.orders(channel="web"), InvalidInput),  # type: ignore[arg-type]
+    ("orders customer", lambda oms: oms.orders(customer_id=" "), InvalidInput),
     ("tasks order_id", lambda oms: oms.tasks(order_id=""), InvalidInput),
     ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
     ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),

@@ -25,8 +25,10 @@ from omskit.model import (
     LineStatus,
     Location,
     Order,
+    OrderFlag,
     OrderLine,
     OrderRequest,
+    OrderStatus,
     Product,
     RoutingRecord,
     Shipment,
@@ -467,6 +469,42 @@ class OrderOperations(ServiceBase):
         _check_id(order_id, "order_id")
         with self.store.unit_of_work() as uow:
             return uow.orders.get(order_id)
+
+    def orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        flag: OrderFlag | None = None,
+        channel: Channel | None = None,
+        customer_id: str | None = None,
+    ) -> tuple[Order, ...]:
+        """The orders that match every filter given, oldest first (C4).
+
+        ``flag`` selects special orders (gift, VIP, replacement) for the team
+        that follows them up; with no filter, every order.
+        """
+        if status is not None:
+            _require(status, OrderStatus, "status")
+        if flag is not None:
+            _require(flag, OrderFlag, "flag")
+        if channel is not None:
+            _require(channel, Channel, "channel")
+        if customer_id is not None:
+            _check_id(customer_id, "customer_id")
+        with self.store.unit_of_work() as uow:
+            found = uow.orders.list(status=status)
+        return tuple(
+            sorted(
+                (
+                    order
+                    for order in found
+                    if (flag is None or flag in order.flags)
+                    and (channel is None or order.channel is channel)
+                    and (customer_id is None or order.customer_id == customer_id)
+                ),
+                key=lambda order: (order.placed_at, order.order_id),
+            )
+        )
 
     def find_order(self, channel: Channel, external_ref: str) -> Order | None:
         """The order a channel placed under ``external_ref``, or ``None``."""
