@@ -132,6 +132,16 @@ def test_an_order_that_loses_all_its_stock_to_a_new_method_is_backordered(world:
     assert moved.lines[0].allocations == ()
 
 
+def test_a_re_route_leaves_cancelled_lines_alone(world: World) -> None:
+    order = world.oms.place_order(request(lines=[("BEANS", 2), ("KETTLE", 1)]))
+    world.oms.request_cancel(order.order_id, "changed_mind", by="customer", lines=["2"])
+    moved = world.oms.change_delivery_address(order.order_id, UTRECHT_HOME)
+    assert moved.lines[1].status is LineStatus.CANCELLED
+    assert moved.lines[1].allocations == ()
+    assert world.oms.stock_position("KETTLE", "UTR").reserved == 0
+    assert [a.location_id for a in moved.lines[0].allocations] == ["UTR"]
+
+
 def test_the_delivery_method_cannot_change_once_the_warehouse_has_it(world: World) -> None:
     order_id = picking(world, [("BEANS", 1)])
     before = dump(world.oms)

@@ -237,12 +237,15 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
         if order.status in _REROUTABLE:
             for reservation in uow.reservations.for_order(order.order_id):
                 self._release(uow, reservation, "rerouted", events)
-            moved = order.evolve(delivery=delivery)
+            open_lines = [x for x in order.lines if x.status is not LineStatus.CANCELLED]
+            moved = order.evolve(delivery=delivery, lines=open_lines)
             decision = self._route(uow, moved)
-            lines = self._reserve_routed(uow, moved, moved.lines, decision, events)
+            routed = {
+                x.line_id: x for x in self._reserve_routed(uow, moved, open_lines, decision, events)
+            }
             changes = {
                 "delivery": delivery,
-                "lines": tuple(lines),
+                "lines": tuple(routed.get(x.line_id, x) for x in order.lines),
                 "routing": self._routing_record(decision),
             }
             changed = self._rolled_up(order, events, **changes)

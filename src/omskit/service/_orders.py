@@ -317,7 +317,7 @@ class OrderOperations(ServiceBase):
         for.
         """
         _check_id(order_id, "order_id")
-        _check_id(hold, "hold")
+        hold = str(_check_id(hold, "hold"))
         _check_id(by, "by")
         if hold == HoldReason.PAYMENT:
             raise InvalidInput(
