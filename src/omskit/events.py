@@ -34,6 +34,8 @@ __all__ = [
     "AvailabilityChanged",
     "CancelOfferTaken",
     "CancellationRequested",
+    "CustomerMessage",
+    "MessageField",
     "DeliveryChanged",
     "HoldReleased",
     "TaskRaised",
@@ -281,6 +283,42 @@ class HoldReleased(DomainEvent):
     released_by: str = attrs.field(validator=identifier)
 
 
+@attrs.frozen
+class MessageField:
+    """One field a message template is filled with, e.g. ``promised_ship_date``."""
+
+    name: str = attrs.field(validator=identifier)
+    value: str = attrs.field(validator=instance_of(str))
+
+
+@attrs.frozen(kw_only=True)
+class CustomerMessage(DomainEvent):
+    """A message to a customer, written with the change it tells of (C6, E1-E3).
+
+    The relay hands it to the :class:`~omskit.ports.CustomerNotifier` over the
+    customer's ``channels`` (their preferences when the change happened),
+    at least once, like every event in the outbox.
+    """
+
+    event_type: ClassVar[str] = "customer_message"
+
+    customer_id: str = attrs.field(validator=identifier)
+    order_id: str = attrs.field(validator=identifier)
+    template: str = attrs.field(validator=identifier)
+    """What the message says, e.g. ``order_confirmed`` or ``delivery_delayed``."""
+    channels: tuple[str, ...] = attrs.field(converter=to_tuple, validator=items_of(str))
+    """The customer's notification channels, e.g. ``("email", "sms")``."""
+    data: tuple[MessageField, ...] = attrs.field(
+        converter=to_tuple, validator=items_of(MessageField)
+    )
+    """The template's fields, by name."""
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The template's fields as a mapping."""
+        return {field.name: field.value for field in self.data}
+
+
 @attrs.frozen(kw_only=True)
 class TaskRaised(DomainEvent):
     """A trigger rule raised a staff task (C5); it is raised once per rule and subject."""
@@ -364,6 +402,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             CancellationRequested,
             CancelOfferTaken,
             HoldReleased,
+            CustomerMessage,
             TaskRaised,
             DeliveryChanged,
             LineAdded,

@@ -11,6 +11,8 @@ from test_service import World, make_world, request
 from omskit import Customer, LineStatus, Oms, OrderStatus
 from omskit.adapters.memory import RecordingCustomerNotifier, SentMessage
 from omskit.events import OrderAllocated
+from omskit.lifecycle import TriggerRule
+from omskit.lifecycle.triggers import Where
 from omskit.model import NotificationChannel
 
 
@@ -111,3 +113,36 @@ def test_a_failing_notifier_does_not_undo_the_allocation(world: World) -> None:
     world.oms.notifier = BrokenNotifier()
     world.oms.receive_stock("CUPS", "DC", 1, reference="PO-7")
     assert world.oms.get_order(waiting).status is OrderStatus.ALLOCATED
+
+
+def test_a_message_the_notifier_missed_goes_out_once_it_is_back(world: World) -> None:
+    waiting = backorder(world, "W-1", "C-1", 1)
+    working = notifier(world.oms)
+    world.oms.notifier = BrokenNotifier()
+    world.oms.receive_stock("CUPS", "DC", 1, reference="PO-7")
+    with pytest.raises(RuntimeError, match="SMS provider down for C-1"):
+        world.oms.relay_events()
+    world.oms.notifier = working
+    assert world.oms.relay_events() > 0
+    (message,) = prepared(world.oms)
+    assert message.data["order_id"] == waiting
+    assert world.oms.relay_events() == 0
+    assert len(prepared(world.oms)) == 1
+
+
+def test_a_call_that_fails_after_the_message_was_written_sends_nothing(world: World) -> None:
+    def failing(order: object, line: object, now: object) -> bool:
+        raise RuntimeError("a rule failed")
+
+    waiting = backorder(world, "W-1", "C-1", 1)
+    strict = Oms(
+        world.oms.store,
+        clock=world.clock,
+        ids=world.oms.ids,
+        notifier=notifier(world.oms),
+        triggers=[TriggerRule("boom", [Where("failing", failing)], "Look at {order_id}")],
+    )
+    with pytest.raises(RuntimeError, match="a rule failed"):
+        strict.receive_stock("CUPS", "DC", 1, reference="PO-7")
+    assert prepared(world.oms) == []
+    assert world.oms.get_order(waiting).status is OrderStatus.BACKORDERED

@@ -78,6 +78,7 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (events.DeliveryChanged, oms_st.delivery_changed_events()),
     (events.HoldReleased, oms_st.hold_released_events()),
     (events.TaskRaised, oms_st.task_raised_events()),
+    (events.CustomerMessage, oms_st.customer_message_events()),
     (events.LineAdded, oms_st.line_added_events()),
     (events.ShipDatePromised, oms_st.ship_date_promised_events()),
     (events.LineBackordered, oms_st.line_backordered_events()),

@@ -26,7 +26,9 @@ from omskit.availability.supply import FutureSupply, SupplyShares, future_supply
 from omskit.errors import InvalidInput
 from omskit.events import (
     AvailabilityChanged,
+    CustomerMessage,
     DomainEvent,
+    MessageField,
     OrderStatusChanged,
     StockReleased,
     StockReserved,
@@ -39,6 +41,7 @@ from omskit.model import (
     Channel,
     LineStatus,
     MovementReason,
+    NotificationChannel,
     Order,
     OrderLine,
     OrderStatus,
@@ -413,8 +416,9 @@ class ServiceBase:
         """Deliver outbox events that are not yet delivered; return how many went out.
 
         Every event goes to the publisher; ``AvailabilityChanged`` events also
-        go to the storefront feed. Events are marked delivered only after both
-        accepted the batch, so an outage of either loses nothing: this method
+        go to the storefront feed and ``CustomerMessage`` events to the
+        customer notifier. Events are marked delivered only after all of them
+        accepted the batch, so an outage of any loses nothing: this method
         raises, the events stay in the outbox and go out on the next call (at
         least once; consumers de-duplicate on ``event_id``). After a service
         call the failure is logged on the ``omskit`` logger instead, because
@@ -431,6 +435,14 @@ class ServiceBase:
                 changes = [e for e in pending if isinstance(e, AvailabilityChanged)]
                 if changes:
                     self.storefront.publish(changes)
+                for message in pending:
+                    if isinstance(message, CustomerMessage):
+                        self.notifier.notify(
+                            message.customer_id,
+                            template=message.template,
+                            channels=frozenset(NotificationChannel(c) for c in message.channels),
+                            data=message.fields,
+                        )
                 uow.outbox.mark_published([e.event_id for e in pending])
                 uow.commit()
             sent += len(pending)
@@ -616,32 +628,35 @@ class ServiceBase:
         ]
 
     def _tell_customer(
-        self, order: Order, template: str, data: Mapping[str, str] | None = None
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        template: str,
+        events: list[DomainEvent],
+        data: Mapping[str, str] | None = None,
     ) -> None:
-        """Send ``template`` about ``order`` to its customer, if it has one (best effort).
+        """Write ``template`` about ``order`` for its customer, if it has one, to the outbox.
 
-        Called after the commit: a failing notifier is logged and neither
-        undoes nor repeats the change.
+        The message is a :class:`~omskit.events.CustomerMessage` in the same
+        unit of work as the change, so it goes out exactly when the change is
+        committed; the relay hands it to the notifier at least once.
         """
         if order.customer_id is None:
             return
-        try:
-            with self.store.unit_of_work() as uow:
-                customer = uow.customers.find(order.customer_id)
-            if customer is None:
-                return
-            self.notifier.notify(
-                customer.customer_id,
+        customer = uow.customers.find(order.customer_id)
+        if customer is None:
+            return
+        fields = {"order_id": order.order_id, "external_ref": order.external_ref, **(data or {})}
+        events.append(
+            self._event(
+                CustomerMessage,
+                customer_id=customer.customer_id,
+                order_id=order.order_id,
                 template=template,
-                channels=customer.notify_by,
-                data={
-                    "order_id": order.order_id,
-                    "external_ref": order.external_ref,
-                    **(data or {}),
-                },
+                channels=sorted(channel.value for channel in customer.notify_by),
+                data=[MessageField(name, value) for name, value in sorted(fields.items())],
             )
-        except Exception:
-            _log.warning("customer notification %s failed", template, exc_info=True)
+        )
 
     def _transition(
         self, order: Order, event: str, events: list[DomainEvent], **changes: Any

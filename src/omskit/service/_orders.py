@@ -273,15 +273,11 @@ class OrderOperations(ServiceBase):
                 placed = placed.evolve(routing=routed.routing)
             else:
                 placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)
-                created.append(placed)
+                self._tell_customer(uow, placed, "order_confirmed", events, promised_data(placed))
             uow.orders.update(placed, expected_version=order.version)
             return placed
 
-        created: list[Order] = []
-        result = self._run(work)
-        for placed in created:
-            self._tell_customer(placed, "order_confirmed", promised_data(placed))
-        return result
+        return self._run(work)
 
     def _validated(self, order: Order, events: list[DomainEvent], **changes: Any) -> Order:
         """``order`` validated, then moved on by what its lines roll up to (C1, C3)."""
@@ -356,15 +352,11 @@ class OrderOperations(ServiceBase):
                 changed = order.evolve(version=order.version + 1, **changes)
             else:
                 changed = self._validated(order, events, **changes)
-                confirmed.append(changed)
+                self._tell_customer(uow, changed, "order_confirmed", events, promised_data(changed))
             uow.orders.update(changed, expected_version=order.version)
             return changed
 
-        confirmed: list[Order] = []
-        result = self._run(work)
-        for order in confirmed:
-            self._tell_customer(order, "order_confirmed", promised_data(order))
-        return result
+        return self._run(work)
 
     def _check_waiting_caps(self, uow: UnitOfWork, lines: Sequence[OrderLine]) -> None:
         """Refuse an order whose waiting units would pass a product's ``waiting_cap`` (E3)."""

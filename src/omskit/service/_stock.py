@@ -122,7 +122,8 @@ class StockOperations(ServiceBase):
         collect pickup); safety stock is respected. Each order that becomes
         fully allocated moves on (``backordered`` -> ``allocated``) and its
         customer is told it is being prepared (template ``being_prepared``,
-        after the commit, over the customer's channels).
+        a :class:`~omskit.events.CustomerMessage` over the customer's
+        channels, delivered by the outbox relay after the commit).
         """
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
@@ -130,7 +131,7 @@ class StockOperations(ServiceBase):
         _check_reference(reference)
         _require(allocate_waiting, bool, "allocate_waiting")
 
-        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[StockPosition, list[Order]]:
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> StockPosition:
             uow.products.get(sku)
             location = uow.locations.get(location_id)
             self._sweep(uow, [sku], events, self.clock.now())
@@ -147,13 +148,12 @@ class StockOperations(ServiceBase):
                     reference=reference,
                 )
             )
-            ready = self._allocate_waiting(uow, sku, location, events) if allocate_waiting else []
-            return uow.stock.get(sku, location_id), ready
+            if allocate_waiting:
+                for order in self._allocate_waiting(uow, sku, location, events):
+                    self._tell_customer(uow, order, "being_prepared", events)
+            return uow.stock.get(sku, location_id)
 
-        position, ready = self._run(work)
-        for order in ready:
-            self._tell_customer(order, "being_prepared")
-        return position
+        return self._run(work)
 
     def release_pre_orders(self, sku: str) -> tuple[Order, ...]:
         """The release date of ``sku`` has come: give its pre-orders the stock on hand (E1).
@@ -168,7 +168,7 @@ class StockOperations(ServiceBase):
         """
         _check_id(sku, "sku")
 
-        def work(uow: UnitOfWork, events: list[DomainEvent]) -> list[Order]:
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Order, ...]:
             product = uow.products.get(sku)
             today = self.clock.now().date()
             if product.release_date is not None and product.release_date > today:
@@ -182,12 +182,12 @@ class StockOperations(ServiceBase):
                     ready[order.order_id] = order
             for order in uow.orders.list():
                 self._pre_orders_to_backorders(uow, order, sku, events)
-            return sorted(ready.values(), key=lambda o: (o.placed_at, o.order_id))
+            prepared = sorted(ready.values(), key=lambda o: (o.placed_at, o.order_id))
+            for order in prepared:
+                self._tell_customer(uow, order, "being_prepared", events)
+            return tuple(prepared)
 
-        ready = self._run(work)
-        for order in ready:
-            self._tell_customer(order, "being_prepared")
-        return tuple(ready)
+        return self._run(work)
 
     def _pre_orders_to_backorders(
         self, uow: UnitOfWork, order: Order, sku: str, events: list[DomainEvent]
@@ -305,7 +305,7 @@ class StockOperations(ServiceBase):
             raise NotFound(kind="open purchase order", key=po_id, path="po_id")
         skus = sorted({line.sku for line in purchase_order.lines})
 
-        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[list[Order], list[Order]]:
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Order, ...]:
             current: dict[str, Order] = {}
             later: set[str] = set()
             live = sorted(
@@ -354,15 +354,18 @@ class StockOperations(ServiceBase):
                 saved = order.evolve(version=stored[order_id].version + 1)
                 uow.orders.update(saved, expected_version=stored[order_id].version)
                 changed.append(saved)
-            return changed, [o for o in changed if o.order_id in later]
+                if order_id in later:
+                    data = promised_data(saved) or {"promised_ship_date": ""}
+                    self._tell_customer(
+                        uow,
+                        saved,
+                        "delivery_delayed",
+                        events,
+                        {**data, "cancel_reason": "delivery_too_slow"},
+                    )
+            return tuple(changed)
 
-        changed, delayed = self._run(work)
-        for order in delayed:
-            data = promised_data(order) or {"promised_ship_date": ""}
-            self._tell_customer(
-                order, "delivery_delayed", {**data, "cancel_reason": "delivery_too_slow"}
-            )
-        return tuple(changed)
+        return self._run(work)
 
     def record_pos_sale(
         self, sku: str, location_id: str, quantity: int, *, receipt: str

@@ -34,6 +34,7 @@ from omskit.events import (
     AvailabilityChanged,
     CancellationRequested,
     CancelOfferTaken,
+    CustomerMessage,
     DeliveryChanged,
     DomainEvent,
     HoldReleased,
@@ -41,6 +42,7 @@ from omskit.events import (
     LineBackordered,
     LinesCancelled,
     MasterDataChanged,
+    MessageField,
     OrderAllocated,
     OrderPlaced,
     OrderReleased,
@@ -907,6 +909,24 @@ def hold_released_events() -> st.SearchStrategy[HoldReleased]:
     )
 
 
+def customer_message_events() -> st.SearchStrategy[CustomerMessage]:
+    """:class:`~omskit.events.CustomerMessage` events with template fields."""
+    return st.builds(
+        CustomerMessage,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        customer_id=identifiers(),
+        order_id=identifiers(),
+        template=st.sampled_from(["order_confirmed", "being_prepared", "delivery_delayed"]),
+        channels=st.lists(st.sampled_from([c.value for c in NotificationChannel]), unique=True).map(
+            sorted
+        ),
+        data=st.dictionaries(identifiers(), texts(), max_size=3).map(
+            lambda fields: [MessageField(k, v) for k, v in sorted(fields.items())]
+        ),
+    )
+
+
 def task_raised_events() -> st.SearchStrategy[TaskRaised]:
     """:class:`~omskit.events.TaskRaised` events of every severity, for orders and lines."""
     return st.builds(
@@ -1138,6 +1158,7 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     CancelOfferTaken: cancel_offer_taken_events(),
     DeliveryChanged: delivery_changed_events(),
     HoldReleased: hold_released_events(),
+    CustomerMessage: customer_message_events(),
     TaskRaised: task_raised_events(),
     LineAdded: line_added_events(),
     LineBackordered: line_backordered_events(),
