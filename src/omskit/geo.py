@@ -91,7 +91,12 @@ def _haversine(a: _Vector, b: _Vector) -> float:
     return _DIAMETER_KM * math.asin(min(1.0, math.dist(a, b) / 2))
 
 
+def _haversines(a: _Vector, points: Iterable[_Vector]) -> list[float]:
+    """:func:`_haversine` from ``a`` to each of ``points`` (unit vectors), in one loop."""
+    asin, dist, diameter = math.asin, math.dist, _DIAMETER_KM
+    return [diameter * asin(min(1.0, dist(a, b) / 2)) for b in points]
+
+
 def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
     """Great-circle kilometres from ``origin`` to each of ``points`` (as :func:`haversine_km`)."""
-    start = _trig(origin.lat, origin.lon)
-    return [_haversine(start, _trig(p.lat, p.lon)) for p in points]
+    return _haversines(_trig(origin.lat, origin.lon), [_trig(p.lat, p.lon) for p in points])
