@@ -25,7 +25,9 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import builtins
+from omskit.routing.cost import minor_units
 from omskit.routing.engine import route
+from omskit.routing.planner import PlanLine, plan_order
 from omskit.routing.profile import Objective, RoutingProfile, default_profile
 from omskit.routing.strategy import CandidateView, Excluded, LineContext
 
@@ -491,3 +493,54 @@ def test_a_new_stock_tuple_is_judged_afresh() -> None:
     )
     assert where(before.lines[0]) == [("AMS", 2)]
     assert where(after.lines[0]) == [("DC", 2)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(network=networks(), objective=st.sampled_from(Objective))
+def test_the_engine_plans_as_plan_order_does_on_its_rankings(
+    network: tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]],
+    objective: Objective,
+) -> None:
+    # min_stock ranks lines of one SKU differently: the planner sees the union of their stock.
+    held, products, orders = network
+    profile = RoutingProfile.of(
+        "p", [("min_stock", builtins.min_stock(2)), "nearest"], objective=objective
+    )
+    model = profile.cost_model
+    by_id = {loc.location_id: loc for entries in held.values() for loc, _ in entries}
+    for placed in orders:
+        origin = None if placed.delivery.address is None else placed.delivery.address.point
+        decision = route(placed, profile=profile, origin=origin, stock=held, products=products)
+        lines = []
+        stock: dict[tuple[str, str], int] = {}
+        for line, decided in zip(placed.lines, decision.lines, strict=True):
+            ranked = sorted(
+                (n for n in decided.candidates if n.rank is not None), key=lambda n: n.rank or 0
+            )
+            for note in decided.candidates:
+                if not note.excluded or note.excluded_by != "eligibility":
+                    stock[(line.sku, note.location_id)] = note.sellable
+            lines.append(
+                PlanLine(
+                    line.line_id,
+                    line.sku,
+                    line.quantity,
+                    products[line.sku].weight_grams,
+                    tuple(n.location_id for n in ranked),
+                )
+            )
+
+        def shipment_cost(loc: str, grams: int, origin: GeoPoint | None = origin) -> int:
+            return minor_units(model, location=by_id[loc], origin=origin, weight_grams=grams)
+
+        plan = plan_order(
+            lines,
+            stock,
+            shipment_cost=shipment_cost,
+            max_shipments=profile.max_shipments,
+            objective=objective,
+        )
+        assert plan.allocations == tuple(d.allocations for d in decision.lines)
+        assert plan.unfulfilled == tuple(d.unfulfilled for d in decision.lines)
+        assert plan.decided_by == decision.decided_by
+        assert plan.exact == decision.exact

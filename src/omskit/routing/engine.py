@@ -20,7 +20,6 @@ Same input, same decision: every tie breaks on location ids.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 from typing import cast
 
 from omskit.availability.eligibility import exclusion, handling_key
@@ -30,7 +29,7 @@ from omskit.model import Allocation, Capability, Channel, Location, Order, Produ
 from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
-from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
+from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, _check, _plan
 from omskit.routing.profile import LineRanking, RoutingProfile
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
@@ -203,7 +202,7 @@ def route(
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
     plan_lines: list[PlanLine] = []
-    sellable: dict[tuple[str, str], int] = {}
+    held: dict[str, dict[str, int]] = {}
     locations: dict[str, Location] = {}
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
@@ -219,16 +218,15 @@ def route(
         entries = stock.get(line.sku, ())
         candidates, excluded = cache.split(product, entries)
         sku = line.sku
-        ids = candidates.location_ids
-        sellable.update(zip(zip(repeat(sku), ids), candidates.sellable, strict=False))
-        locations.update(zip(ids, candidates.locations, strict=True))
+        locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
         context = LineContext(order, line, product, origin, workload)
         ranking = profile.rank(context, candidates)
         rankings.append(ranking)
         hard.append(excluded)
-        plan_lines.append(
-            PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranking.ranked_ids)
-        )
+        ranked = ranking.ranked_ids
+        units = map(candidates.sellable.__getitem__, ranking.order)
+        held.setdefault(sku, {}).update(zip(ranked, units, strict=True))
+        plan_lines.append(PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranked))
     model = profile.cost_model
     distances = cache.distances
     if isinstance(model, DistanceCostModel):
@@ -244,13 +242,9 @@ def route(
                 model, location=locations[location_id], origin=origin, weight_grams=grams
             )
 
-    plan = plan_order(
-        plan_lines,
-        sellable,
-        shipment_cost=shipment_cost,
-        max_shipments=profile.max_shipments,
-        objective=profile.objective,
-        search_limit=search_limit,
+    _check(plan_lines, profile.max_shipments, search_limit)
+    plan = _plan(
+        plan_lines, held, shipment_cost, profile.max_shipments, profile.objective, search_limit
     )
     decisions = tuple(
         _line_decision(order, index, rankings[index], hard[index], plan, cache)
