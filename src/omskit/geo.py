@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import truediv
 from typing import Any, Final
 
 import attrs
@@ -92,9 +94,16 @@ def _haversine(a: _Vector, b: _Vector) -> float:
 
 
 def _haversines(a: _Vector, points: Iterable[_Vector]) -> list[float]:
-    """:func:`_haversine` from ``a`` to each of ``points`` (unit vectors), in one loop."""
-    asin, dist, diameter = math.asin, math.dist, _DIAMETER_KM
-    return [diameter * asin(min(1.0, dist(a, b) / 2)) for b in points]
+    """:func:`_haversine` from ``a`` to each of ``points`` (unit vectors), the same floats.
+
+    The half chords come first; only when rounding pushed one above 1 (near
+    antipodes) does each need the clamp.
+    """
+    asin, diameter = math.asin, _DIAMETER_KM
+    halves = list(map(truediv, map(math.dist, repeat(a), points), repeat(2)))
+    if max(halves, default=0.0) <= 1.0:
+        return [diameter * asin(half) for half in halves]
+    return [diameter * asin(min(1.0, half)) for half in halves]
 
 
 def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
