@@ -393,10 +393,14 @@ NETWORK_POINTS = [
 ]
 
 
+Network = tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]]
+"""Stock per SKU, the products, orders to route."""
+
+
 @st.composite
 def networks(
     draw: st.DrawFn,
-) -> tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]]:
+) -> Network:
     """Locations with random capabilities and channels, stock of four SKUs, a few orders."""
     capabilities = st.frozensets(
         st.sampled_from([Capability.SHIP, Capability.HANDLES_FRAGILE, Capability.RECEIVE_TRANSFERS])
@@ -453,7 +457,7 @@ def networks(
 @settings(max_examples=150, deadline=None)
 @given(network=networks(), objective=st.sampled_from(Objective))
 def test_routing_a_stock_tuple_twice_decides_as_a_fresh_list_does(
-    network: tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]],
+    network: Network,
     objective: Objective,
 ) -> None:
     # Tuples (as the availability index hands them out) are judged once and memoised.
@@ -498,7 +502,7 @@ def test_a_new_stock_tuple_is_judged_afresh() -> None:
 @settings(max_examples=150, deadline=None)
 @given(network=networks(), objective=st.sampled_from(Objective))
 def test_the_engine_plans_as_plan_order_does_on_its_rankings(
-    network: tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]],
+    network: Network,
     objective: Objective,
 ) -> None:
     # min_stock ranks lines of one SKU differently: the planner sees the union of their stock.
