@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import truediv
 from typing import Any, Final
 
 import attrs
@@ -91,7 +93,19 @@ def _haversine(a: _Vector, b: _Vector) -> float:
     return _DIAMETER_KM * math.asin(min(1.0, math.dist(a, b) / 2))
 
 
+def _haversines(a: _Vector, points: Iterable[_Vector]) -> list[float]:
+    """:func:`_haversine` from ``a`` to each of ``points`` (unit vectors), the same floats.
+
+    The half chords come first; only when rounding pushed one above 1 (near
+    antipodes) does each need the clamp.
+    """
+    asin, diameter = math.asin, _DIAMETER_KM
+    halves = list(map(truediv, map(math.dist, repeat(a), points), repeat(2)))
+    if max(halves, default=0.0) <= 1.0:
+        return [diameter * asin(half) for half in halves]
+    return [diameter * asin(min(1.0, half)) for half in halves]
+
+
 def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
     """Great-circle kilometres from ``origin`` to each of ``points`` (as :func:`haversine_km`)."""
-    start = _trig(origin.lat, origin.lon)
-    return [_haversine(start, _trig(p.lat, p.lon)) for p in points]
+    return _haversines(_trig(origin.lat, origin.lon), [_trig(p.lat, p.lon) for p in points])

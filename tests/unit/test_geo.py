@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omskit.errors import InvalidInput
-from omskit.geo import EARTH_RADIUS_KM, GeoPoint, haversine_km
+from omskit.geo import EARTH_RADIUS_KM, GeoPoint, distances_km, haversine_km
 
 AMSTERDAM = GeoPoint(52.3676, 4.9041)
 UTRECHT = GeoPoint(52.0907, 5.1214)
@@ -164,3 +164,17 @@ def test_a_numeric_string_out_of_range_is_still_refused() -> None:
 def test_geo_point_is_frozen() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         AMSTERDAM.lat = 0.0  # type: ignore[misc]
+
+
+@given(a=points, others=st.lists(points, max_size=5))
+def test_distances_km_are_the_haversine_km_of_each_point(
+    a: GeoPoint, others: list[GeoPoint]
+) -> None:
+    assert distances_km(a, others) == [a.distance_km(b) for b in others]
+
+
+def test_distances_km_to_an_antipode_clamp_the_rounded_chord() -> None:
+    # Rounding makes this chord a hair longer than the diameter.
+    start = GeoPoint(0.4029405180269521, 173.5475895138723)
+    antipode = GeoPoint(-start.lat, start.lon - 180)
+    assert distances_km(start, [antipode, start]) == [math.pi * EARTH_RADIUS_KM, 0.0]

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omskit.errors import DefinitionError, InvalidInput
 from omskit.geo import GeoPoint
@@ -23,7 +25,9 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import builtins
+from omskit.routing.cost import minor_units
 from omskit.routing.engine import route
+from omskit.routing.planner import PlanLine, plan_order
 from omskit.routing.profile import Objective, RoutingProfile, default_profile
 from omskit.routing.strategy import CandidateView, Excluded, LineContext
 
@@ -375,3 +379,172 @@ def test_click_and_collect_takes_transfers_only_into_a_store_that_receives_them(
     assert {a.location_id for a in open_store.lines[0].allocations} == {"DC"}
     with pytest.raises(InvalidInput):
         route(collect, pickup=STORE_AMS, **args)  # type: ignore[arg-type]
+
+
+# --- memoised stock lists: the same decisions as fresh ones --------------------------------
+
+NETWORK_POINTS = [
+    GeoPoint(52.37, 4.89),
+    GeoPoint(52.09, 5.12),
+    GeoPoint(51.92, 4.48),
+    GeoPoint(51.56, 5.09),
+    GeoPoint(51.44, 5.47),
+    GeoPoint(53.22, 6.57),
+]
+
+
+Network = tuple[dict[str, list[tuple[Location, int]]], dict[str, Product], list[Order]]
+"""Stock per SKU, the products, orders to route."""
+
+
+@st.composite
+def networks(
+    draw: st.DrawFn,
+) -> Network:
+    """Locations with random capabilities and channels, stock of four SKUs, a few orders."""
+    capabilities = st.frozensets(
+        st.sampled_from([Capability.SHIP, Capability.HANDLES_FRAGILE, Capability.RECEIVE_TRANSFERS])
+    )
+    locations = [
+        Location(
+            f"L{n}",
+            f"Location {n}",
+            LocationKind.STORE,
+            draw(st.sampled_from(NETWORK_POINTS)),
+            "NL",
+            draw(capabilities),
+            draw(st.frozensets(st.sampled_from([Channel.WEB, Channel.MARKETPLACE]), min_size=1)),
+        )
+        for n in range(draw(st.integers(1, 6)))
+    ]
+    products = {
+        sku: Product(
+            sku, sku, weight_grams=draw(st.integers(100, 3000)), fragile=draw(st.booleans())
+        )
+        for sku in ("A", "B", "C", "D")
+    }
+    held = {
+        sku: [(loc, draw(st.integers(-1, 6))) for loc in locations if draw(st.booleans())]
+        for sku in products
+    }
+    orders = []
+    for n in range(draw(st.integers(1, 4))):
+        lines = draw(
+            st.lists(
+                st.tuples(st.sampled_from(list(products)), st.integers(1, 8)),
+                min_size=1,
+                max_size=4,
+            )
+        )
+        point = draw(st.sampled_from([*NETWORK_POINTS, None]))
+        orders.append(
+            Order(
+                f"O-{n}",
+                draw(st.sampled_from([Channel.WEB, Channel.MARKETPLACE])),
+                f"W-{n}",
+                "EUR",
+                tuple(
+                    OrderLine(f"L{i}", sku, qty, Money("1.00", "EUR"))
+                    for i, (sku, qty) in enumerate(lines, 1)
+                ),
+                Delivery.ship_to(attrs.evolve(HOME, point=point)),
+                NOW,
+            )
+        )
+    return held, products, orders
+
+
+@settings(max_examples=150, deadline=None)
+@given(network=networks(), objective=st.sampled_from(Objective))
+def test_routing_a_stock_tuple_twice_decides_as_a_fresh_list_does(
+    network: Network,
+    objective: Objective,
+) -> None:
+    # Tuples (as the availability index hands them out) are judged once and memoised.
+    held, products, orders = network
+    profile = RoutingProfile.of("p", ["specialisation", "nearest"], objective=objective)
+    kept = {sku: tuple(entries) for sku, entries in held.items()}
+    for _ in range(2):
+        for placed in orders:
+            origin = None if placed.delivery.address is None else placed.delivery.address.point
+            fresh = route(
+                placed,
+                profile=profile,
+                origin=origin,
+                stock={sku: list(entries) for sku, entries in held.items()},
+                products=products,
+            )
+            memoised = route(placed, profile=profile, origin=origin, stock=kept, products=products)
+            assert memoised == fresh
+            assert memoised.explain() == fresh.explain()
+
+
+def test_a_new_stock_tuple_is_judged_afresh() -> None:
+    placed = order(("BEANS", 2))
+    before = route(
+        placed,
+        profile=default_profile(),
+        origin=HOME.point,
+        stock={"BEANS": ((STORE_AMS, 5), (DC, 5))},
+        products=PRODUCTS,
+    )
+    after = route(
+        placed,
+        profile=default_profile(),
+        origin=HOME.point,
+        stock={"BEANS": ((STORE_AMS, 0), (DC, 5))},
+        products=PRODUCTS,
+    )
+    assert where(before.lines[0]) == [("AMS", 2)]
+    assert where(after.lines[0]) == [("DC", 2)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(network=networks(), objective=st.sampled_from(Objective))
+def test_the_engine_plans_as_plan_order_does_on_its_rankings(
+    network: Network,
+    objective: Objective,
+) -> None:
+    # min_stock ranks lines of one SKU differently: the planner sees the union of their stock.
+    held, products, orders = network
+    profile = RoutingProfile.of(
+        "p", [("min_stock", builtins.min_stock(2)), "nearest"], objective=objective
+    )
+    model = profile.cost_model
+    by_id = {loc.location_id: loc for entries in held.values() for loc, _ in entries}
+    for placed in orders:
+        origin = None if placed.delivery.address is None else placed.delivery.address.point
+        decision = route(placed, profile=profile, origin=origin, stock=held, products=products)
+        lines = []
+        stock: dict[tuple[str, str], int] = {}
+        for line, decided in zip(placed.lines, decision.lines, strict=True):
+            ranked = sorted(
+                (n for n in decided.candidates if n.rank is not None), key=lambda n: n.rank or 0
+            )
+            for note in decided.candidates:
+                if not note.excluded or note.excluded_by != "eligibility":
+                    stock[(line.sku, note.location_id)] = note.sellable
+            lines.append(
+                PlanLine(
+                    line.line_id,
+                    line.sku,
+                    line.quantity,
+                    products[line.sku].weight_grams,
+                    tuple(n.location_id for n in ranked),
+                )
+            )
+
+        def shipment_cost(loc: str, grams: int, origin: GeoPoint | None = origin) -> int:
+            return minor_units(model, location=by_id[loc], origin=origin, weight_grams=grams)
+
+        plan = plan_order(
+            lines,
+            stock,
+            shipment_cost=shipment_cost,
+            max_shipments=profile.max_shipments,
+            objective=objective,
+        )
+        assert plan.allocations == tuple(d.allocations for d in decision.lines)
+        assert plan.unfulfilled == tuple(d.unfulfilled for d in decision.lines)
+        assert plan.decided_by == decision.decided_by
+        assert plan.exact == decision.exact

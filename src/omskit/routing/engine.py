@@ -24,12 +24,12 @@ from typing import cast
 
 from omskit.availability.eligibility import exclusion, handling_key
 from omskit.errors import InvalidInput
-from omskit.geo import GeoPoint, _haversine, _trig
+from omskit.geo import GeoPoint, _haversine, _haversines, _trig
 from omskit.model import Allocation, Capability, Channel, Location, Order, Product
 from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
-from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, plan_order
+from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, _check, _plan
 from omskit.routing.profile import LineRanking, RoutingProfile
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
@@ -70,6 +70,70 @@ def _judge(location: Location, key: _VerdictKey, product: Product, memo: _Memo) 
     return verdict
 
 
+class _Eligible:
+    """One SKU's stock list judged for one kind of line: the candidates with stock, and the rest.
+
+    The columns are tuples (shared by every order that routes the same
+    stock list, so nobody may change them); ``vectors`` are the candidates'
+    unit vectors, for their distances to each order's delivery point;
+    ``entries`` is the judged stock list itself (kept, see :func:`_eligible`).
+    """
+
+    __slots__ = ("entries", "hard", "ids", "locations", "units", "vectors")
+
+    def __init__(
+        self, entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
+    ) -> None:
+        memo = _verdicts(key)
+        locations: list[Location] = []
+        units: list[int] = []
+        hard: list[tuple[Location, int, str]] = []
+        for location, sellable in entries:
+            found = memo.get(id(location))
+            reason = (
+                found[1]
+                if found is not None and found[0] is location
+                else _judge(location, key, product, memo)
+            )
+            if reason is None and sellable > 0:
+                locations.append(location)
+                units.append(sellable)
+            else:
+                hard.append((location, sellable, reason or "no sellable stock"))
+        self.entries = entries
+        self.locations = tuple(locations)
+        self.units = tuple(units)
+        self.ids = tuple([location.location_id for location in locations])
+        self.vectors = tuple([_trig(loc.point.lat, loc.point.lon) for loc in locations])
+        self.hard = tuple(hard)
+
+
+_ELIGIBLE: dict[tuple[int, _VerdictKey], _Eligible] = {}
+_ELIGIBLE_LIMIT = 4096
+
+
+def _eligible(
+    entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
+) -> _Eligible:
+    """``entries`` judged for ``key``; memoised for tuples (as the availability index gives).
+
+    A tuple of (location, units) pairs cannot change, so its verdicts can be
+    kept while the tuple lives: entries are keyed by its identity and keep
+    it alive, so no other object can take that identity while the entry
+    stands. Any other sequence is judged afresh. Bounded: cleared at
+    ``_ELIGIBLE_LIMIT`` entries.
+    """
+    if type(entries) is not tuple:
+        return _Eligible(entries, key, product)
+    memo_key = (id(entries), key)
+    found = _ELIGIBLE.get(memo_key)
+    if found is None:
+        if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
+            _ELIGIBLE.clear()
+        found = _ELIGIBLE[memo_key] = _Eligible(entries, key, product)
+    return found
+
+
 class _OrderCache:
     """Per-order memo of distances, and the order's part of every hard-constraint verdict."""
 
@@ -95,33 +159,16 @@ class _OrderCache:
 
     def split(
         self, product: Product, stock: Sequence[tuple[Location, int]]
-    ) -> tuple[Candidates, list[tuple[Location, int, str]]]:
+    ) -> tuple[Candidates, tuple[tuple[Location, int, str], ...]]:
         """The eligible candidates with stock, and the others with the reason."""
         key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
-        memo = _verdicts(key)
-        locations: list[Location] = []
-        ids: list[str] = []
-        units: list[int] = []
-        distances: list[float | None] = []
-        hard: list[tuple[Location, int, str]] = []
-        known, distance = self.distances, self.distance
-        for location, sellable in stock:
-            found = memo.get(id(location))
-            reason = (
-                found[1]
-                if found is not None and found[0] is location
-                else _judge(location, key, product, memo)
-            )
-            if reason is None and sellable > 0:
-                location_id = location.location_id
-                locations.append(location)
-                ids.append(location_id)
-                units.append(sellable)
-                km = known.get(location_id, _MISSING)
-                distances.append(distance(location) if km is _MISSING else km)  # type: ignore[arg-type]
-            else:
-                hard.append((location, sellable, reason or "no sellable stock"))
-        return Candidates(locations, units, distances, ids), hard
+        eligible = _eligible(stock, key, product)
+        ids = eligible.ids
+        distances: Sequence[float | None] = (
+            [None] * len(ids) if self.origin is None else _haversines(self.origin, eligible.vectors)
+        )
+        self.distances.update(zip(ids, distances, strict=True))
+        return Candidates(eligible.locations, eligible.units, distances, ids), eligible.hard
 
 
 _MISSING = object()
@@ -153,9 +200,9 @@ def route(
         raise InvalidInput("must be a RoutingProfile", path="profile")
     workload = dict(workload or {})
     rankings: list[LineRanking] = []
-    hard: list[list[tuple[Location, int, str]]] = []
+    hard: list[tuple[tuple[Location, int, str], ...]] = []
     plan_lines: list[PlanLine] = []
-    sellable: dict[tuple[str, str], int] = {}
+    held: dict[str, dict[str, int]] = {}
     locations: dict[str, Location] = {}
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
@@ -171,16 +218,15 @@ def route(
         entries = stock.get(line.sku, ())
         candidates, excluded = cache.split(product, entries)
         sku = line.sku
-        for location, units in zip(candidates.locations, candidates.sellable, strict=True):
-            sellable[(sku, location.location_id)] = units
-            locations[location.location_id] = location
+        locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
         context = LineContext(order, line, product, origin, workload)
         ranking = profile.rank(context, candidates)
         rankings.append(ranking)
         hard.append(excluded)
-        plan_lines.append(
-            PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranking.ranked_ids)
-        )
+        ranked = ranking.ranked_ids
+        units = map(candidates.sellable.__getitem__, ranking.order)
+        held.setdefault(sku, {}).update(zip(ranked, units, strict=True))
+        plan_lines.append(PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranked))
     model = profile.cost_model
     distances = cache.distances
     if isinstance(model, DistanceCostModel):
@@ -196,13 +242,9 @@ def route(
                 model, location=locations[location_id], origin=origin, weight_grams=grams
             )
 
-    plan = plan_order(
-        plan_lines,
-        sellable,
-        shipment_cost=shipment_cost,
-        max_shipments=profile.max_shipments,
-        objective=profile.objective,
-        search_limit=search_limit,
+    _check(plan_lines, profile.max_shipments, search_limit)
+    plan = _plan(
+        plan_lines, held, shipment_cost, profile.max_shipments, profile.objective, search_limit
     )
     decisions = tuple(
         _line_decision(order, index, rankings[index], hard[index], plan, cache)
@@ -249,7 +291,7 @@ def _line_decision(
     order: Order,
     index: int,
     ranking: LineRanking,
-    hard: list[tuple[Location, int, str]],
+    hard: Sequence[tuple[Location, int, str]],
     plan: Plan,
     cache: _OrderCache,
 ) -> LineDecision:
@@ -281,7 +323,7 @@ def _line_decision(
 def _notes(
     quantity: int,
     ranking: LineRanking,
-    hard: list[tuple[Location, int, str]],
+    hard: Sequence[tuple[Location, int, str]],
     allocations: tuple[Allocation, ...],
     plan_decided_by: str,
     cache: _OrderCache,

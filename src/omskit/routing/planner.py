@@ -122,15 +122,16 @@ class _Search:
     def __init__(
         self,
         lines: Sequence[PlanLine],
-        stock: Mapping[tuple[str, str], int],
+        held: Mapping[str, Mapping[str, int]],
         shipment_cost: Callable[[str, int], int],
         objective: Objective,
     ) -> None:
         self.lines = lines
-        self.stock = stock
+        self.held = held
+        """Per SKU: location -> units (positive), where some line of the SKU may take them."""
         self.shipment_cost = shipment_cost
         self.order = _CRITERIA[objective]
-        self.rank = [{loc: pos for pos, loc in enumerate(line.ranked)} for line in lines]
+        self.rank = [dict(zip(line.ranked, range(len(line.ranked)), strict=True)) for line in lines]
         self.costs: dict[tuple[str, int], int] = {}
         self.examined = 0
         self.best: tuple[_Key, _Taken, tuple[int, ...]] | None = None
@@ -151,10 +152,11 @@ class _Search:
         left: dict[tuple[str, str], int] = {}
         allocations = []
         unfulfilled = []
-        stock = self.stock
+        held = self.held
         for line, rank in zip(self.lines, self.rank, strict=True):
             need = line.quantity
             sku = line.sku
+            units = held[sku]
             taken = []
             if allowed is None:
                 order: Sequence[str] = line.ranked
@@ -164,7 +166,7 @@ class _Search:
                 key = (sku, loc)
                 available = left.get(key)
                 if available is None:
-                    available = stock.get(key, 0)
+                    available = units.get(loc, 0)
                 if available <= 0:
                     continue
                 take = available if available < need else need
@@ -254,12 +256,29 @@ def plan_order(
 ) -> Plan:
     """Choose where every line ships from (see the module docstring).
 
-    ``stock`` maps (SKU, location id) to sellable units; ``shipment_cost``
-    gives the cost in minor units of one shipment of a number of grams from
-    a location.
+    ``stock`` maps (SKU, location id) to sellable units (none where it is 0
+    or less); ``shipment_cost`` gives the cost in minor units of one
+    shipment of a number of grams from a location.
     """
     _check(lines, max_shipments, search_limit)
-    search = _Search(lines, stock, shipment_cost, objective)
+    held: dict[str, dict[str, int]] = {}
+    for line in lines:
+        sku = line.sku
+        found = {loc: units for loc in line.ranked if (units := stock.get((sku, loc), 0)) > 0}
+        held.setdefault(sku, {}).update(found)
+    return _plan(lines, held, shipment_cost, max_shipments, objective, search_limit)
+
+
+def _plan(
+    lines: Sequence[PlanLine],
+    held: Mapping[str, Mapping[str, int]],
+    shipment_cost: Callable[[str, int], int],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+) -> Plan:
+    """:func:`plan_order` on checked input, with the stock as ``held`` by :class:`_Search`."""
+    search = _Search(lines, held, shipment_cost, objective)
     # Every location at once gives the best possible fill.
     target = search.consider(None)
     fullest = search.best
@@ -328,16 +347,7 @@ class _Sets:
         self.exact = True
         self.reached = False
         self.target = 0
-        stock = search.stock
-        # held[sku]: location -> units, where some line of the SKU may take them.
-        self.held: dict[str, dict[str, int]] = {}
-        for line, rank in zip(search.lines, search.rank, strict=True):
-            sku = line.sku
-            found = {loc: units for loc in rank if (units := stock.get((sku, loc), 0)) > 0}
-            if sku in self.held:
-                self.held[sku].update(found)
-            else:
-                self.held[sku] = found
+        self.held = search.held
         pool: set[str] = set()
         for held in self.held.values():
             pool.update(held)
@@ -464,19 +474,9 @@ class _Sets:
         return self.reached
 
     def _extend(self, chosen: list[int], residual: Sequence[int], bound: int, size: int) -> None:
+        """Sets of ``size`` that start with ``chosen`` (two or more positions still to add)."""
         after = chosen[-1] if chosen else -1
         base = self.base
-        if len(chosen) == size - 1:
-            mask = self._completions(residual, after)
-            while mask and self._step():
-                last = (mask & -mask).bit_length() - 1
-                mask ^= 1 << last
-                if self._bound_exceeded(bound + base[last], size):
-                    return
-                subset = tuple(self.order[p] for p in (*chosen, last))
-                if self.search.consider(subset) == self.target:
-                    self.reached = True
-            return
         more = size - len(chosen)
         for position in self._next_positions(residual, after, more):
             if not self._step():
@@ -485,14 +485,27 @@ class _Sets:
             if self._bound_exceeded(bound + sum(base[position : position + more]), size):
                 return
             held = self.have[position]
-            self._extend(
-                [*chosen, position],
-                tuple(max(r - h, 0) for r, h in zip(residual, held, strict=True)),
-                bound + base[position],
-                size,
-            )
+            left = [r - h if r > h else 0 for r, h in zip(residual, held, strict=True)]
+            if more > 2:
+                self._extend([*chosen, position], left, bound + base[position], size)
+            else:  # the last location: straight to the sets this prefix completes
+                mask = self._completions(left, position)
+                if mask:
+                    self._complete([*chosen, position], mask, bound + base[position], size)
             if not self.exact:
                 return
+
+    def _complete(self, chosen: list[int], mask: int, bound: int, size: int) -> None:
+        """Consider ``chosen`` with each completing position in ``mask``, cheapest first."""
+        base, order = self.base, self.order
+        prefix = [order[p] for p in chosen]
+        while mask and self._step():
+            last = (mask & -mask).bit_length() - 1
+            mask ^= 1 << last
+            if self._bound_exceeded(bound + base[last], size):
+                return
+            if self.search.consider((*prefix, order[last])) == self.target:
+                self.reached = True
 
 
 def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: int) -> None:
@@ -511,7 +524,7 @@ def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: in
             positions = []
             for index, line in enumerate(lines):
                 if unfulfilled[index] and loc in search.rank[index]:
-                    gain += min(unfulfilled[index], search.stock.get((line.sku, loc), 0))
+                    gain += min(unfulfilled[index], search.held[line.sku].get(loc, 0))
                     positions.append(search.rank[index][loc])
             if gain == 0:
                 continue

@@ -63,7 +63,8 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from operator import itemgetter
+from itertools import islice
+from operator import eq, itemgetter
 from typing import Any, cast
 
 import attrs
@@ -389,11 +390,7 @@ class RoutingProfile:
                 for column in columns
                 if count and not _constant(column, kept, first_exclusion)
             ]
-        entries = zip(*sorting, ids, range(count), strict=True)
-        keyed = sorted(
-            [e for e in entries if e[-1] not in first_exclusion] if first_exclusion else entries
-        )
-        order = tuple(map(_last, keyed))
+        order = _ranked(sorting, ids, kept)
         exclusions = (
             tuple(sorted(first_exclusion.items(), key=lambda item: ids[item[0]]))
             if first_exclusion
@@ -503,6 +500,25 @@ class RoutingProfile:
 
 
 _last = itemgetter(-1)
+
+
+def _ranked(
+    sorting: Sequence[Sequence[Any]], ids: Sequence[str], kept: Sequence[int]
+) -> tuple[int, ...]:
+    """The ``kept`` positions by their values in ``sorting``, then location id, then position.
+
+    With one sorting column whose kept values all differ (the usual case:
+    distances), the values alone decide: the positions are sorted by that
+    column directly, without a key tuple per candidate.
+    """
+    if len(sorting) == 1:
+        column = sorting[0]
+        order = sorted(kept, key=column.__getitem__)
+        values = list(map(column.__getitem__, order))
+        if not any(map(eq, values, islice(values, 1, None))):
+            return tuple(order)
+    entries = [(*[column[p] for column in sorting], ids[p], p) for p in kept]
+    return tuple(map(_last, sorted(entries)))
 
 
 def _constant(
