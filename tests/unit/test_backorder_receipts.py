@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import attrs
 import pytest
-from test_service import World, make_world, request
+from test_service import World, dump, make_world, request
 
 from omskit import Customer, LineStatus, Oms, OrderStatus
-from omskit.adapters.memory import RecordingCustomerNotifier, SentMessage
+from omskit.adapters.memory import MemoryWarehouse, RecordingCustomerNotifier, SentMessage
+from omskit.errors import GatewayError
 from omskit.events import OrderAllocated
 from omskit.lifecycle import TriggerRule
 from omskit.lifecycle.triggers import Where
-from omskit.model import NotificationChannel
+from omskit.model import MovementReason, NotificationChannel, Order, Shipment
 
 
 @pytest.fixture
@@ -90,17 +91,83 @@ def test_a_receipt_can_leave_waiting_lines_alone(world: World) -> None:
     assert world.oms.stock_position("CUPS", "DC").reserved == 0
 
 
-def test_cancelled_and_released_orders_do_not_take_receipts(world: World) -> None:
+def test_cancelled_orders_do_not_take_receipts(world: World) -> None:
     cancelled = backorder(world, "W-1", "C-1", 2)
     world.oms.request_cancel(cancelled, "delivery_too_slow", by="customer")
-    world.oms.receive_stock("BEANS", "DC", 1, reference="PO-1")
-    released = world.oms.place_order(request("W-2", lines=[("BEANS", 3)]))
-    world.oms.release_order(released.order_id)
     world.oms.receive_stock("CUPS", "DC", 3, reference="PO-7")
-    world.oms.receive_stock("BEANS", "DC", 3, reference="PO-8")
     assert world.oms.stock_position("CUPS", "DC").reserved == 0
-    assert world.oms.stock_position("BEANS", "DC").reserved == 0
-    assert world.oms.get_order(released.order_id).lines[0].unallocated_quantity == 2
+    assert world.oms.get_order(cancelled).lines[0].allocations == ()
+
+
+def released_with_a_remainder(world: World) -> Order:
+    """An order for 3 beans: 1 at Amsterdam shipped, 2 backordered."""
+    world.oms.receive_stock("BEANS", "AMS", 1, reference="PO-1")
+    order = world.oms.place_order(request("W-2", lines=[("BEANS", 3)]))
+    (shipment,) = world.oms.release_order(order.order_id)
+    for step in (world.oms.record_picking, world.oms.record_packed, world.oms.record_shipped):
+        step(shipment.shipment_id)
+    order = world.oms.get_order(order.order_id)
+    assert order.status is OrderStatus.PARTIALLY_SHIPPED
+    assert order.lines[0].unallocated_quantity == 2
+    return order
+
+
+def test_a_receipt_ships_a_released_orders_remainder_on_its_own(world: World) -> None:
+    order = released_with_a_remainder(world)
+    world.oms.receive_stock("BEANS", "DC", 5, reference="PO-8")
+    after = world.oms.get_order(order.order_id)
+    assert after.lines[0].unallocated_quantity == 0
+    assert after.lines[0].status is LineStatus.PARTIALLY_SHIPPED
+    _, second = world.oms.shipments(order.order_id)
+    assert (second.shipment_id, second.location_id) == (f"{order.order_id}-S2", "DC")
+    assert [(x.line_id, x.quantity) for x in second.lines] == [("1", 2)]
+    assert second.shipment_id in world.warehouse.released
+    position = world.oms.stock_position("BEANS", "DC")
+    assert (position.reserved, position.allocated) == (0, 2)
+    for step in (world.oms.record_picking, world.oms.record_packed, world.oms.record_shipped):
+        step(second.shipment_id)
+    done = world.oms.get_order(order.order_id)
+    assert done.status is OrderStatus.SHIPPED
+    assert done.lines[0].status is LineStatus.SHIPPED
+
+
+class DownWarehouse(MemoryWarehouse):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def release(self, shipment: Shipment, order: Order) -> None:
+        if self.down:
+            raise GatewayError("WMS down", gateway="warehouse")
+        super().release(shipment, order)
+
+
+def test_a_receipt_the_warehouse_cannot_take_changes_nothing() -> None:
+    warehouse = DownWarehouse()
+    world = make_world(warehouse)
+    order = released_with_a_remainder(world)
+    warehouse.down = True
+    before = dump(world.oms)
+    with pytest.raises(GatewayError, match="WMS down"):
+        world.oms.receive_stock("BEANS", "DC", 5, reference="PO-8")
+    assert dump(world.oms) == before
+    world.oms.receive_stock("BEANS", "DC", 5, reference="PO-8", allocate_waiting=False)
+    assert world.oms.stock_position("BEANS", "DC").on_hand == 5
+    warehouse.down = False
+    (ready,) = world.oms.allocate_waiting("BEANS")
+    assert ready.order_id == order.order_id
+    assert len(world.oms.shipments(order.order_id)) == 2
+
+
+def test_allocate_waiting_gives_stock_that_came_another_way(world: World) -> None:
+    waiting = backorder(world, "W-1", "C-1", 2)
+    world.oms.adjust_stock("CUPS", "DC", 3, reason=MovementReason.RETURN)
+    assert world.oms.get_order(waiting).status is OrderStatus.BACKORDERED
+    (ready,) = world.oms.allocate_waiting("CUPS")
+    assert ready.order_id == waiting
+    assert ready.status is OrderStatus.ALLOCATED
+    assert [m.data["order_id"] for m in prepared(world.oms)] == [waiting]
+    assert world.oms.allocate_waiting("CUPS") == ()
 
 
 class BrokenNotifier(RecordingCustomerNotifier):

@@ -161,6 +161,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         order = self._call("place_order", request)
         return order.order_id if order is not None else "NOPE"
 
+    @rule(sku=skus)
+    def allocate_waiting(self, sku: str) -> None:
+        self._call("allocate_waiting", sku)
+
     @rule(order_id=orders)
     def confirm_payment(self, order_id: str) -> None:
         self._call("confirm_payment", order_id)

@@ -748,6 +748,8 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("tasks order_id", lambda oms: oms.tasks(order_id=""), InvalidInput),
     ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
     ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),
+    ("allocate_waiting unknown", lambda oms: oms.allocate_waiting("NOPE"), NotFound),
+    ("allocate_waiting sku", lambda oms: oms.allocate_waiting(""), InvalidInput),
     ("release_pre_orders unknown", lambda oms: oms.release_pre_orders("NOPE"), NotFound),
     ("release_pre_orders sku", lambda oms: oms.release_pre_orders(7), InvalidInput),  # type: ignore[arg-type]
     ("confirm_payment unknown", lambda oms: oms.confirm_payment("NOPE"), NotFound),

@@ -38,6 +38,7 @@ from omskit.lifecycle import Lifecycles, line_event, order_event_for_lines
 from omskit.lifecycle.checks import OrderCheck, default_checks
 from omskit.lifecycle.triggers import TriggerRule, matches
 from omskit.model import (
+    Allocation,
     Channel,
     LineStatus,
     MovementReason,
@@ -47,6 +48,7 @@ from omskit.model import (
     OrderStatus,
     Reservation,
     Shipment,
+    ShipmentLine,
     ShipmentStatus,
     StockMovement,
     StockPosition,
@@ -531,6 +533,40 @@ class ServiceBase:
                 with contextlib.suppress(Exception):
                     self.warehouse.cancel(shipment.shipment_id)
             raise
+
+    def _ship_separately(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        line: OrderLine,
+        allocations: Sequence[Allocation],
+    ) -> tuple[Shipment, ...]:
+        """Shipments of their own for new ``allocations`` of ``line``, the order being released.
+
+        One shipment per location (``<order_id>-S<n>``, numbered on from the
+        order's shipments); the line's reservations become allocations. The
+        caller hands the shipments to the warehouse.
+        """
+        existing = len(uow.shipments.for_order(order.order_id))
+        now = self.clock.now()
+        shipments = tuple(
+            Shipment(
+                f"{order.order_id}-S{number}",
+                order.order_id,
+                allocation.location_id,
+                (ShipmentLine(line.line_id, line.sku, allocation.quantity),),
+                now,
+            )
+            for number, allocation in enumerate(
+                sorted(allocations, key=lambda a: a.location_id), existing + 1
+            )
+        )
+        for shipment in shipments:
+            uow.shipments.add(shipment)
+        for reservation in uow.reservations.for_order(order.order_id):
+            if reservation.line_id == line.line_id:
+                self._allocate_reserved(uow, reservation)
+        return shipments
 
     @staticmethod
     def _allocate_reserved(uow: UnitOfWork, reservation: Reservation) -> None:

@@ -18,7 +18,6 @@ from omskit.model import (
     OrderLineRequest,
     OrderStatus,
     Shipment,
-    ShipmentLine,
     ShipmentStatus,
 )
 from omskit.ports import UnitOfWork
@@ -334,8 +333,11 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
         alone = order.evolve(lines=(new,))
         decision = self._route(uow, alone)
         (routed,) = self._reserve_routed(uow, order, [new], decision, events)
+        shipments: tuple[Shipment, ...] = ()
         if order.status in _AT_THE_WAREHOUSE and routed.allocations:
-            routed = self._release_line(uow, order, routed)
+            shipments = self._ship_separately(uow, order, routed, routed.allocations)
+            if routed.unallocated_quantity == 0:
+                routed = self._line_to(order.order_id, routed, LineStatus.RELEASED)
         lines = (*order.lines, routed)
         changed = self._rolled_up(order, events, lines=lines)
         uow.orders.update(changed, expected_version=order.version)
@@ -348,37 +350,5 @@ class OrderChangeOperations(OrderOperations, CancelOperations):
                 quantity=new.quantity,
             )
         )
-        if order.status in _AT_THE_WAREHOUSE and routed.allocations:
-            self._hand_over(uow, changed, new.line_id)
+        self._hand_to_warehouse(shipments, changed)
         return changed
-
-    def _release_line(self, uow: UnitOfWork, order: Order, line: OrderLine) -> OrderLine:
-        """Turn the new line's reservations into allocations and give it its own shipments."""
-        existing = len(uow.shipments.for_order(order.order_id))
-        now = self.clock.now()
-        for number, allocation in enumerate(
-            sorted(line.allocations, key=lambda a: a.location_id), existing + 1
-        ):
-            uow.shipments.add(
-                Shipment(
-                    f"{order.order_id}-S{number}",
-                    order.order_id,
-                    allocation.location_id,
-                    (ShipmentLine(line.line_id, line.sku, allocation.quantity),),
-                    now,
-                )
-            )
-        for reservation in uow.reservations.for_order(order.order_id):
-            if reservation.line_id == line.line_id:
-                self._allocate_reserved(uow, reservation)
-        fully = line.unallocated_quantity == 0
-        return self._line_to(order.order_id, line, LineStatus.RELEASED) if fully else line
-
-    def _hand_over(self, uow: UnitOfWork, order: Order, line_id: str) -> None:
-        """Release the new line's shipments to the warehouse (undone if one fails)."""
-        shipments = [
-            s
-            for s in uow.shipments.for_order(order.order_id)
-            if s.status is ShipmentStatus.RELEASED and [x.line_id for x in s.lines] == [line_id]
-        ]
-        self._hand_to_warehouse(shipments, order)

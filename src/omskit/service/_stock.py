@@ -24,6 +24,7 @@ from omskit.model import (
     Order,
     OrderStatus,
     Product,
+    Shipment,
     StockMovement,
     StockPosition,
 )
@@ -43,13 +44,20 @@ __all__ = ["StockOperations"]
 _NOT_WAITING = frozenset(
     {OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED, OrderStatus.REFUSED}
 )
-_TAKES_RECEIPTS = frozenset(
-    {
-        OrderStatus.ON_HOLD,
-        OrderStatus.BACKORDERED,
-        OrderStatus.PRE_ORDERED,
-        OrderStatus.ALLOCATED,
-    }
+_AT_THE_WAREHOUSE = frozenset(
+    {OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PARTIALLY_SHIPPED}
+)
+"""Released orders whose waiting units, once in stock, ship in a shipment of their own."""
+_TAKES_RECEIPTS = (
+    frozenset(
+        {
+            OrderStatus.ON_HOLD,
+            OrderStatus.BACKORDERED,
+            OrderStatus.PRE_ORDERED,
+            OrderStatus.ALLOCATED,
+        }
+    )
+    | _AT_THE_WAREHOUSE
 )
 """Orders whose waiting lines a receipt may fill (not yet at the warehouse)."""
 
@@ -116,14 +124,21 @@ class StockOperations(ServiceBase):
         availability to the storefront. With ``allocate_waiting`` (the
         default) the units first go to order lines waiting for the SKU (E3),
         in a fair, fixed order: the oldest order first (then order id, line
-        id). Only orders not yet at the warehouse (created, backordered,
-        allocated with a backordered line) take part, and only when the
-        location may serve them (channel, shipping, handling, click &
-        collect pickup); safety stock is respected. Each order that becomes
-        fully allocated moves on (``backordered`` -> ``allocated``) and its
-        customer is told it is being prepared (template ``being_prepared``,
-        a :class:`~omskit.events.CustomerMessage` over the customer's
-        channels, delivered by the outbox relay after the commit).
+        id), when the location may serve them (channel, shipping, handling,
+        click & collect pickup); safety stock is respected. Orders not yet at
+        the warehouse (on hold, backordered, pre-ordered, allocated with a
+        waiting line) are reserved; a released, picking or partly shipped
+        order gets a shipment of its own for the units (``<order_id>-S<n>``),
+        handed to the warehouse in the same call: if the warehouse fails,
+        the receipt fails and nothing changes (retry, or book with
+        ``allocate_waiting=False``). A packed order's remainder waits until
+        it ships. Each order that becomes fully allocated moves on
+        (``backordered`` -> ``allocated``) and its customer is told it is
+        being prepared (template ``being_prepared``, a
+        :class:`~omskit.events.CustomerMessage` over the customer's
+        channels, delivered by the outbox relay after the commit). Units of
+        a product before its ``release_date`` wait on the shelf: call
+        :meth:`release_pre_orders` on the release date.
         """
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
@@ -175,19 +190,44 @@ class StockOperations(ServiceBase):
                 raise DomainRuleViolation(
                     f"{sku!r} is released on {product.release_date.isoformat()}, not yet"
                 )
-            self._sweep(uow, [sku], events, self.clock.now())
-            ready: dict[str, Order] = {}
-            for location in sorted(uow.locations.list(), key=lambda loc: loc.location_id):
-                for order in self._allocate_waiting(uow, sku, location, events):
-                    ready[order.order_id] = order
+            prepared = self._allocate_on_hand(uow, sku, events)
             for order in uow.orders.list():
                 self._pre_orders_to_backorders(uow, order, sku, events)
-            prepared = sorted(ready.values(), key=lambda o: (o.placed_at, o.order_id))
-            for order in prepared:
-                self._tell_customer(uow, order, "being_prepared", events)
-            return tuple(prepared)
+            return prepared
 
         return self._run(work)
+
+    def allocate_waiting(self, sku: str) -> tuple[Order, ...]:
+        """Give the stock on hand of ``sku`` to the lines waiting for it, as a receipt would (E3).
+
+        For stock that arrived another way than :meth:`receive_stock` (an
+        adjustment, a transfer, a cancelled order's units): waiting lines
+        take the sellable stock oldest order first, location by location in
+        id order, on the terms of :meth:`receive_stock`. Returns the orders
+        that became fully allocated (their customers are told
+        ``being_prepared``). Before a product's release date nothing moves.
+        """
+        _check_id(sku, "sku")
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Order, ...]:
+            uow.products.get(sku)
+            return self._allocate_on_hand(uow, sku, events)
+
+        return self._run(work)
+
+    def _allocate_on_hand(
+        self, uow: UnitOfWork, sku: str, events: list[DomainEvent]
+    ) -> tuple[Order, ...]:
+        """Waiting lines of ``sku`` take the stock on hand, location by location in id order."""
+        self._sweep(uow, [sku], events, self.clock.now())
+        ready: dict[str, Order] = {}
+        for location in sorted(uow.locations.list(), key=lambda loc: loc.location_id):
+            for order in self._allocate_waiting(uow, sku, location, events):
+                ready[order.order_id] = order
+        prepared = sorted(ready.values(), key=lambda o: (o.placed_at, o.order_id))
+        for order in prepared:
+            self._tell_customer(uow, order, "being_prepared", events)
+        return tuple(prepared)
 
     def _pre_orders_to_backorders(
         self, uow: UnitOfWork, order: Order, sku: str, events: list[DomainEvent]
@@ -242,6 +282,8 @@ class StockOperations(ServiceBase):
                 continue
             lines = list(order.lines)
             taken_any = False
+            at_warehouse = order.status in _AT_THE_WAREHOUSE
+            shipments: list[Shipment] = []
             for index, line in enumerate(lines):
                 if line.sku != sku or line.status is LineStatus.CANCELLED:
                     continue
@@ -256,11 +298,19 @@ class StockOperations(ServiceBase):
                 self._reserve(uow, order, line, location.location_id, take, events)
                 merged = _add_allocation(line.allocations, Allocation(location.location_id, take))
                 status = (
-                    LineStatus.ALLOCATED
+                    line.status  # shipping has begun: the line's status follows its parcels
+                    if line.status is LineStatus.PARTIALLY_SHIPPED
+                    else LineStatus.ALLOCATED
                     if sum(a.quantity for a in merged) == line.quantity
                     else LineStatus.PARTIALLY_ALLOCATED
                 )
-                lines[index] = self._line_to(order.order_id, line, status, allocations=merged)
+                after = self._line_to(order.order_id, line, status, allocations=merged)
+                if at_warehouse:
+                    new = Allocation(location.location_id, take)
+                    shipments.extend(self._ship_separately(uow, order, after, [new]))
+                    if after.status is LineStatus.ALLOCATED:
+                        after = self._line_to(order.order_id, after, LineStatus.RELEASED)
+                lines[index] = after
                 taken_any = True
                 events.append(
                     self._event(
@@ -275,6 +325,7 @@ class StockOperations(ServiceBase):
                 continue
             changed = self._rolled_up(order, events, lines=tuple(lines))
             uow.orders.update(changed, expected_version=order.version)
+            self._hand_to_warehouse(shipments, changed)
             if all(
                 line.unallocated_quantity == 0
                 for line in changed.lines
