@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from enum import Enum
 from types import MappingProxyType
 from typing import ClassVar
 
@@ -25,6 +26,7 @@ from omskit.model._checks import (
     optional_identifier,
     optional_instance_of,
     optional_text,
+    state,
     to_tuple,
 )
 from omskit.model.orders import Allocation
@@ -113,8 +115,9 @@ class OrderStatusChanged(DomainEvent):
     event_type: ClassVar[str] = "order_status_changed"
 
     order_id: str = attrs.field(validator=identifier)
-    previous: OrderStatus = attrs.field(validator=instance_of(OrderStatus))
-    current: OrderStatus = attrs.field(validator=instance_of(OrderStatus))
+    previous: OrderStatus | Enum = attrs.field(validator=state)
+    """The status before; a shop's own state when its lifecycle adds one."""
+    current: OrderStatus | Enum = attrs.field(validator=state)
     event: str = attrs.field(validator=identifier)
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum, StrEnum
@@ -56,6 +56,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from omskit.errors import DefinitionError, InvalidInput
 from omskit.events import EVENT_TYPES, DomainEvent
+from omskit.model import OrderStatus
 
 __all__ = ["from_data", "from_json", "make_converter", "to_data", "to_json"]
 
@@ -71,7 +72,9 @@ _MAX_LISTED_PROBLEMS: Final = 3
 
 
 def make_converter(
-    *, event_types: Mapping[str, type[DomainEvent]] = EVENT_TYPES
+    *,
+    event_types: Mapping[str, type[DomainEvent]] = EVENT_TYPES,
+    order_states: Iterable[type[Enum]] = (),
 ) -> cattrs.Converter:
     """Return a new converter for omskit values (never a shared, global one).
 
@@ -79,7 +82,10 @@ def make_converter(
     larger mapping (``{**EVENT_TYPES, "my_event": MyEvent}``) to read and
     write your own :class:`~omskit.events.DomainEvent` subclasses. Raises
     :class:`~omskit.errors.DefinitionError` when a tag does not match its
-    class's ``event_type``.
+    class's ``event_type``. ``order_states`` are your own enums of order
+    states (see :class:`~omskit.lifecycle.Lifecycles`): an order status is
+    read as an :class:`~omskit.model.OrderStatus` first, then as a member of
+    these, in order.
 
     Structuring is strict: unknown keys, strings where numbers belong (and
     the reverse), floats for money and naive datetimes are all refused. The
@@ -93,7 +99,30 @@ def make_converter(
     _register_collections(conv)
     _register_attrs_classes(conv)
     _register_events(conv, events)
+    _register_order_states(conv, tuple(order_states))
     return conv
+
+
+def _register_order_states(conv: cattrs.Converter, extra: tuple[type[Enum], ...]) -> None:
+    for kind in extra:
+        if not (isinstance(kind, type) and issubclass(kind, Enum)) or not all(
+            isinstance(member.value, str) for member in kind
+        ):
+            raise DefinitionError(f"order states must be enums with text values, not {kind!r}")
+    members: list[Enum] = [*OrderStatus]
+    for kind in extra:
+        members.extend(kind)
+
+    def structure_state(value: object, _type: object) -> Enum:
+        for member in members:
+            if isinstance(value, str) and member.value == value:
+                return member
+        allowed = ", ".join(repr(member.value) for member in members)
+        raise InvalidInput(f"must be one of {allowed}", value=value)
+
+    # ``Order.status`` is ``OrderStatus | Enum``: omskit's statuses, then the shop's own.
+    conv.register_structure_hook(OrderStatus | Enum, structure_state)
+    conv.register_unstructure_hook(OrderStatus | Enum, _unstructure_enum)
 
 
 def to_data(obj: object, *, converter: cattrs.Converter | None = None) -> Any:

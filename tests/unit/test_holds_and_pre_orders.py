@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -35,7 +36,8 @@ from omskit.lifecycle.checks import (
     deliverable_countries,
     fraud_threshold,
 )
-from omskit.model import NotificationChannel, PurchaseOrder, PurchaseOrderLine
+from omskit.model import NotificationChannel, Order, PurchaseOrder, PurchaseOrderLine
+from omskit.serialization import from_data, from_json, make_converter, to_data, to_json
 
 LAUNCH = date(2026, 1, 20)
 """The release date of the game console; the clock starts on 2026-01-05."""
@@ -385,3 +387,72 @@ def test_orders_selects_by_flag_status_channel_and_customer_oldest_first() -> No
     assert oms.orders(status=OrderStatus.BACKORDERED) == (plain,)
     assert oms.orders(flag=OrderFlag.GIFT, customer_id="C-1") == (gift,)
     assert oms.orders(channel=Channel.STORE) == ()
+
+
+# --- states of your own -----------------------------------------------------------------
+
+
+class Engraving(StrEnum):
+    AWAITING_ENGRAVING = "awaiting_engraving"
+
+
+WITH_ENGRAVING = ORDER_LIFECYCLE.extended(
+    [
+        (OrderStatus.ALLOCATED, "engrave", Engraving.AWAITING_ENGRAVING),
+        (Engraving.AWAITING_ENGRAVING, "release", OrderStatus.RELEASED),
+        (Engraving.AWAITING_ENGRAVING, "cancel", OrderStatus.CANCELLED),
+    ]
+)
+
+
+def test_an_order_walks_through_a_state_of_your_own() -> None:
+    world, oms, _ = shop(lifecycles=Lifecycles(order=WITH_ENGRAVING))
+    oms.receive_stock("BEANS", "AMS", 5)
+    order = oms.place_order(request())
+    engraving = oms.advance_order(order.order_id, "engrave")
+    assert engraving.status is Engraving.AWAITING_ENGRAVING
+    assert statuses(world, order.order_id)[-1] == ("allocated", "engrave", "awaiting_engraving")
+    (shipment,) = oms.release_order(order.order_id)
+    assert oms.get_order(order.order_id).status is OrderStatus.RELEASED
+    assert shipment.shipment_id in world.warehouse.released
+
+
+def test_a_state_of_your_own_can_be_cancelled_where_your_table_says() -> None:
+    _, oms, _ = shop(lifecycles=Lifecycles(order=WITH_ENGRAVING))
+    oms.receive_stock("BEANS", "AMS", 5)
+    order = oms.advance_order(oms.place_order(request()).order_id, "engrave")
+    outcome = oms.request_cancel(order.order_id, "changed_mind", by="customer")
+    assert outcome.accepted
+    assert oms.stock_position("BEANS", "AMS").reserved == 0
+
+
+def test_the_default_table_knows_no_such_event() -> None:
+    _, oms, _ = shop()
+    order = oms.place_order(request())
+    with pytest.raises(IllegalTransition, match="'engrave'"):
+        oms.advance_order(order.order_id, "engrave")
+
+
+def test_orders_in_a_state_of_your_own_serialise_with_a_converter_that_knows_it() -> None:
+    _, oms, _ = shop(lifecycles=Lifecycles(order=WITH_ENGRAVING))
+    oms.receive_stock("BEANS", "AMS", 5)
+    order = oms.advance_order(oms.place_order(request()).order_id, "engrave")
+    converter = make_converter(order_states=[Engraving])
+    data = to_data(order, converter=converter)
+    assert data["status"] == "awaiting_engraving"
+    assert from_data(data, Order, converter=converter) == order
+    with pytest.raises(InvalidInput, match="status"):
+        from_data(data, Order, converter=make_converter())
+    with pytest.raises(DefinitionError, match="enums with text values"):
+        make_converter(order_states=[int])  # type: ignore[list-item]
+
+
+def test_status_events_of_a_state_of_your_own_serialise_too() -> None:
+    world, oms, _ = shop(lifecycles=Lifecycles(order=WITH_ENGRAVING))
+    oms.receive_stock("BEANS", "AMS", 5)
+    oms.advance_order(oms.place_order(request()).order_id, "engrave")
+    event = world.publisher.of_type(OrderStatusChanged)[-1]
+    converter = make_converter(order_states=[Engraving])
+    text = to_json(event, converter=converter)
+    assert '"current": "awaiting_engraving"' in text
+    assert from_json(text, OrderStatusChanged, converter=converter) == event

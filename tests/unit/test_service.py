@@ -745,6 +745,15 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("orders flag", lambda oms: oms.orders(flag="vip"), InvalidInput),  # type: ignore[arg-type]
     ("orders channel", lambda oms: oms.orders(channel="web"), InvalidInput),  # type: ignore[arg-type]
     ("orders customer", lambda oms: oms.orders(customer_id=" "), InvalidInput),
+    ("advance_order unknown", lambda oms: oms.advance_order("NOPE", "engrave"), NotFound),
+    ("advance_order id", lambda oms: oms.advance_order("", "engrave"), InvalidInput),
+    ("advance_order event", lambda oms: oms.advance_order("NOPE", " "), InvalidInput),
+    ("advance_order own event", lambda oms: oms.advance_order("NOPE", "release"), InvalidInput),
+    (
+        "advance_order not in the table",
+        lambda oms: oms.advance_order(placed_order_id(oms), "engrave"),
+        IllegalTransition,
+    ),
     ("tasks order_id", lambda oms: oms.tasks(order_id=""), InvalidInput),
     ("record_refused unknown", lambda oms: oms.record_refused("NOPE"), NotFound),
     ("record_refused id", lambda oms: oms.record_refused(""), InvalidInput),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, Final
 
 import attrs
@@ -95,6 +96,16 @@ def calendar_date(_instance: object, attribute: attrs.Attribute[Any], value: obj
     """A ``date`` that is not a ``datetime``."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidInput("must be a date (not a datetime)", path=attribute.name, value=value)
+
+
+def state(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A lifecycle state: a member of an enum whose values are text (omskit's or a shop's)."""
+    if not isinstance(value, Enum) or not isinstance(value.value, str):
+        raise InvalidInput(
+            "must be a state: a member of an enum with text values, such as OrderStatus",
+            path=attribute.name,
+            value=value,
+        )
 
 
 def check_aware_datetime(value: object, path: str) -> datetime:

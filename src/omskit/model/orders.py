@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 import attrs
@@ -22,6 +22,7 @@ from omskit.model._checks import (
     optional_identifier,
     optional_instance_of,
     positive_int,
+    state,
     text,
     to_frozenset,
     to_tuple,
@@ -343,9 +344,9 @@ class Order:
     flags: frozenset[OrderFlag] = attrs.field(
         default=frozenset(), converter=to_frozenset, validator=items_of(OrderFlag)
     )
-    status: OrderStatus = attrs.field(
-        default=OrderStatus.CREATED, validator=instance_of(OrderStatus)
-    )
+    status: OrderStatus | Enum = attrs.field(default=OrderStatus.CREATED, validator=state)
+    """An :class:`OrderStatus`, or a state of a shop's own enum when ``Oms(lifecycles=...)``
+    adds one (see :meth:`~omskit.service.Oms.advance_order`)."""
     version: int = attrs.field(default=0, validator=non_negative_int)
     routing: RoutingRecord | None = attrs.field(
         default=None, validator=optional_instance_of(RoutingRecord)

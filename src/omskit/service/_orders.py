@@ -14,7 +14,7 @@ from omskit.events import (
     ShipDatePromised,
 )
 from omskit.geo import GeoPoint
-from omskit.lifecycle import order_event_for_lines
+from omskit.lifecycle import ORDER_LIFECYCLE, order_event_for_lines
 from omskit.lifecycle.checks import CheckContext
 from omskit.model import (
     Capability,
@@ -353,6 +353,36 @@ class OrderOperations(ServiceBase):
             else:
                 changed = self._validated(order, events, **changes)
                 self._tell_customer(uow, changed, "order_confirmed", events, promised_data(changed))
+            uow.orders.update(changed, expected_version=order.version)
+            return changed
+
+        return self._run(work)
+
+    def advance_order(self, order_id: str, event: str) -> Order:
+        """Move an order by an event of your own lifecycle rows (``Oms(lifecycles=...)``).
+
+        For steps omskit does not know, such as ``engrave`` from ``allocated``
+        to a shop's own ``awaiting_engraving`` state: the order table decides
+        (its guards included), an ``OrderStatusChanged`` event announces the
+        move, and omskit's own calls go on from there as the table allows
+        (e.g. ``release_order`` from ``awaiting_engraving``). omskit's own
+        events (``release``, ``cancel``, ...) are refused with
+        :class:`~omskit.errors.InvalidInput`: they come with the service call
+        that does their work.
+        """
+        _check_id(order_id, "order_id")
+        _check_id(event, "event")
+        if event in ORDER_LIFECYCLE.events:
+            raise InvalidInput(
+                f"{event!r} is one of omskit's own events; the service call that does its "
+                "work makes it",
+                path="event",
+                value=event,
+            )
+
+        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
+            order = uow.orders.get(order_id)
+            changed = self._transition(order, event, events)
             uow.orders.update(changed, expected_version=order.version)
             return changed
 
