@@ -45,17 +45,9 @@ LAUNCH = date(2026, 1, 20)
 
 def shop(**settings: Any) -> tuple[World, Oms, RecordingCustomerNotifier]:
     """A world whose Oms has ``settings``, a customer C-1 and a console launching on LAUNCH."""
-    world = make_world()
     notifier = RecordingCustomerNotifier()
-    oms = Oms(
-        world.oms.store,
-        clock=world.clock,
-        ids=world.oms.ids,
-        publisher=world.publisher,
-        warehouse=world.warehouse,
-        notifier=notifier,
-        **settings,
-    )
+    world = make_world(notifier=notifier, **settings)
+    oms = world.oms
     oms.register_customer(
         Customer("C-1", "Ann", email="ann@example.nl", notify_by={NotificationChannel.EMAIL})
     )

@@ -73,7 +73,8 @@ class World:
     storefront: RecordingStorefront
 
 
-def make_world(warehouse: MemoryWarehouse | None = None) -> World:
+def make_world(warehouse: MemoryWarehouse | None = None, **settings: Any) -> World:
+    """Three locations, three products and an Oms with recording gateways (and ``settings``)."""
     clock = ManualClock()
     publisher = RecordingPublisher()
     warehouse = warehouse or MemoryWarehouse()
@@ -85,6 +86,7 @@ def make_world(warehouse: MemoryWarehouse | None = None) -> World:
         publisher=publisher,
         warehouse=warehouse,
         storefront=storefront,
+        **settings,
     )
     oms.register_location(
         Location(

@@ -54,16 +54,8 @@ class FailingStaff(RecordingStaffNotifier):
 
 
 def shop(*rules: TriggerRule, staff: RecordingStaffNotifier | None = None) -> tuple[World, Oms]:
-    world = make_world()
-    oms = Oms(
-        world.oms.store,
-        clock=world.clock,
-        ids=world.oms.ids,
-        publisher=world.publisher,
-        warehouse=world.warehouse,
-        triggers=list(rules),
-        staff=staff or RecordingStaffNotifier(),
-    )
+    world = make_world(triggers=list(rules), staff=staff or RecordingStaffNotifier())
+    oms = world.oms
     return world, oms
 
 
