@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from enum import Enum
 from types import MappingProxyType
 from typing import ClassVar
 
@@ -115,9 +114,9 @@ class OrderStatusChanged(DomainEvent):
     event_type: ClassVar[str] = "order_status_changed"
 
     order_id: str = attrs.field(validator=identifier)
-    previous: OrderStatus | Enum = attrs.field(validator=state)
-    """The status before; a shop's own state when its lifecycle adds one."""
-    current: OrderStatus | Enum = attrs.field(validator=state)
+    previous: OrderStatus = attrs.field(validator=state)
+    """The status before; a shop's own state when its lifecycle adds one (see ``Order.status``)."""
+    current: OrderStatus = attrs.field(validator=state)
     event: str = attrs.field(validator=identifier)
 
 

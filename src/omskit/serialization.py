@@ -120,9 +120,8 @@ def _register_order_states(conv: cattrs.Converter, extra: tuple[type[Enum], ...]
         allowed = ", ".join(repr(member.value) for member in members)
         raise InvalidInput(f"must be one of {allowed}", value=value)
 
-    # ``Order.status`` is ``OrderStatus | Enum``: omskit's statuses, then the shop's own.
-    conv.register_structure_hook(OrderStatus | Enum, structure_state)
-    conv.register_unstructure_hook(OrderStatus | Enum, _unstructure_enum)
+    # An order status is one of omskit's, else one of the shop's own states.
+    conv.register_structure_hook(OrderStatus, structure_state)
 
 
 def to_data(obj: object, *, converter: cattrs.Converter | None = None) -> Any:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -402,7 +402,7 @@ def test_an_order_walks_through_a_state_of_your_own() -> None:
     oms.receive_stock("BEANS", "AMS", 5)
     order = oms.place_order(request())
     engraving = oms.advance_order(order.order_id, "engrave")
-    assert engraving.status is Engraving.AWAITING_ENGRAVING
+    assert cast(Enum, engraving.status) is Engraving.AWAITING_ENGRAVING
     assert statuses(world, order.order_id)[-1] == ("allocated", "engrave", "awaiting_engraving")
     (shipment,) = oms.release_order(order.order_id)
     assert oms.get_order(order.order_id).status is OrderStatus.RELEASED

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 import attrs
@@ -344,9 +344,11 @@ class Order:
     flags: frozenset[OrderFlag] = attrs.field(
         default=frozenset(), converter=to_frozenset, validator=items_of(OrderFlag)
     )
-    status: OrderStatus | Enum = attrs.field(default=OrderStatus.CREATED, validator=state)
+    status: OrderStatus = attrs.field(default=OrderStatus.CREATED, validator=state)
     """An :class:`OrderStatus`, or a state of a shop's own enum when ``Oms(lifecycles=...)``
-    adds one (see :meth:`~omskit.service.Oms.advance_order`)."""
+    adds one (see :meth:`~omskit.service.Oms.advance_order`). It is typed as
+    ``OrderStatus`` so ordinary code needs no narrowing; compare a state of
+    your own by identity or value as usual (``cast`` it for a type checker)."""
     version: int = attrs.field(default=0, validator=non_negative_int)
     routing: RoutingRecord | None = attrs.field(
         default=None, validator=optional_instance_of(RoutingRecord)
