@@ -83,7 +83,7 @@ nitpick_ignore_regex = [
     ),
     (r"py:(class|obj)", r"(Decimal|datetime|date|timedelta|StrEnum|Enum|TracebackType)"),
     # Type variables of generic classes and helpers (TypeVar has no page).
-    (r"py:(class|obj)", r"omskit(\.\w+)*\.(S|T|K|V|F)"),
+    (r"py:(class|obj)", r"omskit(\.\w+)*\.(S|T|K|V|F|E)"),
     # Third-party classes in signatures: attrs, cattrs (the converter) and
     # Hypothesis (strategies of the test kit).
     (r"py:(class|obj|exc)", r"(attrs|cattrs|hypothesis)(\.\w+)+"),

@@ -30,7 +30,7 @@ from omskit import (
 from omskit.adapters.memory import MemorySupplier, RecordingCustomerNotifier
 from omskit.errors import DefinitionError, DomainRuleViolation
 from omskit.events import HoldReleased, OrderStatusChanged
-from omskit.lifecycle import ORDER_LIFECYCLE, Lifecycles, guard
+from omskit.lifecycle import LINE_LIFECYCLE, ORDER_LIFECYCLE, Lifecycles, guard
 from omskit.lifecycle.checks import (
     CheckContext,
     deliverable_countries,
@@ -448,3 +448,10 @@ def test_status_events_of_a_state_of_your_own_serialise_too() -> None:
     text = to_json(event, converter=converter)
     assert '"current": "awaiting_engraving"' in text
     assert from_json(text, OrderStatusChanged, converter=converter) == event
+
+
+def test_a_table_left_out_is_omskits_own() -> None:
+    lifecycles = Lifecycles(order=WITH_ENGRAVING)
+    assert lifecycles.order is WITH_ENGRAVING
+    assert Lifecycles().order is ORDER_LIFECYCLE
+    assert lifecycles.line is LINE_LIFECYCLE

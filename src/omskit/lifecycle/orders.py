@@ -211,21 +211,40 @@ RETURN_LIFECYCLE: Final[TransitionTable[ReturnStatus]] = TransitionTable.build(
 """The return lifecycle (I1): back to the shop, inspected, restocked or written off, refunded."""
 
 
+def _order_table(table: TransitionTable[Any] | None) -> TransitionTable[Any]:
+    return ORDER_LIFECYCLE if table is None else table
+
+
+def _line_table(table: TransitionTable[Any] | None) -> TransitionTable[Any]:
+    return LINE_LIFECYCLE if table is None else table
+
+
+def _shipment_table(table: TransitionTable[Any] | None) -> TransitionTable[Any]:
+    return SHIPMENT_LIFECYCLE if table is None else table
+
+
+def _return_table(table: TransitionTable[Any] | None) -> TransitionTable[Any]:
+    return RETURN_LIFECYCLE if table is None else table
+
+
 @attrs.frozen
 class Lifecycles:
     """The transition tables an :class:`~omskit.service.Oms` follows, one per entity.
 
     Pass your own (usually an omskit table
     :meth:`~omskit.lifecycle.table.TransitionTable.extended` with guards of
-    your own) as ``Oms(lifecycles=Lifecycles(order=...))``. Each table must
-    govern the entity its field names and keep every state and event omskit
-    itself uses, so the service never meets a row it cannot find.
+    your own) as ``Oms(lifecycles=Lifecycles(order=...))``; a table left out
+    (``None``) is omskit's own (:data:`ORDER_LIFECYCLE`,
+    :data:`LINE_LIFECYCLE`, :data:`SHIPMENT_LIFECYCLE`,
+    :data:`RETURN_LIFECYCLE`). Each table must govern the entity its field
+    names and keep every row omskit itself uses, so the service never meets
+    a row it cannot find.
     """
 
-    order: TransitionTable[Any] = ORDER_LIFECYCLE
-    line: TransitionTable[Any] = LINE_LIFECYCLE
-    shipment: TransitionTable[Any] = SHIPMENT_LIFECYCLE
-    returns: TransitionTable[Any] = RETURN_LIFECYCLE
+    order: TransitionTable[Any] = attrs.field(default=None, converter=_order_table)
+    line: TransitionTable[Any] = attrs.field(default=None, converter=_line_table)
+    shipment: TransitionTable[Any] = attrs.field(default=None, converter=_shipment_table)
+    returns: TransitionTable[Any] = attrs.field(default=None, converter=_return_table)
 
     def __attrs_post_init__(self) -> None:
         for name, table, base in (

@@ -40,6 +40,7 @@ __all__ = [
     "HasFlag",
     "HeldFor",
     "LineStatusIn",
+    "Match",
     "OlderThan",
     "PaymentAuthorised",
     "SkuIs",
