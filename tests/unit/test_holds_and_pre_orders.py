@@ -455,3 +455,15 @@ def test_a_table_left_out_is_omskits_own() -> None:
     assert lifecycles.order is WITH_ENGRAVING
     assert Lifecycles().order is ORDER_LIFECYCLE
     assert lifecycles.line is LINE_LIFECYCLE
+
+
+def test_holds_of_a_cancelled_order_cannot_be_lifted() -> None:
+    _, oms, _ = shop(order_checks=[*Oms().order_checks, fraud_threshold(Money("15.00", "EUR"))])
+    order = oms.place_order(unpaid())
+    oms.request_cancel(order.order_id, "changed_mind", by="customer")
+    before = dump(oms)
+    with pytest.raises(IllegalTransition, match="'cancelled'"):
+        oms.lift_hold(order.order_id, HoldReason.FRAUD, by="risk-team")
+    with pytest.raises(IllegalTransition, match="'cancelled'"):
+        oms.confirm_payment(order.order_id)
+    assert dump(oms) == before

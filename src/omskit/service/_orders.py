@@ -344,6 +344,8 @@ class OrderOperations(ServiceBase):
                     path="hold",
                     value=hold,
                 )
+            # Only an order waiting for validation has holds to lift (a cancelled one keeps them).
+            self.lifecycles.order.target(order.status, "validate", entity_id=order_id)
             changes: dict[str, Any] = {"holds": order.holds - {hold}}
             if hold == HoldReason.PAYMENT:
                 changes["payment_authorised"] = True
