@@ -467,3 +467,29 @@ def test_holds_of_a_cancelled_order_cannot_be_lifted() -> None:
     with pytest.raises(IllegalTransition, match="'cancelled'"):
         oms.confirm_payment(order.order_id)
     assert dump(oms) == before
+
+
+def test_deliverable_countries_holds_only_shipments_abroad() -> None:
+    check = deliverable_countries({"NL", "BE"})
+    _, oms, _ = shop()
+    context = CheckContext(customer=None, products={}, pickup=None, now=oms.clock.now())
+    home = oms.place_order(request())
+    assert check(home, context) is None
+    collect = oms.place_order(request("W-2", delivery=Delivery.collect_at("AMS")))
+    assert check(collect, context) is None
+    assert deliverable_countries({"BE"})(home, context) == HoldReason.ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("make", "path"),
+    [
+        (lambda: deliverable_countries([]), "countries"),
+        (lambda: deliverable_countries({"XX"}), "countries"),
+        (lambda: fraud_threshold(Money("0.00", "EUR")), "limit"),
+        (lambda: fraud_threshold("100"), "limit"),  # type: ignore[arg-type]
+    ],
+)
+def test_check_factories_refuse_bad_settings(make: Any, path: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        make()
+    assert caught.value.path == path

@@ -311,3 +311,24 @@ def test_tasks_of_a_bad_order_id_is_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         oms.tasks(order_id=" ")
     assert oms.tasks(order_id="NOPE") == ()
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        (
+            StatusIn({OrderStatus.ALLOCATED, OrderStatus.BACKORDERED}),
+            "order is allocated, backordered",
+        ),
+        (HasFlag("gift"), "order is flagged gift"),
+        (PaymentAuthorised(False), "payment is not authorised"),
+        (HeldFor("fraud"), "order is held for fraud"),
+        (OlderThan(2), "order is older than 2 days, 0:00:00"),
+        (LineStatusIn({LineStatus.BACKORDERED}), "line is backordered"),
+        (WaitingLongerThan(timedelta(hours=36)), "line waits longer than 1 day, 12:00:00"),
+        (SkuIs("BEANS"), "line is for BEANS"),
+        (Where("my_rule", lambda o, line, now: True), "my_rule"),
+    ],
+)
+def test_each_condition_describes_itself(condition: Condition, words: str) -> None:
+    assert condition.describe() == words
