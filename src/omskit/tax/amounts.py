@@ -55,8 +55,18 @@ class TaxableLine:
             )
 
 
+class _Gross:
+    net: Money
+    vat: Money
+
+    @property
+    def gross(self) -> Money:
+        """Net plus VAT."""
+        return self.net + self.vat
+
+
 @attrs.frozen
-class VatLine:
+class VatLine(_Gross):
     """A taxed line: its rate, net and VAT in the currency's minor unit."""
 
     line_id: str
@@ -65,24 +75,14 @@ class VatLine:
     net: Money
     vat: Money
 
-    @property
-    def gross(self) -> Money:
-        """Net plus VAT."""
-        return self.net + self.vat
-
 
 @attrs.frozen
-class VatSubtotal:
+class VatSubtotal(_Gross):
     """The lines of one rate added up, as an invoice shows them."""
 
     rate: Decimal
     net: Money
     vat: Money
-
-    @property
-    def gross(self) -> Money:
-        """Net plus VAT."""
-        return self.net + self.vat
 
 
 @attrs.frozen
