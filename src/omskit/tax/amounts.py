@@ -1,0 +1,175 @@
+"""VAT amounts of invoice lines, rounded per line or per invoice, that always add up (F3).
+
+Every line's net is its quantity times its unit price, rounded half-up to the
+currency's minor unit. Per line, each line's VAT is its net times its rate,
+rounded. Per invoice, the VAT of each rate is computed once on the sum of its
+nets and rounded, then shared over the lines of that rate in proportion to
+their nets (:meth:`~omskit.money.Money.allocate`), so the lines still add up
+to the totals. Either way net + VAT = gross, for every line, every rate and
+the invoice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.model._checks import identifier, instance_of, positive_int
+from omskit.model.catalog import TaxCategory
+from omskit.money import Money, sum_money
+from omskit.ports import TaxRateProvider
+from omskit.tax.supply import VatTreatment
+
+__all__ = ["Rounding", "TaxableLine", "VatBreakdown", "VatLine", "VatSubtotal", "compute_vat"]
+
+
+class Rounding(StrEnum):
+    """Where VAT is rounded to the minor unit."""
+
+    PER_LINE = "per_line"
+    PER_INVOICE = "per_invoice"
+
+
+@attrs.frozen
+class TaxableLine:
+    """A line to tax: an id of the caller's, a quantity, a net unit price and a tax category."""
+
+    line_id: str = attrs.field(validator=identifier)
+    quantity: int = attrs.field(validator=positive_int)
+    unit_price: Money = attrs.field(validator=instance_of(Money))
+    category: TaxCategory = attrs.field(
+        default=TaxCategory.STANDARD, validator=instance_of(TaxCategory)
+    )
+
+    @unit_price.validator
+    def _not_negative(self, attribute: attrs.Attribute[object], value: Money) -> None:
+        if value.is_negative():
+            raise InvalidInput(
+                "must not be negative (discounts are lines of their own)",
+                path=attribute.name,
+                value=str(value.amount),
+            )
+
+
+class _Gross:
+    net: Money
+    vat: Money
+
+    @property
+    def gross(self) -> Money:
+        """Net plus VAT."""
+        return self.net + self.vat
+
+
+@attrs.frozen
+class VatLine(_Gross):
+    """A taxed line: its rate, net and VAT in the currency's minor unit."""
+
+    line_id: str
+    category: TaxCategory
+    rate: Decimal
+    net: Money
+    vat: Money
+
+
+@attrs.frozen
+class VatSubtotal(_Gross):
+    """The lines of one rate added up, as an invoice shows them."""
+
+    rate: Decimal
+    net: Money
+    vat: Money
+
+
+@attrs.frozen
+class VatBreakdown:
+    """The VAT of a set of lines under one :class:`~omskit.tax.supply.VatTreatment`."""
+
+    treatment: VatTreatment
+    rounding: Rounding
+    currency: str
+    lines: tuple[VatLine, ...]
+    subtotals: tuple[VatSubtotal, ...]
+    """One per rate, highest rate first."""
+
+    @property
+    def net_total(self) -> Money:
+        """Sum of the line nets."""
+        return sum_money([line.net for line in self.lines], self.currency)
+
+    @property
+    def vat_total(self) -> Money:
+        """Sum of the line VAT amounts (equal to the sum of the subtotals' VAT)."""
+        return sum_money([line.vat for line in self.lines], self.currency)
+
+    @property
+    def gross_total(self) -> Money:
+        """What the customer pays."""
+        return self.net_total + self.vat_total
+
+
+def _checked_currency(lines: Sequence[TaxableLine]) -> str:
+    if not lines:
+        raise InvalidInput("must have at least one line", path="lines")
+    currency = lines[0].unit_price.currency
+    for index, line in enumerate(lines):
+        if not isinstance(line, TaxableLine):
+            raise InvalidInput("must be a TaxableLine", path=f"lines[{index}]", value=line)
+        if line.unit_price.currency != currency:
+            raise InvalidInput(
+                f"differs from the first line's currency {currency}",
+                path=f"lines[{index}].unit_price.currency",
+                value=line.unit_price.currency,
+            )
+    return currency
+
+
+def compute_vat(
+    lines: Sequence[TaxableLine],
+    *,
+    treatment: VatTreatment,
+    rates: TaxRateProvider,
+    rounding: Rounding = Rounding.PER_LINE,
+) -> VatBreakdown:
+    """Tax ``lines`` under ``treatment`` with rates from ``rates``, rounding as asked.
+
+    Raises :class:`~omskit.errors.InvalidInput` for no lines or lines in
+    several currencies, and whatever ``rates`` raises for a rate it lacks
+    (:class:`~omskit.errors.NotFound`).
+    """
+    currency = _checked_currency(lines)
+    rated = [(line, treatment.rate(line.category, rates)) for line in lines]
+    nets = [(line.unit_price * line.quantity).rounded(ROUND_HALF_UP) for line in lines]
+    vats: list[Money] = [
+        (net * rate).rounded(ROUND_HALF_UP) for net, (_, rate) in zip(nets, rated, strict=True)
+    ]
+    if rounding is Rounding.PER_INVOICE:
+        for rate in {rate for _, rate in rated}:
+            members = [i for i, (_, r) in enumerate(rated) if r == rate]
+            group_net = sum_money([nets[i] for i in members], currency)
+            group_vat = (group_net * rate).rounded(ROUND_HALF_UP)
+            weights = [nets[i].to_minor() for i in members]
+            shares = (
+                group_vat.allocate(weights)
+                if sum(weights)
+                else tuple(Money.zero(currency) for _ in members)
+            )
+            for i, share in zip(members, shares, strict=True):
+                vats[i] = share
+    taxed = tuple(
+        VatLine(line.line_id, line.category, rate, net, vat)
+        for (line, rate), net, vat in zip(rated, nets, vats, strict=True)
+    )
+    subtotals = tuple(
+        VatSubtotal(
+            rate,
+            sum_money([t.net for t in taxed if t.rate == rate], currency),
+            sum_money([t.vat for t in taxed if t.rate == rate], currency),
+        )
+        for rate in sorted({t.rate for t in taxed}, reverse=True)
+    )
+    return VatBreakdown(treatment, rounding, currency, taxed, subtotals)
