@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 import pytest
+from test_routing_engine import HOME, order
 
 from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
-from omskit.model import (
-    Address,
-    Capability,
-    Channel,
-    Delivery,
-    Location,
-    LocationKind,
-    Order,
-    OrderLine,
-    Product,
-)
+from omskit.model import Capability, Location, LocationKind, Product
 from omskit.money import Money
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
@@ -28,31 +18,14 @@ from omskit.routing.planner import PlanLine, plan_order
 from omskit.routing.profile import Objective, RoutingProfile, default_profile
 from omskit.routing.scarcity import Scarcity
 
-NOW = datetime(2026, 12, 1, tzinfo=UTC)
-HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.37, 4.89))
 SHIP = {Capability.SHIP}
-# The DC is 10 km from the customer, the store 12 km: the DC ships 5 cents cheaper.
+# The DC is 9 km from the customer, the store 13 km: the DC ships 8 cents cheaper.
 DC = Location("DC", "DC", LocationKind.DISTRIBUTION_CENTRE, GeoPoint(52.46, 4.89), "NL", SHIP)
 STORE = Location("ST", "Store", LocationKind.STORE, GeoPoint(52.262, 4.89), "NL", SHIP)
 PRODUCTS = {
     "BEANS": Product("BEANS", "Beans", weight_grams=1000),
     "CUPS": Product("CUPS", "Cups", weight_grams=900),
 }
-
-
-def order(*lines: tuple[str, int]) -> Order:
-    return Order(
-        "O-1",
-        Channel.WEB,
-        "W-1",
-        "EUR",
-        tuple(
-            OrderLine(f"L{n}", sku, qty, Money("1.00", "EUR"))
-            for n, (sku, qty) in enumerate(lines, 1)
-        ),
-        Delivery.ship_to(HOME),
-        NOW,
-    )
 
 
 def charged(price: str = "0.60", **options: Any) -> RoutingProfile:
@@ -91,7 +64,7 @@ def test_the_charge_sends_an_order_a_store_can_serve_to_the_store() -> None:
 
 
 def test_a_plentiful_sku_by_its_forecast_is_not_charged() -> None:
-    # Half a unit expected against 10 sellable: index 0.05, 3 cents, less than the 5 saved.
+    # Half a unit expected against 10 sellable: index 0.05, 3 cents, less than the 8 saved.
     decision = routed(charged(demand={"BEANS": 0.5}), ("BEANS", 1))
     assert decision.lines[0].allocations[0].location_id == "DC"
     assert decision.scarcity_charge == Money("0.03", "EUR")
@@ -136,26 +109,18 @@ def test_plan_order_counts_charges_apart_from_the_cost() -> None:
     lines = [PlanLine("L1", "A", 1, 100, ("X", "Y"))]
     stock = {("A", "X"): 1, ("A", "Y"): 1}
     costs = {"X": 500, "Y": 520}
-    plan = plan_order(
-        lines,
-        stock,
-        shipment_cost=lambda loc, _: costs[loc],
-        objective=Objective.COST,
-        charges={"A": {"X": 30.4}},
-    )
-    assert plan.locations == ("Y",)
-    assert plan.cost_minor == 520
-    assert plan.charge_minor == 0
-    plan = plan_order(
-        lines,
-        stock,
-        shipment_cost=lambda loc, _: costs[loc],
-        objective=Objective.COST,
-        charges={"A": {"X": 10.4}},
-    )
-    assert plan.locations == ("X",)
-    assert plan.cost_minor == 500
-    assert plan.charge_minor == 10
+    # A charge above the 20 cents X saves sends the line to Y; below, it stays at X.
+    for rate, chosen, cost, charge in ((30.4, "Y", 520, 0), (10.4, "X", 500, 10)):
+        plan = plan_order(
+            lines,
+            stock,
+            shipment_cost=lambda loc, _: costs[loc],
+            objective=Objective.COST,
+            charges={"A": {"X": rate}},
+        )
+        assert plan.locations == (chosen,)
+        assert plan.cost_minor == cost
+        assert plan.charge_minor == charge
 
 
 def test_documents_round_trip() -> None:

@@ -13,6 +13,10 @@ units left unfulfilled, the locations that ship. Plans are compared on:
    then the shipping cost; with ``Objective.COST`` the other way round;
 4. the sorted location ids, so the result is deterministic.
 
+A profile's scarcity charge (``charges``, see :mod:`omskit.routing.scarcity`)
+counts with the shipping cost in 3: it never costs a unit of fill or a
+shipment, and :attr:`Plan.cost_minor` stays the shipping cost alone.
+
 Within a set of locations each line takes units from its best-ranked
 locations first, so a line is split over two locations only when the set
 needs it. Lines of one SKU share its stock, in line order.
