@@ -112,6 +112,8 @@ class RoutingDecision:
     """What set the chosen plan apart from the runner-up (e.g. the fewest shipments)."""
     exact: bool = True
     """Whether the exact split search found the plan (else the greedy fallback did)."""
+    scarcity_charge: Money | None = None
+    """The profile's scarcity charge for the plan (``None`` without one; not in ``cost``)."""
 
     @property
     def shipment_count(self) -> int:
@@ -128,6 +130,8 @@ class RoutingDecision:
         out = [f"order {self.order_id} routed by {self.profile or self.strategy}:"]
         if self.decided_by:
             cost = f", cost {self.cost}" if self.cost is not None else ""
+            if self.scarcity_charge is not None:
+                cost += f", scarcity charge {self.scarcity_charge}"
             search = "" if self.exact else " (greedy fallback)"
             out.append(
                 f"  {self.shipment_count} shipment(s){cost}; decided by {self.decided_by}{search}"

@@ -31,6 +31,7 @@ from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, _check, _plan
 from omskit.routing.profile import LineRanking, RoutingProfile
+from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
 __all__ = ["route"]
@@ -243,11 +244,19 @@ def route(
             )
 
     _check(plan_lines, profile.max_shipments, search_limit)
+    scarcity = profile.scarcity
+    charges = None if scarcity is None else _charges(scarcity, held, locations)
     plan = _plan(
-        plan_lines, held, shipment_cost, profile.max_shipments, profile.objective, search_limit
+        plan_lines,
+        held,
+        shipment_cost,
+        profile.max_shipments,
+        profile.objective,
+        search_limit,
+        charges,
     )
     decisions = tuple(
-        _line_decision(order, index, rankings[index], hard[index], plan, cache)
+        _line_decision(order, index, rankings[index], hard[index], plan, cache, scarcity, charges)
         for index in range(len(order.lines))
     )
     return RoutingDecision(
@@ -258,7 +267,23 @@ def route(
         cost=_plan_cost(model, plan, order, products, locations, origin),
         decided_by=plan.decided_by,
         exact=plan.exact,
+        scarcity_charge=None if scarcity is None else scarcity.charge_money(plan.charge_minor),
     )
+
+
+def _charges(
+    scarcity: Scarcity, held: Mapping[str, Mapping[str, int]], locations: Mapping[str, Location]
+) -> dict[str, dict[str, float]]:
+    """Per SKU: reserved location id -> the scarcity charge per unit in minor units."""
+    price = scarcity.price_minor
+    charges: dict[str, dict[str, float]] = {}
+    for sku, units in held.items():
+        rate = price * scarcity.index(sku, sum(units.values()))
+        if rate > 0:
+            at = {loc: rate for loc in units if scarcity.reserved(locations[loc])}
+            if at:
+                charges[sku] = at
+    return charges
 
 
 def _plan_cost(
@@ -294,6 +319,8 @@ def _line_decision(
     hard: Sequence[tuple[Location, int, str]],
     plan: Plan,
     cache: _OrderCache,
+    scarcity: Scarcity | None,
+    charges: Mapping[str, Mapping[str, float]] | None,
 ) -> LineDecision:
     line = order.lines[index]
     allocations = plan.allocations[index]
@@ -305,8 +332,12 @@ def _line_decision(
     else:
         decided_by = plan.decided_by
 
+    charged = None
+    if scarcity is not None and charges is not None and line.sku in charges:
+        charged = (scarcity, charges[line.sku])
+
     def notes() -> tuple[CandidateNote, ...]:
-        return _notes(line.quantity, ranking, hard, allocations, plan.decided_by, cache)
+        return _notes(line.quantity, ranking, hard, allocations, plan.decided_by, cache, charged)
 
     return LineDecision(
         line.line_id,
@@ -327,6 +358,7 @@ def _notes(
     allocations: tuple[Allocation, ...],
     plan_decided_by: str,
     cache: _OrderCache,
+    charged: tuple[Scarcity, Mapping[str, float]] | None = None,
 ) -> tuple[CandidateNote, ...]:
     """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id."""
     taken = {a.location_id: a.quantity for a in allocations}
@@ -339,6 +371,8 @@ def _notes(
         chosen = taken.get(ids[p], 0)
         if chosen:
             reason = f"chosen for {chosen} unit(s)"
+            if charged is not None and (rate := charged[1].get(ids[p])):
+                reason += f" (scarcity charge {charged[0].charge_money(round(rate * chosen))})"
         elif rank < last_chosen and units[p] < quantity:
             reason = f"skipped: only {units[p]} sellable, line needs {quantity}"
         elif rank < last_chosen:

@@ -13,6 +13,10 @@ units left unfulfilled, the locations that ship. Plans are compared on:
    then the shipping cost; with ``Objective.COST`` the other way round;
 4. the sorted location ids, so the result is deterministic.
 
+A profile's scarcity charge (``charges``, see :mod:`omskit.routing.scarcity`)
+counts with the shipping cost in 3: it never costs a unit of fill or a
+shipment, and :attr:`Plan.cost_minor` stays the shipping cost alone.
+
 Within a set of locations each line takes units from its best-ranked
 locations first, so a line is split over two locations only when the set
 needs it. Lines of one SKU share its stock, in line order.
@@ -74,6 +78,8 @@ _WORDS = {
     "cost": "the lowest shipping cost",
     "ids": "location ids (every other criterion tied)",
 }
+_CHARGED_COST = "the lowest shipping cost with the scarcity charge"
+"""What ``cost`` means when a scarcity charge counts (see :mod:`omskit.routing.scarcity`)."""
 
 
 @attrs.frozen
@@ -106,6 +112,8 @@ class Plan:
     """How many location sets were filled and compared."""
     decided_by: str
     """The criterion that set this plan apart from the runner-up, in words."""
+    charge_minor: int = 0
+    """The scarcity charge that counted with the cost (not part of ``cost_minor``)."""
 
     @property
     def shipments(self) -> int:
@@ -116,6 +124,8 @@ class Plan:
 _Key = tuple[int, int, int, int, tuple[str, ...]]
 _Taken = tuple[tuple[tuple[str, int], ...], ...]
 """Per line, (location id, units) pairs."""
+_Rates = Mapping[str, Mapping[str, float]]
+"""Per SKU: location id -> scarcity charge per unit taken there, in minor units."""
 
 
 class _Search:
@@ -125,6 +135,7 @@ class _Search:
         held: Mapping[str, Mapping[str, int]],
         shipment_cost: Callable[[str, int], int],
         objective: Objective,
+        rates: _Rates | None = None,
     ) -> None:
         self.lines = lines
         self.held = held
@@ -136,6 +147,10 @@ class _Search:
         self.examined = 0
         self.best: tuple[_Key, _Taken, tuple[int, ...]] | None = None
         self.runner_up: _Key | None = None
+        self.rates = rates or None
+        """Scarcity charges per unit (``None``: no charge)."""
+        self.charge = 0
+        """The scarcity charge of the best plan so far."""
 
     def restart(self) -> None:
         """Forget the plans considered so far (the memo of costs stays)."""
@@ -199,6 +214,8 @@ class _Search:
                 preference += rank[loc] * units
         used = tuple(sorted(weights))
         cost = sum(self.cost_of(loc, grams) for loc, grams in weights.items())
+        charge = self._charge(allocations) if self.rates is not None else 0
+        cost += charge
         values = {
             "unfulfilled": sum(unfulfilled),
             "shipments": len(used),
@@ -216,9 +233,22 @@ class _Search:
             if self.best is not None and self.best[0] != key:
                 self.runner_up = self.best[0]
             self.best = (key, allocations, unfulfilled)
+            self.charge = charge
         elif key != self.best[0] and (self.runner_up is None or key < self.runner_up):
             self.runner_up = key
         return values["unfulfilled"]
+
+    def _charge(self, allocations: _Taken) -> int:
+        """The scarcity charge of ``allocations`` in minor units (rounded once, half even)."""
+        rates = self.rates
+        assert rates is not None
+        total = 0.0
+        for line, taken in zip(self.lines, allocations, strict=True):
+            at = rates.get(line.sku)
+            if at:
+                for loc, units in taken:
+                    total += at.get(loc, 0.0) * units
+        return round(total)
 
     def cut_off(self, key: _Key) -> None:
         """Sets the search skipped are no better than ``key``: it may stand for the runner-up."""
@@ -232,7 +262,7 @@ class _Search:
             return _WORDS["shipments"] if pool_size > used else "the only plan"
         for index, name in enumerate(self.order):
             if self.best[0][index] != self.runner_up[index]:
-                return _WORDS[name]
+                return _CHARGED_COST if name == "cost" and self.rates else _WORDS[name]
         return _WORDS["ids"]  # pragma: no cover - keys differ somewhere
 
 
@@ -253,12 +283,15 @@ def plan_order(
     max_shipments: int = 3,
     objective: Objective = Objective.PREFERENCE,
     search_limit: int = DEFAULT_SEARCH_LIMIT,
+    charges: _Rates | None = None,
 ) -> Plan:
     """Choose where every line ships from (see the module docstring).
 
     ``stock`` maps (SKU, location id) to sellable units (none where it is 0
     or less); ``shipment_cost`` gives the cost in minor units of one
-    shipment of a number of grams from a location.
+    shipment of a number of grams from a location. ``charges`` (per SKU:
+    location id -> minor units per unit taken, none negative) is a scarcity
+    charge counted with the cost (see :mod:`omskit.routing.scarcity`).
     """
     _check(lines, max_shipments, search_limit)
     held: dict[str, dict[str, int]] = {}
@@ -266,7 +299,7 @@ def plan_order(
         sku = line.sku
         found = {loc: units for loc in line.ranked if (units := stock.get((sku, loc), 0)) > 0}
         held.setdefault(sku, {}).update(found)
-    return _plan(lines, held, shipment_cost, max_shipments, objective, search_limit)
+    return _plan(lines, held, shipment_cost, max_shipments, objective, search_limit, charges)
 
 
 def _plan(
@@ -276,9 +309,10 @@ def _plan(
     max_shipments: int,
     objective: Objective,
     search_limit: int,
+    charges: _Rates | None = None,
 ) -> Plan:
     """:func:`plan_order` on checked input, with the stock as ``held`` by :class:`_Search`."""
-    search = _Search(lines, held, shipment_cost, objective)
+    search = _Search(lines, held, shipment_cost, objective, charges)
     # Every location at once gives the best possible fill.
     target = search.consider(None)
     fullest = search.best
@@ -319,11 +353,12 @@ def _plan(
         tuple(tuple(Allocation(loc, units) for loc, units in line) for line in allocations),
         unfulfilled,
         used,
-        cost,
+        cost - search.charge,
         preference,
         exact,
         search.examined,
         search.decided_by(len(pool)),
+        search.charge,
     )
 
 

@@ -51,6 +51,12 @@ A profile is plain data. In TOML::
     fixed = "4.50"
     per_km = "0.02"
 
+An optional ``[scarcity]`` table adds a scarcity charge
+(:mod:`omskit.routing.scarcity`): per unit taken from a reserved location
+(by default the distribution centres), ``price`` times how scarce the SKU
+is against its demand forecast, counted with the shipping cost, so the
+stock later orders need to ship in one parcel is kept for them.
+
 Keys of a rule: ``use`` (a name in the strategy registry), ``weight`` (for
 ``combine = "weighted"``) and the factory's own parameters. Errors name the
 field: ``rule[1].use``, ``cost.fixed``.
@@ -74,6 +80,7 @@ from omskit.model._checks import check_identifier
 from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel
 from omskit.routing.registry import StrategyRegistry, builtin_registry
+from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import (
     Candidates,
     CandidateView,
@@ -283,6 +290,9 @@ class RoutingProfile:
     """At most ``1 + max_splits`` shipments per order."""
     objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
     cost_model: CostModel = attrs.field(factory=DistanceCostModel, eq=False)
+    scarcity: Scarcity | None = attrs.field(default=None)
+    """A charge per unit taken from reserved locations, counted with the cost (see
+    :mod:`omskit.routing.scarcity`); ``None``: no charge."""
     _names: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     @name.validator
@@ -298,6 +308,15 @@ class RoutingProfile:
                     raise InvalidInput(
                         "a weight only counts in a weighted profile", path=f"rule[{index}].weight"
                     )
+        if self.scarcity is not None:
+            if not isinstance(self.scarcity, Scarcity):
+                raise InvalidInput("must be a Scarcity", path="scarcity")
+            currency = getattr(self.cost_model, "currency", self.scarcity.price.currency)
+            if self.scarcity.price.currency != currency:
+                raise InvalidInput(
+                    f"is in {self.scarcity.price.currency}, but the cost model is in {currency}",
+                    path="scarcity.price",
+                )
         names = tuple(rule.name for rule in self.rules)
         if len(set(names)) != len(names):
             raise InvalidInput("names a rule twice; give each rule once", path="rule")
@@ -326,7 +345,7 @@ class RoutingProfile:
 
         A bare callable is named after its ``__name__``; options are the
         other fields (``version``, ``combine``, ``max_splits``, ``objective``,
-        ``cost_model``).
+        ``cost_model``, ``scarcity``).
         """
         registry = registry if registry is not None else builtin_registry()
         built: list[Rule] = []
@@ -435,6 +454,8 @@ class RoutingProfile:
             )
         if self.cost_model != DistanceCostModel():
             data["cost"] = self.cost_model.to_dict()
+        if self.scarcity is not None:
+            data["scarcity"] = self.scarcity.to_dict()
         return data
 
     def to_json(self) -> str:
@@ -451,7 +472,16 @@ class RoutingProfile:
         """
         if not isinstance(data, Mapping):
             raise InvalidInput(f"must be a table, not {type(data).__name__}", value=data)
-        known = {"name", "version", "combine", "max_splits", "objective", "rule", "cost"}
+        known = {
+            "name",
+            "version",
+            "combine",
+            "max_splits",
+            "objective",
+            "rule",
+            "cost",
+            "scarcity",
+        }
         for key in data:
             if key not in known:
                 raise InvalidInput(
@@ -478,6 +508,9 @@ class RoutingProfile:
                 except ValueError:
                     allowed = ", ".join(m.value for m in enum)
                     raise InvalidInput(f"must be one of {allowed}", path=key, value=value) from None
+        if "scarcity" in data:
+            currency = cost_model.currency if isinstance(cost_model, DistanceCostModel) else "EUR"
+            options["scarcity"] = Scarcity.from_dict(data["scarcity"], currency=currency)
         return cls(data["name"], tuple(rules), cost_model=cost_model, **options)
 
     @classmethod
@@ -594,13 +627,26 @@ def _cost_from(table: object) -> CostModel:
     return model
 
 
+DEFAULT_SCARCITY_PRICE = Money("0.60", "EUR")
+"""The default profile's scarcity charge per unit taken from a distribution centre."""
+
+
 def default_profile() -> RoutingProfile:
     """The default routing of omskit: ``[specialisation, nearest]`` with the cost objective.
 
     The fewest shipments first, then the lowest shipping cost of the default
-    :class:`~omskit.routing.cost.DistanceCostModel`; specialised handling is
-    a filter and distance breaks the remaining ties.
+    :class:`~omskit.routing.cost.DistanceCostModel` plus a scarcity charge of
+    EUR 0.60 per unit taken from a distribution centre
+    (:mod:`omskit.routing.scarcity`; without a forecast every SKU counts as
+    scarce, so an order a store ships at a similar cost goes to the store and
+    the centre keeps its range for orders only it can ship in one parcel;
+    add a forecast with ``attrs.evolve(profile, scarcity=profile.scarcity.with_demand(...))``);
+    specialised handling is a filter and distance breaks the remaining ties.
     """
     return RoutingProfile.of(
-        "default", ["specialisation", "nearest"], objective=Objective.COST, max_splits=2
+        "default",
+        ["specialisation", "nearest"],
+        objective=Objective.COST,
+        max_splits=2,
+        scarcity=Scarcity(DEFAULT_SCARCITY_PRICE),
     )
