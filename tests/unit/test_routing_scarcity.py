@@ -40,15 +40,9 @@ def routed(
 
 
 def test_without_a_charge_the_cheaper_dc_ships() -> None:
-    decision = routed(attrs.evolve(default_profile(), scarcity=None), ("BEANS", 1))
+    decision = routed(default_profile(), ("BEANS", 1))
     assert decision.lines[0].allocations[0].location_id == "DC"
     assert decision.scarcity_charge is None
-
-
-def test_the_default_profile_charges_distribution_centre_units() -> None:
-    scarcity = default_profile().scarcity
-    assert scarcity == Scarcity(Money("0.60", "EUR"))
-    assert routed(default_profile(), ("BEANS", 1)).lines[0].allocations[0].location_id == "ST"
 
 
 def test_the_charge_sends_an_order_a_store_can_serve_to_the_store() -> None:

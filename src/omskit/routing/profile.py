@@ -627,26 +627,13 @@ def _cost_from(table: object) -> CostModel:
     return model
 
 
-DEFAULT_SCARCITY_PRICE = Money("0.60", "EUR")
-"""The default profile's scarcity charge per unit taken from a distribution centre."""
-
-
 def default_profile() -> RoutingProfile:
     """The default routing of omskit: ``[specialisation, nearest]`` with the cost objective.
 
     The fewest shipments first, then the lowest shipping cost of the default
-    :class:`~omskit.routing.cost.DistanceCostModel` plus a scarcity charge of
-    EUR 0.60 per unit taken from a distribution centre
-    (:mod:`omskit.routing.scarcity`; without a forecast every SKU counts as
-    scarce, so an order a store ships at a similar cost goes to the store and
-    the centre keeps its range for orders only it can ship in one parcel;
-    add a forecast with ``attrs.evolve(profile, scarcity=profile.scarcity.with_demand(...))``);
-    specialised handling is a filter and distance breaks the remaining ties.
+    :class:`~omskit.routing.cost.DistanceCostModel`; specialised handling is
+    a filter and distance breaks the remaining ties.
     """
     return RoutingProfile.of(
-        "default",
-        ["specialisation", "nearest"],
-        objective=Objective.COST,
-        max_splits=2,
-        scarcity=Scarcity(DEFAULT_SCARCITY_PRICE),
+        "default", ["specialisation", "nearest"], objective=Objective.COST, max_splits=2
     )
