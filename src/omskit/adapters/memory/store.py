@@ -11,7 +11,7 @@ snapshots, so handing them out never exposes later writes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, MutableMapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -488,6 +488,17 @@ class MemoryCancellationLog(_Repo):
         return tuple(self._read().cancellations)
 
 
+def _mark_done(
+    journal: _Journal, known: Mapping[str, object], pending: set[str], ids: Sequence[str], kind: str
+) -> None:
+    """Take ``ids`` out of ``pending``, all or none: an id not in ``known`` raises NotFound."""
+    unknown = [key for key in ids if key not in known]
+    if unknown:
+        raise NotFound(kind=kind, key=unknown[0])
+    for key in ids:
+        journal.discard_from_set(pending, key)
+
+
 class MemoryTaskRepository(_Repo):
     """Staff tasks in memory, one per (rule, subject)."""
 
@@ -521,11 +532,7 @@ class MemoryTaskRepository(_Repo):
     def mark_delivered(self, task_ids: Sequence[str]) -> None:
         """Mark tasks delivered; unknown ids raise NotFound."""
         tables = self._read()
-        unknown = [task_id for task_id in task_ids if task_id not in tables.tasks]
-        if unknown:
-            raise NotFound(kind="task", key=unknown[0])
-        for task_id in task_ids:
-            self._j.discard_from_set(tables.undelivered_tasks, task_id)
+        _mark_done(self._j, tables.tasks, tables.undelivered_tasks, task_ids, "task")
 
 
 class MemoryOutbox(_Repo):
@@ -555,11 +562,7 @@ class MemoryOutbox(_Repo):
     def mark_published(self, event_ids: Sequence[str]) -> None:
         """Mark events delivered; unknown ids raise NotFound."""
         tables = self._read()
-        unknown = [event_id for event_id in event_ids if event_id not in tables.outbox]
-        if unknown:
-            raise NotFound(kind="event", key=unknown[0])
-        for event_id in event_ids:
-            self._j.discard_from_set(tables.unpublished, event_id)
+        _mark_done(self._j, tables.outbox, tables.unpublished, event_ids, "event")
 
 
 class MemoryUnitOfWork:
