@@ -16,7 +16,7 @@ import omskit
 
 PACKAGE_ROOT = Path(omskit.__file__).resolve().parent
 
-PURE_PACKAGES = ("model", "lifecycle", "availability", "routing", "tax")
+PURE_PACKAGES = ("model", "lifecycle", "availability", "routing", "tax", "invoicing")
 """Sub-packages of the pure core; one that does not exist yet is skipped."""
 
 PURE_MODULES = ("errors.py", "money.py", "geo.py", "countries.py", "events.py")
