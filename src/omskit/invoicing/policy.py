@@ -17,8 +17,8 @@ JSON), with errors that name the bad field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, Final, Protocol, runtime_checkable
+from enum import Enum, StrEnum
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -45,6 +45,8 @@ class InvoiceMoment(StrEnum):
     """When each shipment is delivered."""
 
 
+E = TypeVar("E", bound=Enum)
+
 _ORDER: Final = {moment: index for index, moment in enumerate(InvoiceMoment)}
 _KEYS: Final = frozenset({"by_customer_type", "by_channel", "by_customer", "by_product"})
 
@@ -68,12 +70,16 @@ class InvoicePolicy(Protocol):
         ...
 
 
-def _moment(value: Any, path: str) -> InvoiceMoment:
+def _member(kind: type[E], value: Any, path: str) -> E:
     try:
-        return InvoiceMoment(value)
+        return kind(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in InvoiceMoment)
+        allowed = ", ".join(str(member.value) for member in kind)
         raise InvalidInput(f"must be one of {allowed}", path=path, value=value) from None
+
+
+def _moment(value: Any, path: str) -> InvoiceMoment:
+    return _member(InvoiceMoment, value, path)
 
 
 def _moments(value: object, key: Any, path: str) -> dict[Any, InvoiceMoment]:
@@ -86,18 +92,11 @@ def _moments(value: object, key: Any, path: str) -> dict[Any, InvoiceMoment]:
 
 
 def _customer_type(value: Any, path: str) -> CustomerType:
-    try:
-        return CustomerType(value)
-    except ValueError:
-        raise InvalidInput("must be b2c or b2b", path=path, value=value) from None
+    return _member(CustomerType, value, path)
 
 
 def _channel(value: Any, path: str) -> Channel:
-    try:
-        return Channel(value)
-    except ValueError:
-        allowed = ", ".join(c.value for c in Channel)
-        raise InvalidInput(f"must be one of {allowed}", path=path, value=value) from None
+    return _member(Channel, value, path)
 
 
 def _by_type(value: Mapping[CustomerType, InvoiceMoment]) -> dict[CustomerType, InvoiceMoment]:
