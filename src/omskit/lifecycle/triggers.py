@@ -50,6 +50,7 @@ __all__ = [
     "Where",
     "matches",
     "trigger_rules",
+    "unique_rules",
 ]
 
 
@@ -272,11 +273,16 @@ class Where:
 _FIELDS: Final = ("order_id", "external_ref", "status", "line_id", "sku", "channel")
 
 
+def _title_fields(title: str) -> list[str]:
+    """The ``{fields}`` a title template names, in order."""
+    return [field for _, field, _, _ in string.Formatter().parse(title) if field is not None]
+
+
 def _check_title(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("must be a non-blank text", path="title", value=value)
-    for _, field, _, _ in string.Formatter().parse(value):
-        if field is not None and field not in _FIELDS:
+    for field in _title_fields(value):
+        if field not in _FIELDS:
             raise InvalidInput(
                 f"names {{{field}}}; a title may use " + ", ".join(f"{{{f}}}" for f in _FIELDS),
                 path="title",
@@ -308,9 +314,7 @@ class TriggerRule:
     severity: TaskSeverity = attrs.field(default=TaskSeverity.INFO, converter=TaskSeverity)
 
     def __attrs_post_init__(self) -> None:
-        line_fields = {"line_id", "sku"} & {
-            f for _, f, _, _ in string.Formatter().parse(self.title) if f
-        }
+        line_fields = {"line_id", "sku"} & set(_title_fields(self.title))
         if line_fields and not self.per_line:
             raise InvalidInput(
                 f"names {{{sorted(line_fields)[0]}}} but the rule is about orders, not lines",
@@ -430,6 +434,11 @@ def trigger_rules(data: Sequence[Mapping[str, Any]]) -> tuple[TriggerRule, ...]:
             )
         except (InvalidInput, ValueError) as error:
             raise InvalidInput(str(error), path=path) from None
+    return unique_rules(rules)
+
+
+def unique_rules(rules: Sequence[TriggerRule]) -> tuple[TriggerRule, ...]:
+    """``rules`` as a tuple; :class:`~omskit.errors.InvalidInput` if two share a name."""
     names = [rule.name for rule in rules]
     duplicate = next((name for name in names if names.count(name) > 1), None)
     if duplicate is not None:

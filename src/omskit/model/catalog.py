@@ -77,3 +77,7 @@ class Product:
     """The first day the product may ship (a launch or street date). Before it,
     orders for the product are pre-orders: they wait, even when stock is on
     hand, and their promised ship date is at least this day (E1)."""
+
+    def before_release(self, day: date) -> bool:
+        """Whether ``day`` is before the product's release date (its orders are pre-orders)."""
+        return self.release_date is not None and day < self.release_date

@@ -36,7 +36,7 @@ from omskit.events import (
 )
 from omskit.lifecycle import Lifecycles, line_event, order_event_for_lines
 from omskit.lifecycle.checks import OrderCheck, default_checks
-from omskit.lifecycle.triggers import TriggerRule, matches
+from omskit.lifecycle.triggers import TriggerRule, matches, unique_rules
 from omskit.model import (
     Allocation,
     Channel,
@@ -96,16 +96,18 @@ def _routing_table(
     return table
 
 
+def _touched_orders(events: Sequence[DomainEvent]) -> list[str]:
+    """The orders ``events`` speak of, once each (a raised task is not a change to its order)."""
+    touched = (getattr(e, "order_id", None) for e in events if not isinstance(e, TaskRaised))
+    return list(dict.fromkeys(o for o in touched if isinstance(o, str)))
+
+
 def _triggers(rules: Sequence[TriggerRule]) -> tuple[TriggerRule, ...]:
     if not isinstance(rules, list | tuple):
         raise InvalidInput("must be a sequence of TriggerRule", path="triggers")
     for index, rule in enumerate(rules):
         _require(rule, TriggerRule, f"triggers[{index}]")
-    names = [rule.name for rule in rules]
-    duplicate = next((name for name in names if names.count(name) > 1), None)
-    if duplicate is not None:
-        raise InvalidInput(f"two rules are named {duplicate!r}", path="triggers")
-    return tuple(rules)
+    return unique_rules(rules)
 
 
 def _checks(checks: Sequence[OrderCheck] | None) -> tuple[OrderCheck, ...]:
@@ -263,8 +265,9 @@ class ServiceBase:
         with self.store.unit_of_work() as raw:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
-            touched = [o for e in events if isinstance(o := getattr(e, "order_id", None), str)]
-            raised = self._raise_tasks(uow, dict.fromkeys(touched), events) if touched else 0
+            raised = (
+                self._raise_tasks(uow, _touched_orders(events), events) if self.triggers else []
+            )
             with self._index_lock:
                 update = self._index.apply(uow.changes)
                 try:
@@ -296,16 +299,14 @@ class ServiceBase:
 
     def _raise_tasks(
         self, uow: UnitOfWork, order_ids: Iterable[str], events: list[DomainEvent]
-    ) -> int:
-        """Raise the tasks ``Oms(triggers=...)`` ask for on ``order_ids``; return how many.
+    ) -> list[Task]:
+        """Raise the tasks ``Oms(triggers=...)`` ask for on ``order_ids``; return them.
 
         In the caller's unit of work, so a task is stored with the change that
         made its condition true, and only once per rule and subject.
         """
-        if not self.triggers:
-            return 0
         now = self.clock.now()
-        raised = 0
+        raised: list[Task] = []
         for order_id in order_ids:
             order = uow.orders.find(order_id)
             if order is None:
@@ -332,7 +333,7 @@ class ServiceBase:
                         severity=task.severity,
                     )
                 )
-                raised += 1
+                raised.append(task)
         return raised
 
     def deliver_tasks(self) -> int:
@@ -621,11 +622,11 @@ class ServiceBase:
 
         Empty for a product that is released: its waiting lines take supply only.
         """
-        release = uow.products.get(sku).release_date
-        if release is None or release <= self.clock.now().date():
+        product = uow.products.get(sku)
+        if not product.before_release(self.clock.now().date()):
             return {}
         on_hand = sum(position.free for position in uow.stock.for_sku(sku))
-        return {"on_hand": on_hand, "not_before": release}
+        return {"on_hand": on_hand, "not_before": product.release_date}
 
     def _promise(
         self,

@@ -1,7 +1,7 @@
 """Order capture, routing and look-up operations."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from omskit.errors import IdempotencyConflict, InsufficientStock, InvalidInput, NotFound
@@ -44,10 +44,6 @@ from omskit.routing.replay import ReplayReport, replay
 from omskit.service._base import ServiceBase, _check_id, _require, promised_data
 
 __all__ = ["OrderOperations"]
-
-
-def _before_release(product: Product, today: date) -> bool:
-    return product.release_date is not None and product.release_date > today
 
 
 class OrderOperations(ServiceBase):
@@ -130,7 +126,7 @@ class OrderOperations(ServiceBase):
         today = self.clock.now().date()
         # A product before its release date ships from nowhere yet: its lines are pre-orders.
         stock = {
-            sku: () if _before_release(products[sku], today) else units
+            sku: () if products[sku].before_release(today) else units
             for sku, units in stock.items()
         }
         return route(
@@ -269,8 +265,9 @@ class OrderOperations(ServiceBase):
             routed = order.evolve(lines=tuple(lines), routing=self._routing_record(decision))
             holds = self._holds(uow, routed, now)
             if holds:
-                placed = self._transition(order, "hold", events, lines=routed.lines, holds=holds)
-                placed = placed.evolve(routing=routed.routing)
+                placed = self._transition(
+                    order, "hold", events, lines=routed.lines, routing=routed.routing, holds=holds
+                )
             else:
                 placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)
                 self._tell_customer(uow, placed, "order_confirmed", events, promised_data(placed))
@@ -469,7 +466,7 @@ class OrderOperations(ServiceBase):
                 else LineStatus.PARTIALLY_ALLOCATED
                 if routed.allocations
                 else LineStatus.PRE_ORDERED
-                if _before_release(uow.products.get(line.sku), self.clock.now().date())
+                if uow.products.get(line.sku).before_release(self.clock.now().date())
                 else LineStatus.BACKORDERED
             )
             routed_lines.append(

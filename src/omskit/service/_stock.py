@@ -44,7 +44,7 @@ __all__ = ["StockOperations"]
 _NOT_WAITING = frozenset(
     {OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED, OrderStatus.REFUSED}
 )
-_AT_THE_WAREHOUSE = frozenset(
+_SHIPS_REMAINDERS = frozenset(
     {OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PARTIALLY_SHIPPED}
 )
 """Released orders whose waiting units, once in stock, ship in a shipment of their own."""
@@ -57,7 +57,7 @@ _TAKES_RECEIPTS = (
             OrderStatus.ALLOCATED,
         }
     )
-    | _AT_THE_WAREHOUSE
+    | _SHIPS_REMAINDERS
 )
 """Orders whose waiting lines a receipt may fill (not yet at the warehouse)."""
 
@@ -185,11 +185,8 @@ class StockOperations(ServiceBase):
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Order, ...]:
             product = uow.products.get(sku)
-            today = self.clock.now().date()
-            if product.release_date is not None and product.release_date > today:
-                raise DomainRuleViolation(
-                    f"{sku!r} is released on {product.release_date.isoformat()}, not yet"
-                )
+            if product.before_release(self.clock.now().date()):
+                raise DomainRuleViolation(f"{sku!r} is released on {product.release_date}, not yet")
             prepared = self._allocate_on_hand(uow, sku, events)
             for order in uow.orders.list():
                 self._pre_orders_to_backorders(uow, order, sku, events)
@@ -249,7 +246,7 @@ class StockOperations(ServiceBase):
     ) -> list[Order]:
         """Give received units to waiting lines, oldest order first; return the orders now ready."""
         product = uow.products.get(sku)
-        if product.release_date is not None and product.release_date > self.clock.now().date():
+        if product.before_release(self.clock.now().date()):
             return []  # before its release date a product ships to nobody: units wait on the shelf
         waiting = sorted(
             (
@@ -282,7 +279,7 @@ class StockOperations(ServiceBase):
                 continue
             lines = list(order.lines)
             taken_any = False
-            at_warehouse = order.status in _AT_THE_WAREHOUSE
+            at_warehouse = order.status in _SHIPS_REMAINDERS
             shipments: list[Shipment] = []
             for index, line in enumerate(lines):
                 if line.sku != sku or line.status is LineStatus.CANCELLED:

@@ -27,11 +27,9 @@ class TriggerOperations(ServiceBase):
         """
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Task, ...]:
-            before = {task.task_id for task in uow.tasks.list()}
             terminal = self.lifecycles.order.terminal
             live = [o.order_id for o in uow.orders.list() if o.status not in terminal]
-            self._raise_tasks(uow, live, events)
-            return tuple(task for task in uow.tasks.list() if task.task_id not in before)
+            return tuple(self._raise_tasks(uow, live, events))
 
         raised = self._run(work)
         if raised:
