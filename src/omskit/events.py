@@ -26,9 +26,11 @@ from omskit.model._checks import (
     optional_instance_of,
     optional_text,
     state,
+    text,
     to_tuple,
 )
 from omskit.model.orders import Allocation
+from omskit.money import Money
 
 __all__ = [
     "EVENT_TYPES",
@@ -39,6 +41,10 @@ __all__ = [
     "MessageField",
     "DeliveryChanged",
     "HoldReleased",
+    "InvoiceIssued",
+    "InvoiceSettled",
+    "PaymentAuthorised",
+    "PaymentDeclined",
     "TaskRaised",
     "DomainEvent",
     "LineAdded",
@@ -396,6 +402,59 @@ class AvailabilityChanged(DomainEvent):
     current: int = attrs.field(validator=non_negative_int)
 
 
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(DomainEvent):
+    """An invoice or credit note was issued (F1-F4, F6); settlement follows after the commit."""
+
+    event_type: ClassVar[str] = "invoice_issued"
+
+    order_id: str = attrs.field(validator=identifier)
+    number: str = attrs.field(validator=identifier)
+    kind: str = attrs.field(validator=identifier)
+    """``invoice`` or ``credit_note``."""
+    gross: Money = attrs.field(validator=instance_of(Money))
+    shipment_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    corrects: str | None = attrs.field(default=None, validator=optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceSettled(DomainEvent):
+    """A document was settled: its payment captured or refunded, and posted to accounting."""
+
+    event_type: ClassVar[str] = "invoice_settled"
+
+    order_id: str = attrs.field(validator=identifier)
+    number: str = attrs.field(validator=identifier)
+    captured: Money = attrs.field(validator=instance_of(Money))
+    refunded: Money = attrs.field(validator=instance_of(Money))
+    uncovered: Money = attrs.field(validator=instance_of(Money))
+    """What no payment of the order covered (pay later, or a shortfall accounting follows up)."""
+
+
+@attrs.frozen(kw_only=True)
+class PaymentAuthorised(DomainEvent):
+    """A payment of an order was authorised at the provider (F5)."""
+
+    event_type: ClassVar[str] = "payment_authorised"
+
+    order_id: str = attrs.field(validator=identifier)
+    payment_id: str = attrs.field(validator=identifier)
+    method: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=instance_of(Money))
+
+
+@attrs.frozen(kw_only=True)
+class PaymentDeclined(DomainEvent):
+    """The provider declined a payment of an order; the order waits on a payment hold."""
+
+    event_type: ClassVar[str] = "payment_declined"
+
+    order_id: str = attrs.field(validator=identifier)
+    method: str = attrs.field(validator=identifier)
+    amount: Money = attrs.field(validator=instance_of(Money))
+    reason: str = attrs.field(validator=text)
+
+
 EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
     {
         cls.event_type: cls
@@ -404,6 +463,10 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             CancellationRequested,
             CancelOfferTaken,
             HoldReleased,
+            InvoiceIssued,
+            InvoiceSettled,
+            PaymentAuthorised,
+            PaymentDeclined,
             CustomerMessage,
             TaskRaised,
             DeliveryChanged,

@@ -60,6 +60,7 @@ __all__ = [
     "Outbox",
     "OrderRepository",
     "PaymentGateway",
+    "PaymentRepository",
     "ProductRepository",
     "ReservationRepository",
     "ReturnRepository",
@@ -276,11 +277,51 @@ class InvoiceRepository(Protocol):
         ...
 
     def for_order(self, order_id: str) -> Sequence[Invoice]:
-        """Documents of an order, ordered by number."""
+        """Documents of an order, in the order they were issued."""
         ...
 
     def next_number(self, series: str) -> int:
-        """Take the next number of ``series`` (1, 2, ...), gapless within committed work."""
+        """Take the next number of ``series`` (1, 2, ...), gapless within committed work.
+
+        The number is taken inside the unit of work: a rollback gives it back,
+        and two units of work never commit the same number (the store
+        serialises them or locks the series' counter until commit).
+        """
+        ...
+
+    def unsettled(self) -> Sequence[Invoice]:
+        """Documents not yet settled (payment captured or refunded, posted), oldest first."""
+        ...
+
+    def mark_settled(self, numbers: Sequence[str]) -> None:
+        """Record that the documents ``numbers`` are settled, all or none.
+
+        Raises :class:`~omskit.errors.NotFound` for a number never issued.
+        """
+        ...
+
+    def distance_sales(self, year: int) -> Money:
+        """The ``distance_sale`` amounts of the documents supplied in ``year``, in EUR.
+
+        Invoices add, credit notes subtract: the seller's EU distance sales of
+        the year as far as omskit issued them (the OSS threshold, F3).
+        """
+        ...
+
+
+class PaymentRepository(Protocol):
+    """The payments of orders (authorised, captured, refunded) as omskit knows them (F5)."""
+
+    def add(self, payment: Payment) -> None:
+        """Store a new payment; raises :class:`~omskit.errors.AlreadyExists`."""
+        ...
+
+    def update(self, payment: Payment) -> None:
+        """Replace a stored payment; raises :class:`~omskit.errors.NotFound`."""
+        ...
+
+    def for_order(self, order_id: str) -> Sequence[Payment]:
+        """Payments of an order, in the order they were added."""
         ...
 
 
@@ -410,6 +451,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def payments(self) -> PaymentRepository:
+        """The payments of this unit of work."""
+        ...
+
+    @property
     def returns(self) -> ReturnRepository:
         """The returns of this unit of work."""
         ...
@@ -535,12 +581,17 @@ class PaymentGateway(Protocol):
         """Reserve ``amount`` on the customer's payment method."""
         ...
 
-    def capture(self, payment_id: str, amount: Money) -> Payment:
-        """Collect (part of) an authorised amount."""
+    def capture(self, payment_id: str, amount: Money, *, reference: str) -> Payment:
+        """Collect (part of) an authorised amount.
+
+        ``reference`` (the invoice number) is the idempotency key: a capture
+        repeated with the same reference must not collect twice and returns
+        the payment as it stands.
+        """
         ...
 
-    def refund(self, payment_id: str, amount: Money) -> Payment:
-        """Pay (part of) a captured amount back."""
+    def refund(self, payment_id: str, amount: Money, *, reference: str) -> Payment:
+        """Pay (part of) a captured amount back; ``reference`` (the credit note) as for capture."""
         ...
 
     def void(self, payment_id: str) -> Payment:
@@ -578,7 +629,10 @@ class AccountingGateway(Protocol):
     """Accounting or ERP bookkeeping (F2, F6)."""
 
     def post_invoice(self, invoice: Invoice) -> None:
-        """Book an issued invoice or credit note."""
+        """Book an issued invoice or credit note.
+
+        omskit posts at least once: a repeated number must be a no-op.
+        """
         ...
 
     def post_payment(self, payment: Payment) -> None:

@@ -518,40 +518,46 @@ def test_authorisations_above_the_decline_limit_are_declined_and_not_kept() -> N
 def test_partial_captures_add_up_to_the_authorised_amount() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    assert payments.capture(payment.payment_id, eur("10.00")).status is PaymentStatus.CAPTURED
-    payments.capture(payment.payment_id, eur("20.00"))
-    assert payments.captured[payment.payment_id] == eur("30.00")
+    assert (
+        payments.capture(payment.payment_id, eur("10.00"), reference="R1").status
+        is PaymentStatus.CAPTURED
+    )
+    payments.capture(payment.payment_id, eur("20.00"), reference="R2")
+    assert payments.payments[payment.payment_id].captured == eur("30.00")
 
 
 def test_capturing_more_than_authorised_is_refused_and_changes_nothing() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("20.00"))
+    payments.capture(payment.payment_id, eur("20.00"), reference="R3")
     with pytest.raises(GatewayError):
-        payments.capture(payment.payment_id, eur("10.01"))
-    assert payments.captured[payment.payment_id] == eur("20.00")
+        payments.capture(payment.payment_id, eur("10.01"), reference="R4")
+    assert payments.payments[payment.payment_id].captured == eur("20.00")
 
 
 def test_refunds_are_limited_to_what_was_captured() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("20.00"))
-    partly = payments.refund(payment.payment_id, eur("15.00"))
+    payments.capture(payment.payment_id, eur("20.00"), reference="R5")
+    partly = payments.refund(payment.payment_id, eur("15.00"), reference="R6")
     assert partly.status is PaymentStatus.CAPTURED
     with pytest.raises(GatewayError):
-        payments.refund(payment.payment_id, eur("5.01"))
-    fully = payments.refund(payment.payment_id, eur("5.00"))
+        payments.refund(payment.payment_id, eur("5.01"), reference="R7")
+    fully = payments.refund(payment.payment_id, eur("5.00"), reference="R8")
     assert fully.status is PaymentStatus.REFUNDED
-    assert payments.refunded[payment.payment_id] == eur("20.00")
+    assert payments.payments[payment.payment_id].refunded == eur("20.00")
 
 
 def test_a_partly_refunded_payment_can_still_capture_the_rest() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("20.00"))
-    payments.refund(payment.payment_id, eur("5.00"))
-    assert payments.capture(payment.payment_id, eur("10.00")).status is PaymentStatus.CAPTURED
-    assert payments.captured[payment.payment_id] == eur("30.00")
+    payments.capture(payment.payment_id, eur("20.00"), reference="R9")
+    payments.refund(payment.payment_id, eur("5.00"), reference="R10")
+    assert (
+        payments.capture(payment.payment_id, eur("10.00"), reference="R11").status
+        is PaymentStatus.CAPTURED
+    )
+    assert payments.payments[payment.payment_id].captured == eur("30.00")
 
 
 def test_a_cancelled_shipment_cannot_start_picking_and_cancelling_twice_records_once() -> None:
@@ -571,7 +577,7 @@ def test_nothing_can_be_refunded_before_a_capture() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
     with pytest.raises(GatewayError):
-        payments.refund(payment.payment_id, eur("0.01"))
+        payments.refund(payment.payment_id, eur("0.01"), reference="R12")
     assert payments.payments[payment.payment_id].status is PaymentStatus.AUTHORISED
 
 
@@ -585,7 +591,7 @@ def test_voiding_releases_an_untouched_authorisation() -> None:
 def test_a_captured_payment_cannot_be_voided() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("1.00"))
+    payments.capture(payment.payment_id, eur("1.00"), reference="R13")
     with pytest.raises(GatewayError):
         payments.void(payment.payment_id)
     assert payments.payments[payment.payment_id].status is PaymentStatus.CAPTURED
@@ -598,13 +604,13 @@ def test_a_voided_payment_can_be_neither_voided_again_nor_captured() -> None:
     with pytest.raises(GatewayError):
         payments.void(payment.payment_id)
     with pytest.raises(GatewayError):
-        payments.capture(payment.payment_id, eur("1.00"))
-    assert payments.captured[payment.payment_id] == Money.zero("EUR")
+        payments.capture(payment.payment_id, eur("1.00"), reference="R14")
+    assert payments.payments[payment.payment_id].captured == Money.zero("EUR")
 
 
 UNKNOWN_PAYMENT_CALLS: dict[str, Callable[[MemoryPayments], Payment]] = {
-    "capture": lambda p: p.capture("PAY-999999", eur("1.00")),
-    "refund": lambda p: p.refund("PAY-999999", eur("1.00")),
+    "capture": lambda p: p.capture("PAY-999999", eur("1.00"), reference="R15"),
+    "refund": lambda p: p.refund("PAY-999999", eur("1.00"), reference="R16"),
     "void": lambda p: p.void("PAY-999999"),
 }
 
@@ -621,32 +627,35 @@ def test_an_unknown_payment_is_not_found(call: Callable[[MemoryPayments], Paymen
 def test_capturing_a_non_positive_amount_is_refused(amount: str) -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("30.00"))
+    payments.capture(payment.payment_id, eur("30.00"), reference="R17")
     with pytest.raises(OmsError):
-        payments.capture(payment.payment_id, eur(amount))
-    assert payments.captured[payment.payment_id] == eur("30.00")
+        payments.capture(payment.payment_id, eur(amount), reference="R18")
+    assert payments.payments[payment.payment_id].captured == eur("30.00")
 
 
 @pytest.mark.parametrize("amount", ["0.00", "-10.00"])
 def test_refunding_a_non_positive_amount_is_refused(amount: str) -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
-    payments.capture(payment.payment_id, eur("30.00"))
-    payments.refund(payment.payment_id, eur("30.00"))
+    payments.capture(payment.payment_id, eur("30.00"), reference="R19")
+    payments.refund(payment.payment_id, eur("30.00"), reference="R20")
     with pytest.raises(OmsError):
-        payments.refund(payment.payment_id, eur(amount))
-    assert payments.refunded[payment.payment_id] == eur("30.00")
+        payments.refund(payment.payment_id, eur(amount), reference="R21")
+    assert payments.payments[payment.payment_id].refunded == eur("30.00")
 
 
 def test_capturing_or_refunding_in_another_currency_is_refused() -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("30.00"), method=PaymentMethod.CARD)
     with pytest.raises(InvalidInput):
-        payments.capture(payment.payment_id, Money("10.00", "USD"))
-    payments.capture(payment.payment_id, eur("10.00"))
+        payments.capture(payment.payment_id, Money("10.00", "USD"), reference="R22")
+    payments.capture(payment.payment_id, eur("10.00"), reference="R23")
     with pytest.raises(InvalidInput):
-        payments.refund(payment.payment_id, Money("10.00", "USD"))
-    assert (payments.captured[payment.payment_id], payments.refunded[payment.payment_id]) == (
+        payments.refund(payment.payment_id, Money("10.00", "USD"), reference="R24")
+    assert (
+        payments.payments[payment.payment_id].captured,
+        payments.payments[payment.payment_id].refunded,
+    ) == (
         eur("10.00"),
         Money.zero("EUR"),
     )
@@ -661,14 +670,18 @@ def test_captured_never_exceeds_authorised_and_refunded_never_exceeds_captured(
 ) -> None:
     payments = MemoryPayments()
     payment = payments.authorise("O-1", eur("50.00"), method=PaymentMethod.CARD)
-    for cents in captures:
+    for index, cents in enumerate(captures):
         with contextlib.suppress(GatewayError):
-            payments.capture(payment.payment_id, Money.from_minor(cents, "EUR"))
-    for cents in refunds:
+            payments.capture(
+                payment.payment_id, Money.from_minor(cents, "EUR"), reference=f"C{index}"
+            )
+    for index, cents in enumerate(refunds):
         with contextlib.suppress(GatewayError):
-            payments.refund(payment.payment_id, Money.from_minor(cents, "EUR"))
-    captured = payments.captured[payment.payment_id]
-    refunded = payments.refunded[payment.payment_id]
+            payments.refund(
+                payment.payment_id, Money.from_minor(cents, "EUR"), reference=f"F{index}"
+            )
+    captured = payments.payments[payment.payment_id].captured
+    refunded = payments.payments[payment.payment_id].refunded
     assert Money.zero("EUR") <= refunded <= captured <= eur("50.00")
 
 

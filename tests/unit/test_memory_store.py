@@ -729,10 +729,12 @@ def test_an_unknown_invoice_is_not_found(uow: MemoryUnitOfWork) -> None:
     assert (caught.value.kind, caught.value.key) == ("invoice", "INV-9")
 
 
-def test_invoices_of_an_order_are_listed_by_number(uow: MemoryUnitOfWork) -> None:
+def test_invoices_of_an_order_are_listed_in_the_order_they_were_issued(
+    uow: MemoryUnitOfWork,
+) -> None:
     for number, order_id in [("INV-3", "O-1"), ("INV-1", "O-1"), ("INV-2", "O-2")]:
         uow.invoices.add(an_invoice(number, order_id=order_id))
-    assert [i.number for i in uow.invoices.for_order("O-1")] == ["INV-1", "INV-3"]
+    assert [i.number for i in uow.invoices.for_order("O-1")] == ["INV-3", "INV-1"]
     assert uow.invoices.for_order("O-9") == ()
 
 
@@ -1318,7 +1320,7 @@ class Model:
                 for o in universe.order_ids
             },
             "invoices by order": {
-                o: tuple(i for i in by_key(self.invoices) if i.order_id == o)
+                o: tuple(i for i in self.invoices.values() if i.order_id == o)  # issue order
                 for o in universe.order_ids
             },
             "invoice counters": {s: self.counters.get(s, 0) for s in universe.series},

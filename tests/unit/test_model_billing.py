@@ -11,9 +11,11 @@ import pytest
 
 from omskit.errors import InvalidInput
 from omskit.model import (
+    CreditReason,
     DocumentKind,
     Invoice,
     InvoiceLine,
+    InvoiceLineKind,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -162,14 +164,46 @@ def test_a_b2b_invoice_may_carry_a_customer_due_date_and_legal_note() -> None:
 
 
 def test_a_credit_note_names_the_invoice_it_corrects() -> None:
-    credit = invoice(number="CN-2024-0001", kind=DocumentKind.CREDIT_NOTE, corrects="INV-2024-0001")
-    assert credit.corrects == "INV-2024-0001"
+    credit = invoice(
+        number="CN-2024-0001",
+        kind=DocumentKind.CREDIT_NOTE,
+        corrects="INV-2024-0001",
+        reason=CreditReason.RETURNED,
+    )
+    assert (credit.corrects, credit.reason, credit.sign) == ("INV-2024-0001", "returned", -1)
+    assert invoice().sign == 1
 
 
 def test_a_credit_note_without_the_invoice_it_corrects_is_refused() -> None:
     with pytest.raises(InvalidInput, match="must name the invoice it corrects") as caught:
-        invoice(kind=DocumentKind.CREDIT_NOTE)
+        invoice(kind=DocumentKind.CREDIT_NOTE, reason=CreditReason.CANCELLED)
     assert_names(caught.value, "corrects")
+
+
+def test_a_credit_note_without_a_reason_is_refused_and_an_invoice_with_one_too() -> None:
+    with pytest.raises(InvalidInput, match="must give its reason") as caught:
+        invoice(kind=DocumentKind.CREDIT_NOTE, corrects="INV-1")
+    assert_names(caught.value, "reason")
+    with pytest.raises(InvalidInput, match="an invoice must not"):
+        invoice(reason=CreditReason.CANCELLED)
+
+
+@pytest.mark.parametrize("amount", [Money("1.00", "USD"), Money("-1.00", "EUR")])
+def test_a_distance_sale_is_a_non_negative_eur_amount(amount: Money) -> None:
+    with pytest.raises(InvalidInput, match="non-negative EUR amount") as caught:
+        invoice(distance_sale=amount, supply_date=date(2024, 5, 1))
+    assert_names(caught.value, "distance_sale")
+
+
+def test_a_discount_line_is_not_positive_and_other_lines_are_not_negative() -> None:
+    discount = attrs.evolve(
+        BOOK, kind=InvoiceLineKind.DISCOUNT, net=Money("-1.00", "EUR"), vat=Money("-0.09", "EUR")
+    )
+    assert discount.gross == Money("-1.09", "EUR")
+    with pytest.raises(InvalidInput, match="discount line's net and VAT are not positive"):
+        attrs.evolve(discount, net=Money("1.00", "EUR"))
+    with pytest.raises(InvalidInput, match="goods line's net and VAT are not negative"):
+        attrs.evolve(BOOK, vat=Money("-0.01", "EUR"))
 
 
 def test_an_invoice_that_claims_to_correct_another_is_refused() -> None:

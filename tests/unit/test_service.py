@@ -810,9 +810,21 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         ),
         NotFound,
     ),
+    ("invoices", lambda oms: oms.invoices(""), InvalidInput),
+    ("invoices unknown order", lambda oms: oms.invoices("O-NOPE"), NotFound),
+    ("invoice", lambda oms: oms.invoice("INV-NOPE"), NotFound),
+    ("order_payments", lambda oms: oms.order_payments("O-NOPE"), NotFound),
+    ("distance_sales", lambda oms: oms.distance_sales("2026"), InvalidInput),  # type: ignore[arg-type]
+    ("credit_return", lambda oms: oms.credit_return(placed_order_id(oms), {}), InvalidInput),
+    (
+        "adjust_price",
+        lambda oms: oms.adjust_price("INV-1", "1", "1.00"),  # type: ignore[arg-type]
+        InvalidInput,
+    ),
 ]
 
 NO_ARGUMENTS = {
+    "settle_invoices",
     "relay_events",
     "expire_holds",
     "check_availability_index",

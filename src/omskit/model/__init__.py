@@ -15,11 +15,14 @@ from omskit.model.aftersales import (
     TaskSeverity,
 )
 from omskit.model.billing import (
+    CreditReason,
     DocumentKind,
     Invoice,
     InvoiceLine,
+    InvoiceLineKind,
     Payment,
     PaymentMethod,
+    PaymentSplit,
     PaymentStatus,
 )
 from omskit.model.catalog import Dimensions, Product, TaxCategory
@@ -72,6 +75,7 @@ __all__ = [
     "Capability",
     "Carrier",
     "Channel",
+    "CreditReason",
     "Customer",
     "CustomerType",
     "Delivery",
@@ -81,6 +85,7 @@ __all__ = [
     "DocumentKind",
     "Invoice",
     "InvoiceLine",
+    "InvoiceLineKind",
     "LineStatus",
     "Location",
     "LocationKind",
@@ -94,6 +99,7 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "PaymentMethod",
+    "PaymentSplit",
     "PaymentStatus",
     "PickingMethod",
     "Product",

@@ -27,6 +27,7 @@ from omskit.model._checks import (
     to_frozenset,
     to_tuple,
 )
+from omskit.model.billing import PaymentSplit
 from omskit.model.channels import Channel
 from omskit.model.parties import Address
 from omskit.money import Money, minor_unit_exponent
@@ -234,6 +235,13 @@ class OrderRequest:
     """Whether the payment is authorised at capture; ``False`` holds the order until
     :meth:`~omskit.service.Oms.confirm_payment` (C1). Pay-later B2B orders pass ``True``."""
     placed_at: datetime | None = attrs.field(default=None, validator=optional_aware_datetime)
+    payments: tuple[PaymentSplit, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=items_of(PaymentSplit)
+    )
+    """How the order is paid (F5): authorised at placement when ``Oms(payments=...)``
+    is set, captured as invoices are issued. At most one split leaves its
+    amount open (the rest of the order's total). Not part of the idempotency
+    comparison: a retried request is the same order however it pays."""
 
     @currency.validator
     def _check_currency(self, _attribute: attrs.Attribute[Any], value: str) -> None:
@@ -241,6 +249,20 @@ class OrderRequest:
 
     def __attrs_post_init__(self) -> None:
         _check_lines_currency(self.lines, self.currency)
+        open_splits = 0
+        for index, split in enumerate(self.payments):
+            if split.amount is None:
+                open_splits += 1
+                if open_splits > 1:
+                    raise InvalidInput(
+                        "only one payment may leave its amount open", path=f"payments[{index}]"
+                    )
+            elif split.amount.currency != self.currency:
+                raise InvalidInput(
+                    f"differs from the order currency {self.currency}",
+                    path=f"payments[{index}].amount.currency",
+                    value=split.amount.currency,
+                )
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ import attrs
 from omskit.adapters.memory import (
     MemoryStore,
     MemoryWarehouse,
+    RecordingAccounting,
     RecordingCustomerNotifier,
     RecordingPublisher,
     RecordingStaffNotifier,
@@ -34,12 +35,14 @@ from omskit.events import (
     StockReserved,
     TaskRaised,
 )
+from omskit.invoicing.settings import InvoicingSettings
 from omskit.lifecycle import Lifecycles, line_event, order_event_for_lines
 from omskit.lifecycle.checks import OrderCheck, default_checks
 from omskit.lifecycle.triggers import TriggerRule, matches, unique_rules
 from omskit.model import (
     Allocation,
     Channel,
+    Invoice,
     LineStatus,
     MovementReason,
     NotificationChannel,
@@ -56,10 +59,12 @@ from omskit.model import (
 )
 from omskit.model._checks import check_identifier
 from omskit.ports import (
+    AccountingGateway,
     Clock,
     CustomerNotifier,
     EventPublisher,
     IdGenerator,
+    PaymentGateway,
     StaffNotifier,
     Store,
     StorefrontFeed,
@@ -108,6 +113,15 @@ def _triggers(rules: Sequence[TriggerRule]) -> tuple[TriggerRule, ...]:
     for index, rule in enumerate(rules):
         _require(rule, TriggerRule, f"triggers[{index}]")
     return unique_rules(rules)
+
+
+G = TypeVar("G")
+
+
+def _gateway(value: G | None, kind: type[Any], path: str) -> G | None:
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInput(f"must be a {kind.__name__}", path=path, value=value)
+    return value
 
 
 def _checks(checks: Sequence[OrderCheck] | None) -> tuple[OrderCheck, ...]:
@@ -194,6 +208,9 @@ class ServiceBase:
         order_checks: Sequence[OrderCheck] | None = None,
         triggers: Sequence[TriggerRule] = (),
         staff: StaffNotifier | None = None,
+        invoicing: InvoicingSettings | None = None,
+        payments: PaymentGateway | None = None,
+        accounting: AccountingGateway | None = None,
     ) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -241,6 +258,16 @@ class ServiceBase:
         self.triggers: tuple[TriggerRule, ...] = _triggers(triggers)
         """The staff trigger rules asked about every order a call touches (C5)."""
         self.staff: StaffNotifier = staff if staff is not None else RecordingStaffNotifier()
+        if invoicing is not None and not isinstance(invoicing, InvoicingSettings):
+            raise InvalidInput("must be an InvoicingSettings", path="invoicing", value=invoicing)
+        self.invoicing: InvoicingSettings | None = invoicing
+        """How invoices and credit notes are issued (F1-F4, F6); ``None``: omskit issues none."""
+        self.payments: PaymentGateway | None = _gateway(payments, PaymentGateway, "payments")
+        """The payment provider: authorise at placement, capture and refund at settlement (F5)."""
+        self.accounting: AccountingGateway = (
+            _gateway(accounting, AccountingGateway, "accounting") or RecordingAccounting()
+        )
+        """Where issued invoices, credit notes and payments are posted (F2, F6)."""
         self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
         """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
@@ -265,9 +292,9 @@ class ServiceBase:
         with self.store.unit_of_work() as raw:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
-            raised = (
-                self._raise_tasks(uow, _touched_orders(events), events) if self.triggers else []
-            )
+            touched = _touched_orders(events)
+            issued = self._issue_documents(uow, touched, events) if self.invoicing else []
+            raised = self._raise_tasks(uow, touched, events) if self.triggers else []
             with self._index_lock:
                 update = self._index.apply(uow.changes)
                 try:
@@ -295,7 +322,18 @@ class ServiceBase:
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         if raised:
             self._deliver_quietly()
+        if issued:
+            self._settle_quietly()
         return result
+
+    def _issue_documents(
+        self, uow: UnitOfWork, order_ids: Sequence[str], events: list[DomainEvent]
+    ) -> list[Invoice]:
+        """Issue the invoices and credit notes ``order_ids`` need now (see ``_invoicing``)."""
+        return []
+
+    def _settle_quietly(self) -> None:
+        """Settle issued documents after the commit; a failure waits for the next try."""
 
     def _raise_tasks(
         self, uow: UnitOfWork, order_ids: Iterable[str], events: list[DomainEvent]

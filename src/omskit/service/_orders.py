@@ -41,12 +41,13 @@ from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
 from omskit.routing.profile import RoutingProfile
 from omskit.routing.replay import ReplayReport, replay
-from omskit.service._base import ServiceBase, _check_id, _require, promised_data
+from omskit.service._base import _check_id, _require, promised_data
+from omskit.service._invoicing import InvoicingOperations
 
 __all__ = ["OrderOperations"]
 
 
-class OrderOperations(ServiceBase):
+class OrderOperations(InvoicingOperations):
     """Order capture, routing and look-up operations."""
 
     # ------------------------------------------------------------------ orders
@@ -244,6 +245,7 @@ class OrderOperations(ServiceBase):
             self._validate_request(uow, request)
             now = self.clock.now()
             order = Order.from_request(self.ids.new_id("O-"), request, placed_at=now)
+            self._check_invoiceable(uow, order)
             uow.orders.add(order)
             events.append(
                 self._event(
@@ -263,10 +265,17 @@ class OrderOperations(ServiceBase):
             )
             self._check_waiting_caps(uow, lines)
             routed = order.evolve(lines=tuple(lines), routing=self._routing_record(decision))
+            routed = self._authorise(uow, routed, request.payments, events)
             holds = self._holds(uow, routed, now)
             if holds:
                 placed = self._transition(
-                    order, "hold", events, lines=routed.lines, routing=routed.routing, holds=holds
+                    order,
+                    "hold",
+                    events,
+                    lines=routed.lines,
+                    routing=routed.routing,
+                    holds=holds,
+                    payment_authorised=routed.payment_authorised,
                 )
             else:
                 placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)

@@ -20,6 +20,7 @@ from omskit.ports import (
     LocationRepository,
     OrderRepository,
     Outbox,
+    PaymentRepository,
     ProductRepository,
     ReservationRepository,
     ReturnRepository,
@@ -201,6 +202,11 @@ class TrackingUnitOfWork:
     def invoices(self) -> InvoiceRepository:
         """The invoices (not tracked)."""
         return self.inner.invoices
+
+    @property
+    def payments(self) -> PaymentRepository:
+        """The payments (not tracked)."""
+        return self.inner.payments
 
     @property
     def returns(self) -> ReturnRepository:

@@ -9,6 +9,7 @@ from omskit.tax.amounts import (
     VatLine,
     VatSubtotal,
     compute_vat,
+    split_vat,
 )
 from omskit.tax.rates import EuVatRates
 from omskit.tax.supply import (
@@ -38,4 +39,5 @@ __all__ = [
     "VatTreatment",
     "compute_vat",
     "place_of_supply",
+    "split_vat",
 ]

@@ -3,16 +3,15 @@
 Every line's net is its quantity times its unit price, rounded half-up to the
 currency's minor unit. Per line, each line's VAT is its net times its rate,
 rounded. Per invoice, the VAT of each rate is computed once on the sum of its
-nets and rounded, then shared over the lines of that rate in proportion to
-their nets (:meth:`~omskit.money.Money.allocate`), so the lines still add up
-to the totals. Either way net + VAT = gross, for every line, every rate and
-the invoice.
+nets and rounded, then shared over the lines of that rate by largest
+remainder (:func:`split_vat`), so the lines still add up to the totals.
+Either way net + VAT = gross, for every line, every rate and the invoice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 import attrs
@@ -24,7 +23,15 @@ from omskit.money import Money, sum_money
 from omskit.ports import TaxRateProvider
 from omskit.tax.supply import VatTreatment
 
-__all__ = ["Rounding", "TaxableLine", "VatBreakdown", "VatLine", "VatSubtotal", "compute_vat"]
+__all__ = [
+    "Rounding",
+    "TaxableLine",
+    "VatBreakdown",
+    "VatLine",
+    "VatSubtotal",
+    "compute_vat",
+    "split_vat",
+]
 
 
 class Rounding(StrEnum):
@@ -128,14 +135,61 @@ def _checked_currency(lines: Sequence[TaxableLine]) -> str:
     return currency
 
 
+def _factor(rate: Decimal, included: bool) -> Decimal:
+    """The share of a base that is VAT: the rate on a net base, rate / (1 + rate) on a gross one."""
+    return rate / (1 + rate) if included else rate
+
+
+def split_vat(
+    bases: Sequence[Money],
+    rates: Sequence[Decimal],
+    rounding: Rounding = Rounding.PER_LINE,
+    *,
+    included: bool = False,
+) -> tuple[Money, ...]:
+    """The VAT in each of ``bases`` (one rate each), in the currency's minor unit.
+
+    A base is a net amount, or a gross one when ``included`` (prices that
+    include VAT: the VAT is ``base * rate / (1 + rate)`` and the net the
+    rest). Bases may be negative (discount lines). Per line, each VAT is
+    rounded half-up on its own. Per invoice, the VAT of each rate is rounded
+    once on the sum of its bases, then shared over its lines by largest
+    remainder (each line gets its exact VAT rounded down or up by one minor
+    unit), so the lines add up to the rate's total.
+    """
+    if len(bases) != len(rates):
+        raise InvalidInput("needs one rate per base", path="rates")
+    if not bases:
+        return ()
+    currency = bases[0].currency
+    exact = [base.amount * _factor(rate, included) for base, rate in zip(bases, rates, strict=True)]
+    if rounding is Rounding.PER_LINE:
+        return tuple(Money(value, currency).rounded(ROUND_HALF_UP) for value in exact)
+    minor = [value.scaleb(bases[0].exponent) for value in exact]
+    shares = [int(value.to_integral_value(ROUND_FLOOR)) for value in minor]
+    for rate in dict.fromkeys(rates):
+        members = [i for i, r in enumerate(rates) if r == rate]
+        total = int(sum((minor[i] for i in members), Decimal(0)).to_integral_value(ROUND_HALF_UP))
+        leftover = total - sum(shares[i] for i in members)
+        by_remainder = sorted(members, key=lambda i: (-(minor[i] - shares[i]), i))
+        for i in by_remainder[:leftover]:
+            shares[i] += 1
+    return tuple(Money.from_minor(share, currency) for share in shares)
+
+
 def compute_vat(
     lines: Sequence[TaxableLine],
     *,
     treatment: VatTreatment,
     rates: TaxRateProvider,
     rounding: Rounding = Rounding.PER_LINE,
+    included: bool = False,
 ) -> VatBreakdown:
     """Tax ``lines`` under ``treatment`` with rates from ``rates``, rounding as asked.
+
+    With ``included``, unit prices include VAT (consumer prices): the VAT is
+    taken out of each line's amount and the net is what remains (see
+    :func:`split_vat`).
 
     Raises :class:`~omskit.errors.InvalidInput` for no lines or lines in
     several currencies, and whatever ``rates`` raises for a rate it lacks
@@ -143,26 +197,11 @@ def compute_vat(
     """
     currency = _checked_currency(lines)
     rated = [(line, treatment.rate(line.category, rates)) for line in lines]
-    nets = [(line.unit_price * line.quantity).rounded(ROUND_HALF_UP) for line in lines]
-    vats: list[Money] = [
-        (net * rate).rounded(ROUND_HALF_UP) for net, (_, rate) in zip(nets, rated, strict=True)
-    ]
-    if rounding is Rounding.PER_INVOICE:
-        for rate in {rate for _, rate in rated}:
-            members = [i for i, (_, r) in enumerate(rated) if r == rate]
-            group_net = sum_money([nets[i] for i in members], currency)
-            group_vat = (group_net * rate).rounded(ROUND_HALF_UP)
-            weights = [nets[i].to_minor() for i in members]
-            shares = (
-                group_vat.allocate(weights)
-                if sum(weights)
-                else tuple(Money.zero(currency) for _ in members)
-            )
-            for i, share in zip(members, shares, strict=True):
-                vats[i] = share
+    bases = [(line.unit_price * line.quantity).rounded(ROUND_HALF_UP) for line in lines]
+    vats = split_vat(bases, [rate for _, rate in rated], rounding, included=included)
     taxed = tuple(
-        VatLine(line.line_id, line.category, rate, net, vat)
-        for (line, rate), net, vat in zip(rated, nets, vats, strict=True)
+        VatLine(line.line_id, line.category, rate, base - vat if included else base, vat)
+        for (line, rate), base, vat in zip(rated, bases, vats, strict=True)
     )
     subtotals = tuple(
         VatSubtotal(

@@ -38,6 +38,8 @@ from omskit.events import (
     DeliveryChanged,
     DomainEvent,
     HoldReleased,
+    InvoiceIssued,
+    InvoiceSettled,
     LineAdded,
     LineBackordered,
     LinesCancelled,
@@ -47,6 +49,8 @@ from omskit.events import (
     OrderPlaced,
     OrderReleased,
     OrderStatusChanged,
+    PaymentAuthorised,
+    PaymentDeclined,
     ShipDatePromised,
     ShipmentStatusChanged,
     StockAdjusted,
@@ -1152,7 +1156,68 @@ def availability_changed_events(draw: st.DrawFn) -> AvailabilityChanged:
     )
 
 
+@st.composite
+def invoice_issued_events(draw: st.DrawFn) -> InvoiceIssued:
+    """:class:`~omskit.events.InvoiceIssued` events; a credit note names what it corrects."""
+    kind = draw(st.sampled_from(DocumentKind))
+    return InvoiceIssued(
+        event_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        order_id=draw(identifiers()),
+        number=draw(identifiers()),
+        kind=kind.value,
+        gross=draw(money()),
+        shipment_id=draw(st.none() | identifiers()),
+        corrects=draw(identifiers()) if kind is DocumentKind.CREDIT_NOTE else None,
+    )
+
+
+@st.composite
+def invoice_settled_events(draw: st.DrawFn) -> InvoiceSettled:
+    """:class:`~omskit.events.InvoiceSettled` events with amounts in one currency."""
+    code = draw(currencies())
+    return InvoiceSettled(
+        event_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        order_id=draw(identifiers()),
+        number=draw(identifiers()),
+        captured=draw(money(code)),
+        refunded=draw(money(code)),
+        uncovered=draw(money(code)),
+    )
+
+
+def payment_authorised_events() -> st.SearchStrategy[PaymentAuthorised]:
+    """:class:`~omskit.events.PaymentAuthorised` events of a positive amount."""
+    return st.builds(
+        PaymentAuthorised,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        payment_id=identifiers(),
+        method=st.sampled_from([m.value for m in PaymentMethod]),
+        amount=money(min_minor=1),
+    )
+
+
+def payment_declined_events() -> st.SearchStrategy[PaymentDeclined]:
+    """:class:`~omskit.events.PaymentDeclined` events with the provider's reason."""
+    return st.builds(
+        PaymentDeclined,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        order_id=identifiers(),
+        method=st.sampled_from([m.value for m in PaymentMethod]),
+        amount=money(min_minor=1),
+        reason=texts(),
+    )
+
+
 _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]] = {
+    InvoiceIssued: invoice_issued_events(),
+    InvoiceSettled: invoice_settled_events(),
+    PaymentAuthorised: payment_authorised_events(),
+    PaymentDeclined: payment_declined_events(),
     AvailabilityChanged: availability_changed_events(),
     CancellationRequested: cancellation_requested_events(),
     CancelOfferTaken: cancel_offer_taken_events(),

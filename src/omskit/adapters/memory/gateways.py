@@ -288,13 +288,17 @@ class MemoryPayments:
     """A payment provider that keeps authorisations, captures and refunds in memory.
 
     ``decline_above`` makes it decline authorisations over an amount, to test
-    the unhappy path.
+    the unhappy path. Captures and refunds are idempotent on their
+    ``reference``: a repeat returns the payment unchanged. ``fail_next``
+    makes the next capture or refund raise :class:`~omskit.errors.GatewayError`
+    (an outage), for retry tests.
     """
 
     def __init__(self, *, decline_above: Money | None = None) -> None:
         self.payments: dict[str, Payment] = {}
-        self.captured: dict[str, Money] = {}
-        self.refunded: dict[str, Money] = {}
+        self.references: dict[str, str] = {}
+        """Capture and refund references seen, to the payment they moved."""
+        self.fail_next = 0
         self._decline_above = decline_above
         self._ids = SequentialIds()
 
@@ -308,8 +312,6 @@ class MemoryPayments:
             self._ids.new_id("PAY-"), order_id, method, amount, PaymentStatus.AUTHORISED
         )
         self.payments[payment.payment_id] = payment
-        self.captured[payment.payment_id] = Money.zero(amount.currency)
-        self.refunded[payment.payment_id] = Money.zero(amount.currency)
         return payment
 
     def _payment(self, payment_id: str) -> Payment:
@@ -318,39 +320,54 @@ class MemoryPayments:
         except KeyError:
             raise NotFound(kind="payment", key=payment_id) from None
 
-    def _check_amount(self, payment: Payment, amount: Money) -> None:
+    def _start(self, payment_id: str, amount: Money, reference: str) -> Payment | None:
+        """The payment, or ``None`` when ``reference`` was seen (a repeat)."""
+        payment = self._payment(payment_id)
         if not isinstance(amount, Money) or amount.currency != payment.amount.currency:
             raise InvalidInput(
                 f"must be Money in {payment.amount.currency}", path="amount", value=amount
             )
         if amount.amount <= 0:
             raise InvalidInput("must be positive", path="amount", value=str(amount.amount))
+        if not isinstance(reference, str) or not reference:
+            raise InvalidInput("must be a non-empty string", path="reference", value=reference)
+        if reference in self.references:
+            return None
+        if self.fail_next:
+            self.fail_next -= 1
+            raise GatewayError("the payment provider is unavailable", gateway="payments")
+        return payment
 
-    def capture(self, payment_id: str, amount: Money) -> Payment:
-        """Capture up to the authorised amount."""
-        payment = self._payment(payment_id)
-        self._check_amount(payment, amount)
+    def capture(self, payment_id: str, amount: Money, *, reference: str) -> Payment:
+        """Capture up to the authorised amount, once per reference."""
+        payment = self._start(payment_id, amount, reference)
+        if payment is None:
+            return self.payments[payment_id]
         if payment.status not in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED):
             raise GatewayError(
                 f"cannot capture a {payment.status.value} payment", gateway="payments"
             )
-        if self.captured[payment_id] + amount > payment.amount:
+        if amount > payment.capturable:
             raise GatewayError("capture exceeds the authorised amount", gateway="payments")
-        self.captured[payment_id] = self.captured[payment_id] + amount
-        payment = attrs.evolve(payment, status=PaymentStatus.CAPTURED)
+        payment = attrs.evolve(
+            payment, status=PaymentStatus.CAPTURED, captured=payment.captured + amount
+        )
         self.payments[payment_id] = payment
+        self.references[reference] = payment_id
         return payment
 
-    def refund(self, payment_id: str, amount: Money) -> Payment:
-        """Refund up to the captured amount; the status is REFUNDED once all of it is back."""
-        payment = self._payment(payment_id)
-        self._check_amount(payment, amount)
-        if self.refunded[payment_id] + amount > self.captured[payment_id]:
+    def refund(self, payment_id: str, amount: Money, *, reference: str) -> Payment:
+        """Refund up to the captured amount, once per reference; REFUNDED once all is back."""
+        payment = self._start(payment_id, amount, reference)
+        if payment is None:
+            return self.payments[payment_id]
+        if amount > payment.refundable:
             raise GatewayError("refund exceeds the captured amount", gateway="payments")
-        self.refunded[payment_id] = self.refunded[payment_id] + amount
-        if self.refunded[payment_id] == self.captured[payment_id]:
-            payment = attrs.evolve(payment, status=PaymentStatus.REFUNDED)
+        refunded = payment.refunded + amount
+        status = PaymentStatus.REFUNDED if refunded == payment.captured else payment.status
+        payment = attrs.evolve(payment, status=status, refunded=refunded)
         self.payments[payment_id] = payment
+        self.references[reference] = payment_id
         return payment
 
     def void(self, payment_id: str) -> Payment:
@@ -403,18 +420,31 @@ class RecordingStaffNotifier:
 
 
 class RecordingAccounting:
-    """Keeps every posted invoice and payment."""
+    """Keeps every posted invoice and payment; a repeated invoice number is a no-op.
+
+    ``fail_next`` makes the next post raise :class:`~omskit.errors.GatewayError`
+    (an outage), for retry tests.
+    """
 
     def __init__(self) -> None:
         self.invoices: list[Invoice] = []
         self.payments: list[Payment] = []
+        self.fail_next = 0
+
+    def _outage(self) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise GatewayError("accounting is unavailable", gateway="accounting")
 
     def post_invoice(self, invoice: Invoice) -> None:
-        """Record the invoice."""
-        self.invoices.append(invoice)
+        """Record the invoice (once per number)."""
+        self._outage()
+        if all(posted.number != invoice.number for posted in self.invoices):
+            self.invoices.append(invoice)
 
     def post_payment(self, payment: Payment) -> None:
-        """Record the payment."""
+        """Record the payment as it stands after a capture or refund."""
+        self._outage()
         self.payments.append(payment)
 
 

@@ -25,6 +25,7 @@ from omskit.model import (
     Location,
     Order,
     OrderStatus,
+    Payment,
     Product,
     Reservation,
     Return,
@@ -33,6 +34,7 @@ from omskit.model import (
     StockPosition,
     Task,
 )
+from omskit.money import Money
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -134,6 +136,11 @@ class _Tables:
         self.invoices: dict[str, Invoice] = {}
         self.invoices_by_order: dict[str, set[str]] = {}
         self.invoice_counters: dict[str, int] = {}
+        self.unsettled_invoices: set[str] = set()
+        self.invoice_seq: dict[str, int] = {}  # number -> position of issue
+        self.distance_sales: dict[int, Money] = {}
+        self.payments: dict[str, Payment] = {}
+        self.payments_by_order: dict[str, list[str]] = {}
         self.returns: dict[str, Return] = {}
         self.returns_by_order: dict[str, set[str]] = {}
         self.cancellations: list[CancellationRecord] = []
@@ -432,23 +439,76 @@ class MemoryInvoiceRepository(_Repo):
         """Store an issued document; raises AlreadyExists."""
         if invoice.number in self._read().invoices:
             raise AlreadyExists(kind="invoice", key=invoice.number)
-        self._j.put(self._t.invoices, invoice.number, invoice)
-        self._j.add_to(self._t.invoices_by_order, invoice.order_id, invoice.number)
+        tables = self._t
+        self._j.put(tables.invoices, invoice.number, invoice)
+        self._j.add_to(tables.invoices_by_order, invoice.order_id, invoice.number)
+        self._j.put(tables.invoice_seq, invoice.number, len(tables.invoice_seq))
+        self._j.add_to_set(tables.unsettled_invoices, invoice.number)
+        if invoice.distance_sale is not None and invoice.supply_date is not None:
+            year = invoice.supply_date.year
+            total = tables.distance_sales.get(year, Money.zero("EUR"))
+            change = invoice.distance_sale * invoice.sign
+            self._j.put(tables.distance_sales, year, total + change)
 
     def get(self, number: str) -> Invoice:
         """Return the document; raises NotFound."""
         return _get(self._read().invoices, number, "invoice")
 
     def for_order(self, order_id: str) -> Sequence[Invoice]:
-        """Documents of an order by number."""
+        """Documents of an order in the order they were issued."""
         tables = self._read()
-        return _sorted(tables.invoices, tables.invoices_by_order.get(order_id, set()))
+        numbers = sorted(
+            tables.invoices_by_order.get(order_id, set()), key=tables.invoice_seq.__getitem__
+        )
+        return tuple(tables.invoices[number] for number in numbers)
 
     def next_number(self, series: str) -> int:
         """Take the next number of a series; rolled back with the unit of work."""
         number = self._read().invoice_counters.get(series, 0) + 1
         self._j.put(self._t.invoice_counters, series, number)
         return number
+
+    def unsettled(self) -> Sequence[Invoice]:
+        """Documents not settled yet, in the order they were issued."""
+        tables = self._read()
+        numbers = sorted(tables.unsettled_invoices, key=tables.invoice_seq.__getitem__)
+        return tuple(tables.invoices[number] for number in numbers)
+
+    def mark_settled(self, numbers: Sequence[str]) -> None:
+        """Mark documents settled, all or none; unknown numbers raise NotFound."""
+        tables = self._read()
+        _mark_done(self._j, tables.invoices, tables.unsettled_invoices, numbers, "invoice")
+
+    def distance_sales(self, year: int) -> Money:
+        """The year's distance sales in EUR, credit notes subtracted."""
+        return self._read().distance_sales.get(year, Money.zero("EUR"))
+
+
+class MemoryPaymentRepository(_Repo):
+    """Payments in memory."""
+
+    def add(self, payment: Payment) -> None:
+        """Store a new payment; raises AlreadyExists."""
+        tables = self._read()
+        if payment.payment_id in tables.payments:
+            raise AlreadyExists(kind="payment", key=payment.payment_id)
+        self._j.put(tables.payments, payment.payment_id, payment)
+        ids = tables.payments_by_order.get(payment.order_id)
+        if ids is None:
+            self._j.put(tables.payments_by_order, payment.order_id, [payment.payment_id])
+        else:
+            self._j.append(ids, payment.payment_id)
+
+    def update(self, payment: Payment) -> None:
+        """Replace a stored payment; raises NotFound."""
+        tables = self._read()
+        _same_owner(_get(tables.payments, payment.payment_id, "payment").order_id, payment.order_id)
+        self._j.put(tables.payments, payment.payment_id, payment)
+
+    def for_order(self, order_id: str) -> Sequence[Payment]:
+        """Payments of an order in the order they were added."""
+        tables = self._read()
+        return tuple(tables.payments[i] for i in tables.payments_by_order.get(order_id, []))
 
 
 class MemoryReturnRepository(_Repo):
@@ -581,6 +641,7 @@ class MemoryUnitOfWork:
         self.orders = MemoryOrderRepository(tables, journal)
         self.shipments = MemoryShipmentRepository(tables, journal)
         self.invoices = MemoryInvoiceRepository(tables, journal)
+        self.payments = MemoryPaymentRepository(tables, journal)
         self.returns = MemoryReturnRepository(tables, journal)
         self.cancellations = MemoryCancellationLog(tables, journal)
         self.tasks = MemoryTaskRepository(tables, journal)
