@@ -52,6 +52,7 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (omskit.model.Invoice, oms_st.invoices()),
     (omskit.model.InvoiceLine, oms_st.invoice_lines()),
     (omskit.model.Location, oms_st.locations()),
+    (omskit.model.PaymentSplit, oms_st.payment_splits()),
     (omskit.model.Order, oms_st.orders()),
     (omskit.model.OrderLine, oms_st.order_lines()),
     (omskit.model.OrderLineRequest, oms_st.order_line_requests()),
@@ -73,6 +74,10 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (Money, oms_st.money()),
     (GeoPoint, oms_st.geo_points()),
     (events.AvailabilityChanged, oms_st.availability_changed_events()),
+    (events.InvoiceIssued, oms_st.invoice_issued_events()),
+    (events.InvoiceSettled, oms_st.invoice_settled_events()),
+    (events.PaymentAuthorised, oms_st.payment_authorised_events()),
+    (events.PaymentDeclined, oms_st.payment_declined_events()),
     (events.CancellationRequested, oms_st.cancellation_requested_events()),
     (events.CancelOfferTaken, oms_st.cancel_offer_taken_events()),
     (events.DeliveryChanged, oms_st.delivery_changed_events()),
@@ -502,9 +507,13 @@ def test_credit_note_without_the_invoice_it_corrects_is_refused() -> None:
         from_data(data, Invoice, converter=CONV)
     assert info.value.path == "corrects"
     data["corrects"] = "INV-1"
+    with pytest.raises(InvalidInput) as info:
+        from_data(data, Invoice, converter=CONV)
+    assert info.value.path == "reason"
+    data["reason"] = "returned"
     credit_note = from_data(data, Invoice, converter=CONV)
     assert credit_note.kind is DocumentKind.CREDIT_NOTE
-    assert credit_note.corrects == "INV-1"
+    assert (credit_note.corrects, credit_note.reason) == ("INV-1", "returned")
     data["lines"][0]["vat_rate"] = "1.5"
     with pytest.raises(InvalidInput) as info:
         from_data(data, Invoice, converter=CONV)

@@ -39,6 +39,7 @@ from omskit.model import (
     NotificationChannel,
     Order,
     OrderRequest,
+    Payment,
     PurchaseOrder,
     Reservation,
     Shipment,
@@ -58,6 +59,7 @@ STRATEGY_FOR: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     omskit.model.Customer: oms_st.customers,
     omskit.model.Delivery: oms_st.deliveries,
     omskit.model.Dimensions: oms_st.dimensions,
+    omskit.model.PaymentSplit: oms_st.payment_splits,
     omskit.model.Invoice: oms_st.invoices,
     omskit.model.InvoiceLine: oms_st.invoice_lines,
     omskit.model.Location: oms_st.locations,
@@ -273,12 +275,28 @@ def test_order_lines_are_numbered_and_never_over_allocated(order: Order) -> None
 @given(oms_st.invoices())
 def test_invoice_amounts_add_up_and_credit_notes_name_their_invoice(invoice: Invoice) -> None:
     assert (invoice.kind is DocumentKind.CREDIT_NOTE) == (invoice.corrects is not None)
+    assert (invoice.kind is DocumentKind.CREDIT_NOTE) == (invoice.reason is not None)
+    if invoice.distance_sale is not None:
+        assert invoice.supply_date is not None
     for line in invoice.lines:
         assert line.net == (line.unit_price * line.quantity).rounded()
         assert line.vat == (line.net * line.vat_rate).rounded()
         assert line.net.currency == invoice.currency
     if invoice.due_on is not None:
         assert invoice.due_on >= invoice.issued_at.date()
+
+
+@SOME
+@given(oms_st.payments(), oms_st.order_requests())
+def test_payments_move_no_more_than_authorised_and_plans_leave_one_split_open(
+    payment: Payment, request: OrderRequest
+) -> None:
+    assert payment.refunded <= payment.captured <= payment.amount
+    assert sum(split.amount is None for split in request.payments) <= 1
+    assert all(
+        split.amount is None or split.amount.currency == request.currency
+        for split in request.payments
+    )
 
 
 @SOME

@@ -1,14 +1,27 @@
-"""Invoicing (F1-F6): when an order is invoiced.
+"""Invoicing (F1-F6): when an order is invoiced, and what its documents say.
 
-Invoice-trigger policies are in :mod:`omskit.invoicing.policy`; VAT is in
-``omskit.tax`` (:mod:`omskit.tax.supply`, :mod:`omskit.tax.amounts`).
+Invoice-trigger policies are in :mod:`omskit.invoicing.policy`, the
+settings ``Oms(invoicing=...)`` takes in :mod:`omskit.invoicing.settings`
+and the pure rules for which documents an order needs and what their lines
+cost in :mod:`omskit.invoicing.documents`; VAT is in ``omskit.tax``
+(:mod:`omskit.tax.supply`, :mod:`omskit.tax.amounts`).
 """
 
+from omskit.invoicing.documents import DraftDocument, documents_due
 from omskit.invoicing.policy import (
     DefaultInvoicePolicy,
     InvoiceDecision,
     InvoiceMoment,
     InvoicePolicy,
 )
+from omskit.invoicing.settings import InvoicingSettings
 
-__all__ = ["DefaultInvoicePolicy", "InvoiceDecision", "InvoiceMoment", "InvoicePolicy"]
+__all__ = [
+    "DefaultInvoicePolicy",
+    "DraftDocument",
+    "InvoiceDecision",
+    "InvoiceMoment",
+    "InvoicePolicy",
+    "InvoicingSettings",
+    "documents_due",
+]

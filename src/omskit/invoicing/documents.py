@@ -284,8 +284,9 @@ def _cumulative(line: OrderLine, units: int) -> tuple[Money, Money]:
     goods = (line.unit_price * units).rounded(ROUND_HALF_UP)
     if line.discount is None:
         return goods, Money.zero(line.unit_price.currency)
-    share = Money(line.discount.amount * units / line.quantity, line.discount.currency)
-    return goods, share.rounded(ROUND_HALF_UP)
+    quantum = Decimal(1).scaleb(-minor_unit_exponent(line.discount.currency))
+    share = (line.discount.amount * units / line.quantity).quantize(quantum, ROUND_HALF_UP)
+    return goods, Money(share, line.discount.currency)
 
 
 def _discount_per_unit(line: OrderLine) -> Money:
@@ -408,8 +409,7 @@ def credit_lines(
             )
             # All that is left of the line: give back exactly what remains.
             base = base_left if c >= left else _capped(credit_base, base_left)
-            factor = source.vat_rate / (1 + source.vat_rate) if included else source.vat_rate
-            vat_kept = ((base_left - base) * factor).rounded(ROUND_HALF_UP)
+            (vat_kept,) = split_vat([base_left - base], [source.vat_rate], included=included)
             vat = vat_left - vat_kept
             result.append(
                 InvoiceLine(

@@ -237,6 +237,12 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
 
 
+def _nothing_yet(payment: Payment) -> Money:
+    """Zero in the payment's currency (EUR while the amount is not Money: it is refused next)."""
+    amount = payment.amount
+    return Money.zero(amount.currency if isinstance(amount, Money) else "EUR")
+
+
 @attrs.frozen
 class Payment:
     """One payment towards an order; an order may have several (F5).
@@ -252,12 +258,10 @@ class Payment:
     status: PaymentStatus = attrs.field(validator=instance_of(PaymentStatus))
     provider_ref: str | None = attrs.field(default=None, validator=optional_text)
     captured: Money = attrs.field(
-        default=attrs.Factory(lambda self: Money.zero(self.amount.currency), takes_self=True),
-        validator=instance_of(Money),
+        default=attrs.Factory(_nothing_yet, takes_self=True), validator=instance_of(Money)
     )
     refunded: Money = attrs.field(
-        default=attrs.Factory(lambda self: Money.zero(self.amount.currency), takes_self=True),
-        validator=instance_of(Money),
+        default=attrs.Factory(_nothing_yet, takes_self=True), validator=instance_of(Money)
     )
 
     @amount.validator

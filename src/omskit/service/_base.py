@@ -29,6 +29,7 @@ from omskit.events import (
     AvailabilityChanged,
     CustomerMessage,
     DomainEvent,
+    InvoiceIssued,
     MessageField,
     OrderStatusChanged,
     StockReleased,
@@ -42,7 +43,6 @@ from omskit.lifecycle.triggers import TriggerRule, matches, unique_rules
 from omskit.model import (
     Allocation,
     Channel,
-    Invoice,
     LineStatus,
     MovementReason,
     NotificationChannel,
@@ -293,7 +293,7 @@ class ServiceBase:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
             touched = _touched_orders(events)
-            issued = self._issue_documents(uow, touched, events) if self.invoicing else []
+            ended = self._issue_documents(uow, touched, events) if self.invoicing else []
             raised = self._raise_tasks(uow, touched, events) if self.triggers else []
             with self._index_lock:
                 update = self._index.apply(uow.changes)
@@ -322,15 +322,20 @@ class ServiceBase:
             _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
         if raised:
             self._deliver_quietly()
-        if issued:
+        if any(isinstance(event, InvoiceIssued) for event in events):
             self._settle_quietly()
+        if ended:
+            self._void_unused(ended)
         return result
 
     def _issue_documents(
         self, uow: UnitOfWork, order_ids: Sequence[str], events: list[DomainEvent]
-    ) -> list[Invoice]:
-        """Issue the invoices and credit notes ``order_ids`` need now (see ``_invoicing``)."""
+    ) -> list[str]:
+        """Issue the documents ``order_ids`` need now; return the cancelled orders among them."""
         return []
+
+    def _void_unused(self, order_ids: Sequence[str]) -> None:
+        """Void the authorisations of cancelled orders nothing was captured from."""
 
     def _settle_quietly(self) -> None:
         """Settle issued documents after the commit; a failure waits for the next try."""

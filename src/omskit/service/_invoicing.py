@@ -290,24 +290,22 @@ class InvoicingOperations(ServiceBase):
 
         The open split (``amount=None``) pays what the others leave of the
         order's total, VAT included as it will be invoiced. Splits that add
-        up to more than the total raise :class:`~omskit.errors.InvalidInput`.
+        up to more than the total raise :class:`~omskit.errors.InvalidInput`;
+        an open split the others leave nothing for is not authorised.
         """
         if self.payments is None or not splits:
             return order
         total = self._order_gross(uow, order)
         fixed = sum_money([s.amount for s in splits if s.amount is not None], order.currency)
-        open_split = any(s.amount is None for s in splits)
-        if fixed > total or (open_split and fixed == total):
+        if fixed > total:
             raise InvalidInput(
-                f"the payments ({fixed}) leave nothing of the order total ({total}) for the "
-                "open one"
-                if fixed == total
-                else f"the payments ({fixed}) exceed the order total ({total})",
-                path="payments",
+                f"the payments ({fixed}) exceed the order total ({total})", path="payments"
             )
         authorised: list[Payment] = []
         for split in splits:
             amount = split.amount if split.amount is not None else total - fixed
+            if not amount.amount > 0:
+                continue  # the other splits pay it all: nothing left for the open one
             try:
                 payment = self.payments.authorise(order.order_id, amount, method=split.method)
             except GatewayError as error:
@@ -336,13 +334,16 @@ class InvoicingOperations(ServiceBase):
             )
         return order
 
-    def _void_quietly(self, payments: Sequence[Payment]) -> None:
+    def _void_quietly(self, payments: Sequence[Payment]) -> list[Payment]:
+        """Void ``payments`` at the provider; return those it voided (failures are logged)."""
+        assert self.payments is not None
+        voided: list[Payment] = []
         for payment in payments:
             try:
-                assert self.payments is not None
-                self.payments.void(payment.payment_id)
+                voided.append(self.payments.void(payment.payment_id))
             except Exception:
                 _log.warning("voiding payment %s failed", payment.payment_id, exc_info=True)
+        return voided
 
     def _order_gross(self, uow: UnitOfWork, order: Order) -> Money:
         """What the customer pays for the whole order: VAT included as it would be invoiced."""
@@ -368,9 +369,9 @@ class InvoicingOperations(ServiceBase):
 
     def _issue_documents(
         self, uow: UnitOfWork, order_ids: Sequence[str], events: list[DomainEvent]
-    ) -> list[Invoice]:
+    ) -> list[str]:
         settings = self._settings()
-        issued: list[Invoice] = []
+        cancelled: list[str] = []
         for order_id in order_ids:
             order = uow.orders.find(order_id)
             if order is None:
@@ -381,23 +382,29 @@ class InvoicingOperations(ServiceBase):
             moment = settings.policy.decide(order, customer, products).moment
             shipments = uow.shipments.for_order(order_id)
             for draft in documents_due(order, shipments, documents, moment):
-                document = self._issue(uow, settings, order, draft, documents, events)
-                documents.append(document)
-                issued.append(document)
+                documents.append(self._issue(uow, settings, order, draft, documents, events))
             if order.status is OrderStatus.CANCELLED:
-                self._void_unused(uow, order_id)
-        return issued
+                cancelled.append(order_id)
+        return cancelled
 
-    def _void_unused(self, uow: UnitOfWork, order_id: str) -> None:
-        """A cancelled order's authorisations that nothing was captured from are voided."""
+    def _void_unused(self, order_ids: Sequence[str]) -> None:
+        """After the commit: a cancelled order's untouched authorisations are voided (F5).
+
+        Best effort: a provider that fails is logged and the authorisation
+        lapses at the provider in its own time.
+        """
         if self.payments is None:
             return
-        for payment in uow.payments.for_order(order_id):
-            if payment.status is PaymentStatus.AUTHORISED and payment.captured.is_zero():
-                try:
-                    uow.payments.update(self.payments.void(payment.payment_id))
-                except Exception:
-                    _log.warning("voiding payment %s failed", payment.payment_id, exc_info=True)
+        for order_id in order_ids:
+            with self.store.unit_of_work() as uow:
+                unused = [
+                    payment
+                    for payment in uow.payments.for_order(order_id)
+                    if payment.status is PaymentStatus.AUTHORISED and payment.captured.is_zero()
+                ]
+                for payment in self._void_quietly(unused):
+                    uow.payments.update(payment)
+                uow.commit()
 
     @staticmethod
     def _customer(uow: UnitOfWork, order: Order) -> Customer | None:

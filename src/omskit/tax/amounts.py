@@ -163,9 +163,12 @@ def split_vat(
         return ()
     currency = bases[0].currency
     exact = [base.amount * _factor(rate, included) for base, rate in zip(bases, rates, strict=True)]
-    if rounding is Rounding.PER_LINE:
-        return tuple(Money(value, currency).rounded(ROUND_HALF_UP) for value in exact)
     minor = [value.scaleb(bases[0].exponent) for value in exact]
+    if rounding is Rounding.PER_LINE:
+        return tuple(
+            Money.from_minor(int(value.to_integral_value(ROUND_HALF_UP)), currency)
+            for value in minor
+        )
     shares = [int(value.to_integral_value(ROUND_FLOOR)) for value in minor]
     for rate in dict.fromkeys(rates):
         members = [i for i, r in enumerate(rates) if r == rate]

@@ -72,6 +72,7 @@ from omskit.model import (
     Capability,
     Carrier,
     Channel,
+    CreditReason,
     Customer,
     CustomerType,
     Delivery,
@@ -81,6 +82,7 @@ from omskit.model import (
     HoldReason,
     Invoice,
     InvoiceLine,
+    InvoiceLineKind,
     LineStatus,
     Location,
     LocationKind,
@@ -94,6 +96,7 @@ from omskit.model import (
     OrderStatus,
     Payment,
     PaymentMethod,
+    PaymentSplit,
     PaymentStatus,
     Product,
     PurchaseOrder,
@@ -135,7 +138,9 @@ __all__ = [
     "domain_events",
     "geo_points",
     "identifiers",
+    "invoice_issued_events",
     "invoice_lines",
+    "invoice_settled_events",
     "invoices",
     "line_backordered_events",
     "locations",
@@ -149,6 +154,9 @@ __all__ = [
     "order_requests",
     "order_status_changed_events",
     "orders",
+    "payment_authorised_events",
+    "payment_declined_events",
+    "payment_splits",
     "payments",
     "products",
     "purchase_order_lines",
@@ -529,7 +537,34 @@ def order_requests(draw: st.DrawFn, *, max_lines: int = 5) -> OrderRequest:
         customer_id=draw(st.none() | identifiers()),
         flags=draw(st.frozensets(st.sampled_from(OrderFlag))),
         placed_at=draw(st.none() | aware_datetimes()),
+        payments=draw(_payment_plans(currency)),
     )
+
+
+def payment_splits(currency: str | None = None) -> st.SearchStrategy[PaymentSplit]:
+    """Payment splits by any method, of a positive amount in ``currency`` or open (``None``)."""
+    amounts = money(currency, min_minor=1) if currency is not None else money(min_minor=1)
+    return st.builds(
+        PaymentSplit, method=st.sampled_from(PaymentMethod), amount=st.none() | amounts
+    )
+
+
+@st.composite
+def _payment_plans(draw: st.DrawFn, currency: str) -> tuple[PaymentSplit, ...]:
+    """0-3 splits in ``currency``, at most one of them open."""
+    fixed = draw(
+        st.lists(
+            st.builds(
+                PaymentSplit,
+                method=st.sampled_from(PaymentMethod),
+                amount=money(currency, min_minor=1),
+            ),
+            max_size=2,
+        )
+    )
+    if draw(st.booleans()):
+        fixed.append(PaymentSplit(draw(st.sampled_from(PaymentMethod))))
+    return tuple(fixed)
 
 
 def allocations() -> st.SearchStrategy[Allocation]:
@@ -775,11 +810,15 @@ def invoice_lines(draw: st.DrawFn, currency: str | None = None) -> InvoiceLine:
     """Invoice lines in ``currency`` (any when ``None``) whose amounts add up.
 
     The net is quantity times unit price and the VAT is the net times the
-    rate, both rounded to the currency's minor unit.
+    rate, both rounded to the currency's minor unit; a discount line's
+    amounts are negative.
     """
     code = currency if currency is not None else draw(currencies())
+    kind = draw(st.sampled_from(InvoiceLineKind))
     quantity = draw(st.integers(1, _MAX_QUANTITY))
     unit_price = draw(money(code, max_minor=1_000_000))
+    if kind is InvoiceLineKind.DISCOUNT:
+        unit_price = -unit_price
     rate = draw(st.sampled_from(_VAT_RATES))
     net = (unit_price * quantity).rounded()
     return InvoiceLine(
@@ -791,6 +830,7 @@ def invoice_lines(draw: st.DrawFn, currency: str | None = None) -> InvoiceLine:
         vat=(net * rate).rounded(),
         sku=draw(st.none() | identifiers()),
         order_line_id=draw(st.none() | identifiers()),
+        kind=kind,
     )
 
 
@@ -798,13 +838,17 @@ def invoice_lines(draw: st.DrawFn, currency: str | None = None) -> InvoiceLine:
 def invoices(draw: st.DrawFn) -> Invoice:
     """Invoices and credit notes of 1-4 lines in the document currency.
 
-    A credit note (and only a credit note) names the invoice it corrects; a
-    due date, when present, is 0-90 days after the issue date.
+    A credit note (and only a credit note) names the invoice it corrects and
+    its reason; a due date, when present, is 0-90 days after the issue date;
+    a distance sale, when present, is a non-negative EUR amount with a
+    supply date.
     """
     currency = draw(currencies())
     kind = draw(st.sampled_from(DocumentKind))
     issued_at = draw(aware_datetimes())
     due_in = draw(st.none() | st.integers(0, 90))
+    credit = kind is DocumentKind.CREDIT_NOTE
+    distance = draw(st.none() | money("EUR"))
     return Invoice(
         number=draw(identifiers()),
         kind=kind,
@@ -814,21 +858,39 @@ def invoices(draw: st.DrawFn) -> Invoice:
         issued_at=issued_at,
         customer_id=draw(st.none() | identifiers()),
         due_on=None if due_in is None else issued_at.date() + timedelta(days=due_in),
-        corrects=draw(identifiers()) if kind is DocumentKind.CREDIT_NOTE else None,
+        corrects=draw(identifiers()) if credit else None,
         legal_note=draw(st.none() | texts()),
+        series=draw(st.none() | identifiers()),
+        shipment_id=draw(st.none() | identifiers()),
+        reason=draw(st.sampled_from(CreditReason)) if credit else None,
+        supply_date=issued_at.date() if distance is not None else draw(st.none() | dates()),
+        vat_country=draw(st.none() | st.sampled_from(sorted(EU_MEMBER_STATES))),
+        vat_scheme=draw(st.none() | st.sampled_from(["domestic", "oss", "reverse_charge"])),
+        buyer_vat_id=draw(st.none() | st.just("NL123456789B01")),
+        distance_sale=distance,
     )
 
 
-def payments() -> st.SearchStrategy[Payment]:
-    """Payments of a positive amount by any method, in any status."""
-    return st.builds(
-        Payment,
-        payment_id=identifiers(),
-        order_id=identifiers(),
-        method=st.sampled_from(PaymentMethod),
-        amount=money(min_minor=1),
-        status=st.sampled_from(PaymentStatus),
-        provider_ref=st.none() | texts(),
+@st.composite
+def payments(draw: st.DrawFn) -> Payment:
+    """Payments of a positive amount by any method, in any status.
+
+    What is captured never exceeds the amount, what is refunded never
+    exceeds what is captured.
+    """
+    amount = draw(money(min_minor=1))
+    minor = amount.to_minor()
+    captured = draw(st.integers(0, minor))
+    refunded = draw(st.integers(0, captured))
+    return Payment(
+        payment_id=draw(identifiers()),
+        order_id=draw(identifiers()),
+        method=draw(st.sampled_from(PaymentMethod)),
+        amount=amount,
+        status=draw(st.sampled_from(PaymentStatus)),
+        provider_ref=draw(st.none() | texts()),
+        captured=Money.from_minor(captured, amount.currency),
+        refunded=Money.from_minor(refunded, amount.currency),
     )
 
 
