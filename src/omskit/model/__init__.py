@@ -51,6 +51,7 @@ from omskit.model.orders import (
     RoutingRecord,
 )
 from omskit.model.parties import Address, Customer, CustomerType, NotificationChannel, is_vat_id
+from omskit.model.quotes import Quote, QuoteStatus
 from omskit.model.stock import (
     MovementReason,
     PurchaseOrder,
@@ -99,6 +100,8 @@ __all__ = [
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "Quote",
+    "QuoteStatus",
     "Reservation",
     "Return",
     "ReturnLine",
