@@ -21,6 +21,7 @@ from omskit.ports import (
     OrderRepository,
     Outbox,
     ProductRepository,
+    QuoteRepository,
     ReservationRepository,
     ReturnRepository,
     ShipmentRepository,
@@ -206,6 +207,11 @@ class TrackingUnitOfWork:
     def returns(self) -> ReturnRepository:
         """The returns (not tracked)."""
         return self.inner.returns
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """The quotes (not tracked: a quote reserves no stock)."""
+        return self.inner.quotes
 
     @property
     def cancellations(self) -> CancellationLog:
