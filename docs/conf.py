@@ -198,7 +198,7 @@ def _error_tree_fragment() -> str:
 def generate_fragments(app: Sphinx) -> None:
     """Write ``docs/_generated/*.md`` from the live package before reading sources."""
     _write_if_changed(GENERATED / "order_lifecycle.md", _lifecycle_fragment("ORDER_LIFECYCLE"))
-    for name in ("SHIPMENT_LIFECYCLE", "LINE_LIFECYCLE", "RETURN_LIFECYCLE"):
+    for name in ("SHIPMENT_LIFECYCLE", "LINE_LIFECYCLE", "RETURN_LIFECYCLE", "QUOTE_LIFECYCLE"):
         fragment = f"{name.removesuffix('_LIFECYCLE').lower()}_lifecycle.md"
         _write_if_changed(GENERATED / fragment, _lifecycle_fragment(name))
     _write_if_changed(GENERATED / "public_api.md", _public_api_fragment())

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import attrs
 
-from omskit.model import OrderStatus, ShipmentStatus, TaskSeverity
+from omskit.model import OrderStatus, QuoteStatus, ShipmentStatus, TaskSeverity
 from omskit.model._checks import (
     aware_datetime,
     identifier,
@@ -55,6 +55,8 @@ __all__ = [
     "OrderPlaced",
     "OrderReleased",
     "OrderStatusChanged",
+    "QuoteCreated",
+    "QuoteStatusChanged",
     "ShipDatePromised",
     "ShipmentStatusChanged",
     "StockAdjusted",
@@ -380,6 +382,38 @@ class ShipDatePromised(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class QuoteCreated(DomainEvent):
+    """A quote was made for an order request; it is open until ``valid_until`` (F4)."""
+
+    event_type: ClassVar[str] = "quote_created"
+
+    quote_id: str = attrs.field(validator=identifier)
+    channel: str = attrs.field(validator=identifier)
+    external_ref: str = attrs.field(validator=identifier)
+    """The reference the order gets when the quote is accepted."""
+    valid_until: datetime = attrs.field(validator=aware_datetime)
+    customer_id: str | None = attrs.field(default=None, validator=optional_identifier)
+
+
+@attrs.frozen(kw_only=True)
+class QuoteStatusChanged(DomainEvent):
+    """A quote was accepted, declined, withdrawn or expired (F4).
+
+    ``order_id`` names the order an accepted quote became; ``reason`` says
+    why a quote was declined or withdrawn, when someone said.
+    """
+
+    event_type: ClassVar[str] = "quote_status_changed"
+
+    quote_id: str = attrs.field(validator=identifier)
+    previous: QuoteStatus = attrs.field(validator=instance_of(QuoteStatus))
+    current: QuoteStatus = attrs.field(validator=instance_of(QuoteStatus))
+    event: str = attrs.field(validator=identifier)
+    order_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    reason: str | None = attrs.field(default=None, validator=optional_text)
+
+
+@attrs.frozen(kw_only=True)
 class MasterDataChanged(DomainEvent):
     """A location, product or customer was registered or its definition replaced."""
 
@@ -478,6 +512,8 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
             OrderPlaced,
             OrderReleased,
             OrderStatusChanged,
+            QuoteCreated,
+            QuoteStatusChanged,
             ShipDatePromised,
             ShipmentStatusChanged,
             StockAdjusted,

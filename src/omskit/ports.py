@@ -34,6 +34,8 @@ from omskit.model import (
     PaymentMethod,
     Product,
     PurchaseOrder,
+    Quote,
+    QuoteStatus,
     Reservation,
     Return,
     Shipment,
@@ -62,6 +64,7 @@ __all__ = [
     "PaymentGateway",
     "PaymentRepository",
     "ProductRepository",
+    "QuoteRepository",
     "ReservationRepository",
     "ReturnRepository",
     "ShipmentRepository",
@@ -345,6 +348,46 @@ class ReturnRepository(Protocol):
         ...
 
 
+class QuoteRepository(Protocol):
+    """Quotes (F4), with optimistic versioning.
+
+    A quote's ``request`` never changes once stored, so its
+    ``(channel, external_ref)`` and its customer are fixed.
+    """
+
+    def add(self, quote: Quote) -> None:
+        """Store a new quote.
+
+        Raises :class:`~omskit.errors.AlreadyExists` if the id or the request's
+        (channel, external_ref) pair is taken by another quote.
+        """
+        ...
+
+    def get(self, quote_id: str) -> Quote:
+        """Return the quote; raises :class:`~omskit.errors.NotFound`."""
+        ...
+
+    def find_by_reference(self, channel: str, external_ref: str) -> Quote | None:
+        """Return the quote whose request has ``(channel, external_ref)``, or ``None``."""
+        ...
+
+    def update(self, quote: Quote, *, expected_version: int) -> None:
+        """Replace the stored quote, whose version must be ``expected_version``.
+
+        Raises :class:`~omskit.errors.ConcurrencyConflict` when another writer
+        got there first, :class:`~omskit.errors.NotFound` for an unknown id and
+        :class:`~omskit.errors.InvalidInput` when the request differs from the
+        stored one.
+        """
+        ...
+
+    def list(
+        self, *, status: QuoteStatus | None = None, customer_id: str | None = None
+    ) -> Sequence[Quote]:
+        """Quotes (optionally only those in ``status``, of ``customer_id``), ordered by id."""
+        ...
+
+
 class CancellationLog(Protocol):
     """Every cancel attempt, kept for analysis (D3)."""
 
@@ -458,6 +501,11 @@ class UnitOfWork(Protocol):
     @property
     def returns(self) -> ReturnRepository:
         """The returns of this unit of work."""
+        ...
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """The quotes of this unit of work."""
         ...
 
     @property

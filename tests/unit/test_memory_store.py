@@ -35,8 +35,12 @@ from omskit.model import (
     MovementReason,
     Order,
     OrderLine,
+    OrderLineRequest,
+    OrderRequest,
     OrderStatus,
     Product,
+    Quote,
+    QuoteStatus,
     Reservation,
     Return,
     ReturnLine,
@@ -145,6 +149,41 @@ def a_return(
     return Return(return_id, order_id, "L1", (ReturnLine("1", "SKU-1", 1),), T0, status=status)
 
 
+def a_quote(
+    quote_id: str,
+    *,
+    external_ref: str = "R-1",
+    channel: Channel = Channel.WEB,
+    customer_id: str | None = "C-1",
+    status: QuoteStatus = QuoteStatus.OPEN,
+    version: int = 0,
+    sku: str = "SKU-1",
+) -> Quote:
+    """A quote closed as ``status`` (an accepted one became O-1) at a moment that fits."""
+    request = OrderRequest(
+        channel,
+        external_ref,
+        "EUR",
+        (OrderLineRequest(sku, 1, Money("10.00", "EUR")),),
+        Delivery.collect_at("L1"),
+        customer_id=customer_id,
+    )
+    valid_until = T0 + timedelta(days=7)
+    closed_at = {QuoteStatus.OPEN: None, QuoteStatus.EXPIRED: valid_until}.get(
+        status, T0 + timedelta(hours=1)
+    )
+    return Quote(
+        quote_id,
+        request,
+        T0,
+        valid_until,
+        status=status,
+        order_id="O-1" if status is QuoteStatus.ACCEPTED else None,
+        version=version,
+        closed_at=closed_at,
+    )
+
+
 def a_cancellation(record_id: str, *, order_id: str = "O-1") -> CancellationRecord:
     return CancellationRecord(record_id, order_id, "changed_mind", "created", True, "customer", T0)
 
@@ -249,6 +288,14 @@ def dump(store: MemoryStore, universe: Universe = UNIVERSE) -> Dump:
             "invoices by order": {o: uow.invoices.for_order(o) for o in universe.order_ids},
             "invoice counters": {s: uow.invoices.next_number(s) - 1 for s in universe.series},
             "returns by order": {o: uow.returns.for_order(o) for o in universe.order_ids},
+            "quotes": uow.quotes.list(),
+            "quotes by status": {s: uow.quotes.list(status=s) for s in QuoteStatus},
+            "quotes by customer": {
+                c: uow.quotes.list(customer_id=c) for c in universe.customer_ids
+            },
+            "quotes by reference": {
+                ref: uow.quotes.find_by_reference(*ref) for ref in universe.references
+            },
             "cancellations": uow.cancellations.list(),
             "tasks": uow.tasks.list(),
             "undelivered tasks": uow.tasks.undelivered(),
@@ -272,6 +319,7 @@ def seed(store: MemoryStore) -> None:
         uow.invoices.add(an_invoice("INV-1"))
         assert uow.invoices.next_number("INV") == 1
         uow.returns.add(a_return("RT-1"))
+        uow.quotes.add(a_quote("Q-1"))
         uow.cancellations.add(a_cancellation("X-1"))
         uow.tasks.add(a_task("T-1"))
         uow.tasks.add(a_task("T-2", subject="O-2"))
@@ -303,6 +351,8 @@ def write_to_every_repository(uow: MemoryUnitOfWork) -> None:
     assert uow.invoices.next_number("CN") == 1
     uow.returns.update(a_return("RT-1", status=ReturnStatus.RECEIVED))
     uow.returns.add(a_return("RT-2", order_id="O-2"))
+    uow.quotes.update(a_quote("Q-1", status=QuoteStatus.DECLINED, version=1), expected_version=0)
+    uow.quotes.add(a_quote("Q-2", external_ref="R-2", customer_id="C-2"))
     uow.cancellations.add(a_cancellation("X-2", order_id="O-2"))
     uow.tasks.add(a_task("T-3", subject="O-3"))
     uow.tasks.mark_delivered(["T-2"])
@@ -787,6 +837,119 @@ def test_returns_of_an_order_are_listed_by_id(uow: MemoryUnitOfWork) -> None:
     assert [r.return_id for r in uow.returns.for_order("O-1")] == ["RT-1", "RT-2"]
 
 
+# --- quotes ------------------------------------------------------------------------------
+
+
+def test_an_added_quote_can_be_got_and_found_by_reference(uow: MemoryUnitOfWork) -> None:
+    uow.quotes.add(a_quote("Q-1"))
+    assert uow.quotes.get("Q-1") == a_quote("Q-1")
+    assert uow.quotes.find_by_reference("web", "R-1") == a_quote("Q-1")
+    assert uow.quotes.find_by_reference("store", "R-1") is None
+
+
+def test_an_unknown_quote_is_not_found(uow: MemoryUnitOfWork) -> None:
+    with pytest.raises(NotFound) as caught:
+        uow.quotes.get("Q-9")
+    assert (caught.value.kind, caught.value.key) == ("quote", "Q-9")
+    with pytest.raises(NotFound):
+        uow.quotes.update(a_quote("Q-9", version=1), expected_version=0)
+    assert uow.quotes.list() == ()
+
+
+def test_adding_a_quote_with_a_taken_id_or_reference_raises_already_exists(
+    uow: MemoryUnitOfWork,
+) -> None:
+    uow.quotes.add(a_quote("Q-1"))
+    with pytest.raises(AlreadyExists) as caught:
+        uow.quotes.add(a_quote("Q-1", external_ref="R-2"))
+    assert caught.value.kind == "quote"
+    with pytest.raises(AlreadyExists) as caught:
+        uow.quotes.add(a_quote("Q-2", customer_id="C-2"))
+    assert (caught.value.kind, caught.value.key) == ("quote reference", "web/R-1")
+    assert uow.quotes.list() == (a_quote("Q-1"),)
+    assert uow.quotes.list(customer_id="C-2") == ()
+    assert uow.quotes.find_by_reference("web", "R-2") is None
+
+
+def test_the_same_quote_reference_in_another_channel_is_another_quote(
+    uow: MemoryUnitOfWork,
+) -> None:
+    uow.quotes.add(a_quote("Q-1"))
+    uow.quotes.add(a_quote("Q-2", channel=Channel.STORE))
+    assert uow.quotes.find_by_reference("store", "R-1") == a_quote("Q-2", channel=Channel.STORE)
+
+
+def test_updating_a_quote_at_the_expected_version_replaces_it(uow: MemoryUnitOfWork) -> None:
+    uow.quotes.add(a_quote("Q-1"))
+    accepted = a_quote("Q-1", status=QuoteStatus.ACCEPTED, version=1)
+    uow.quotes.update(accepted, expected_version=0)
+    assert uow.quotes.get("Q-1") == accepted
+    assert uow.quotes.find_by_reference("web", "R-1") == accepted
+    assert uow.quotes.list(status=QuoteStatus.OPEN) == ()
+    assert uow.quotes.list(status=QuoteStatus.ACCEPTED) == (accepted,)
+
+
+def test_updating_a_quote_at_another_version_raises_concurrency_conflict_and_keeps_it(
+    uow: MemoryUnitOfWork,
+) -> None:
+    uow.quotes.add(a_quote("Q-1", version=3))
+    with pytest.raises(ConcurrencyConflict) as caught:
+        uow.quotes.update(
+            a_quote("Q-1", status=QuoteStatus.DECLINED, version=3), expected_version=2
+        )
+    assert (caught.value.kind, caught.value.key) == ("quote", "Q-1")
+    assert uow.quotes.get("Q-1") == a_quote("Q-1", version=3)
+
+
+def test_a_writer_holding_a_stale_quote_loses_to_the_one_that_committed_first(
+    store: MemoryStore,
+) -> None:
+    with committed(store) as uow:
+        uow.quotes.add(a_quote("Q-1"))
+    with store.unit_of_work() as uow:
+        stale = uow.quotes.get("Q-1")
+    with committed(store) as uow:
+        uow.quotes.update(
+            a_quote("Q-1", status=QuoteStatus.ACCEPTED, version=1), expected_version=0
+        )
+    with store.unit_of_work() as uow, pytest.raises(ConcurrencyConflict):
+        uow.quotes.update(
+            a_quote("Q-1", status=QuoteStatus.WITHDRAWN, version=1),
+            expected_version=stale.version,
+        )
+    with store.unit_of_work() as uow:
+        assert uow.quotes.get("Q-1").status is QuoteStatus.ACCEPTED
+
+
+def test_a_quote_update_cannot_change_its_request(uow: MemoryUnitOfWork) -> None:
+    uow.quotes.add(a_quote("Q-1"))
+    for changed in (
+        a_quote("Q-1", external_ref="R-2", version=1),
+        a_quote("Q-1", customer_id="C-2", version=1),
+        a_quote("Q-1", sku="SKU-2", version=1),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            uow.quotes.update(changed, expected_version=0)
+        assert error.value.path == "request"
+    assert uow.quotes.get("Q-1") == a_quote("Q-1")
+    assert uow.quotes.find_by_reference("web", "R-2") is None
+    assert uow.quotes.list(customer_id="C-2") == ()
+
+
+def test_quotes_are_listed_by_id_optionally_by_status_and_customer(uow: MemoryUnitOfWork) -> None:
+    uow.quotes.add(a_quote("Q-3", external_ref="R-3", status=QuoteStatus.DECLINED))
+    uow.quotes.add(a_quote("Q-1"))
+    uow.quotes.add(a_quote("Q-2", external_ref="R-2", customer_id="C-2"))
+    uow.quotes.add(a_quote("Q-4", external_ref="R-4", customer_id=None))
+    assert [q.quote_id for q in uow.quotes.list()] == ["Q-1", "Q-2", "Q-3", "Q-4"]
+    assert [q.quote_id for q in uow.quotes.list(status=QuoteStatus.OPEN)] == ["Q-1", "Q-2", "Q-4"]
+    assert [q.quote_id for q in uow.quotes.list(customer_id="C-1")] == ["Q-1", "Q-3"]
+    assert [
+        q.quote_id for q in uow.quotes.list(status=QuoteStatus.DECLINED, customer_id="C-1")
+    ] == ["Q-3"]
+    assert uow.quotes.list(customer_id="C-9") == ()
+
+
 # --- cancellation log and outbox ---------------------------------------------------------
 
 
@@ -1054,6 +1217,14 @@ REPOSITORY_CALLS: list[tuple[str, Callable[[MemoryUnitOfWork], object]]] = [
     ("returns.get", lambda u: u.returns.get("RT-1")),
     ("returns.update", lambda u: u.returns.update(a_return("RT-1"))),
     ("returns.for_order", lambda u: u.returns.for_order("O-1")),
+    ("quotes.add", lambda u: u.quotes.add(a_quote("Q-9", external_ref="R-9"))),
+    ("quotes.get", lambda u: u.quotes.get("Q-1")),
+    ("quotes.find_by_reference", lambda u: u.quotes.find_by_reference("web", "R-1")),
+    (
+        "quotes.update",
+        lambda u: u.quotes.update(a_quote("Q-1", version=1), expected_version=0),
+    ),
+    ("quotes.list", lambda u: u.quotes.list()),
     ("cancellations.add", lambda u: u.cancellations.add(a_cancellation("X-9"))),
     ("cancellations.list", lambda u: u.cancellations.list()),
     ("tasks.add", lambda u: u.tasks.add(a_task("T-9", subject="O-9"))),
@@ -1261,6 +1432,7 @@ class Model:
     published: set[str] = attrs.Factory(set)
     tasks: dict[str, Task] = attrs.Factory(dict)
     delivered: set[str] = attrs.Factory(set)
+    quotes: dict[str, Quote] = attrs.Factory(dict)
 
     def copy(self) -> Model:
         return Model(
@@ -1280,6 +1452,7 @@ class Model:
             set(self.published),
             dict(self.tasks),
             set(self.delivered),
+            dict(self.quotes),
         )
 
     def dump(self, universe: Universe = UNIVERSE) -> Dump:
@@ -1295,6 +1468,14 @@ class Model:
             return found[0] if found else None
 
         orders = by_key(self.orders)
+        quotes = by_key(self.quotes)
+
+        def quote_with_reference(channel: Channel, ref: str) -> Quote | None:
+            found = [
+                q for q in quotes if (q.request.channel, q.request.external_ref) == (channel, ref)
+            ]
+            return found[0] if found else None
+
         return {
             "locations": by_key(self.locations),
             "products": by_key(self.products),
@@ -1328,6 +1509,12 @@ class Model:
                 o: tuple(r for r in by_key(self.returns) if r.order_id == o)
                 for o in universe.order_ids
             },
+            "quotes": quotes,
+            "quotes by status": {s: tuple(q for q in quotes if q.status is s) for s in QuoteStatus},
+            "quotes by customer": {
+                c: tuple(q for q in quotes if q.customer_id == c) for c in universe.customer_ids
+            },
+            "quotes by reference": {ref: quote_with_reference(*ref) for ref in universe.references},
             "cancellations": tuple(self.cancellations),
             "tasks": by_key(self.tasks),
             "undelivered tasks": tuple(
@@ -1682,6 +1869,84 @@ class UpdateReturn(Op):
 
 
 @attrs.frozen
+class AddQuote(Op):
+    """Add a quote; a reused id or (channel, reference) is refused."""
+
+    quote_id: str
+    channel: Channel
+    external_ref: str
+    customer_id: str | None
+
+    def _quote(self) -> Quote:
+        return a_quote(
+            self.quote_id,
+            external_ref=self.external_ref,
+            channel=self.channel,
+            customer_id=self.customer_id,
+        )
+
+    def on_model(self, model: Model) -> Expect:
+        taken = {(q.request.channel, q.request.external_ref) for q in model.quotes.values()}
+        if self.quote_id in model.quotes or (self.channel, self.external_ref) in taken:
+            return Expect(AlreadyExists)
+        model.quotes[self.quote_id] = self._quote()
+        return Expect()
+
+    def on_store(self, uow: MemoryUnitOfWork) -> object:
+        uow.quotes.add(self._quote())
+        return None
+
+
+@attrs.frozen
+class UpdateQuote(Op):
+    """Move a quote to ``status``; ``stale`` offers a version other than the stored one."""
+
+    quote_id: str
+    status: QuoteStatus
+    stale: bool
+
+    def on_model(self, model: Model) -> Expect:
+        current = model.quotes.get(self.quote_id)
+        if current is None:
+            return Expect(NotFound)
+        if self.stale:
+            return Expect(ConcurrencyConflict)
+        model.quotes[self.quote_id] = self._moved(current, current.version)
+        return Expect()
+
+    def _moved(self, quote: Quote, version: int) -> Quote:
+        closing = a_quote("Q-0", status=self.status)
+        return attrs.evolve(
+            quote,
+            status=self.status,
+            order_id=closing.order_id,
+            closed_at=closing.closed_at,
+            version=version + 1,
+        )
+
+    def on_store(self, uow: MemoryUnitOfWork) -> object:
+        try:
+            current = uow.quotes.get(self.quote_id)
+        except NotFound:
+            current = a_quote(self.quote_id)
+        expected = current.version + (1 if self.stale else 0)
+        uow.quotes.update(self._moved(current, expected), expected_version=expected)
+        return None
+
+
+@attrs.frozen
+class GetQuote(Op):
+    quote_id: str
+
+    def on_model(self, model: Model) -> Expect:
+        found = model.quotes.get(self.quote_id)
+        return Expect(NotFound) if found is None else Expect(result=found)
+
+    def on_store(self, uow: MemoryUnitOfWork) -> object:
+        return uow.quotes.get(self.quote_id)
+
+
+@attrs.frozen
 class AddCancellation(Op):
     record_id: str
     order_id: str
@@ -1835,6 +2100,20 @@ operations: st.SearchStrategy[Op] = st.one_of(
         st.sampled_from(["RT-1", "RT-2"]),
         st.sampled_from([ReturnStatus.RECEIVED, ReturnStatus.REFUNDED]),
     ),
+    st.builds(
+        AddQuote,
+        st.sampled_from(["Q-1", "Q-2", "Q-3"]),
+        st.sampled_from(CHANNELS),
+        st.sampled_from(["R-1", "R-2"]),
+        st.none() | st.sampled_from(CUSTOMER_IDS),
+    ),
+    st.builds(
+        UpdateQuote,
+        st.sampled_from(["Q-1", "Q-2"]),
+        st.sampled_from([QuoteStatus.ACCEPTED, QuoteStatus.EXPIRED]),
+        st.booleans(),
+    ),
+    st.builds(GetQuote, st.sampled_from(["Q-1", "Q-2"])),
     st.builds(AddCancellation, st.sampled_from(["X-1", "X-2"]), order_ids),
     st.builds(AddTask, st.sampled_from(["T-1", "T-2"]), order_ids),
     st.builds(

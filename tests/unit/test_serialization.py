@@ -101,6 +101,9 @@ ROUND_TRIP_CASES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (events.StockHeld, oms_st.stock_held_events()),
     (events.StockReleased, oms_st.stock_released_events()),
     (events.StockAdjusted, oms_st.stock_adjusted_events()),
+    (omskit.model.Quote, oms_st.quotes()),
+    (events.QuoteCreated, oms_st.quote_created_events()),
+    (events.QuoteStatusChanged, oms_st.quote_status_changed_events()),
 ]
 
 MODEL_ENUMS = [

@@ -12,6 +12,7 @@ import pytest
 
 from omskit import (
     Address,
+    AlreadyExists,
     Capability,
     Channel,
     Delivery,
@@ -143,6 +144,7 @@ def dump(oms: Oms) -> dict[str, Any]:
             "ledger": [uow.ledger.for_key(p.sku, p.location_id) for p in positions],
             "orders": orders,
             "shipments": [uow.shipments.for_order(o.order_id) for o in orders],
+            "quotes": uow.quotes.list(),
             "outbox": uow.outbox.pending(limit=10_000),
         }
 
@@ -821,6 +823,67 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         lambda oms: oms.adjust_price("INV-1", "1", "1.00"),  # type: ignore[arg-type]
         InvalidInput,
     ),
+    ("create_quote type", lambda oms: oms.create_quote("W-1"), InvalidInput),  # type: ignore[arg-type]
+    (
+        "create_quote unknown sku",
+        lambda oms: oms.create_quote(request(ref="Q-9", lines=[("X", 1)])),
+        NotFound,
+    ),
+    (
+        "create_quote unknown customer",
+        lambda oms: oms.create_quote(attrs.evolve(request(ref="Q-9"), customer_id="NOPE")),
+        NotFound,
+    ),
+    (
+        "create_quote unknown pickup",
+        lambda oms: oms.create_quote(request(ref="Q-9", delivery=Delivery.collect_at("NOPE"))),
+        NotFound,
+    ),
+    (
+        "create_quote placed_at",
+        lambda oms: oms.create_quote(attrs.evolve(request(ref="Q-9"), placed_at=oms.clock.now())),
+        InvalidInput,
+    ),
+    (
+        "create_quote reference of an order",
+        lambda oms: oms.create_quote(request()),
+        AlreadyExists,
+    ),
+    (
+        "create_quote past validity",
+        lambda oms: oms.create_quote(request(ref="Q-9"), valid_until=oms.clock.now()),
+        InvalidInput,
+    ),
+    (
+        "create_quote naive validity",
+        lambda oms: oms.create_quote(request(ref="Q-9"), valid_until=datetime(2030, 1, 1)),
+        InvalidInput,
+    ),
+    (
+        "create_quote negative validity",
+        lambda oms: oms.create_quote(request(ref="Q-9"), valid_for=timedelta(days=-1)),
+        InvalidInput,
+    ),
+    (
+        "create_quote both validities",
+        lambda oms: oms.create_quote(
+            request(ref="Q-9"),
+            valid_until=oms.clock.now() + timedelta(days=1),
+            valid_for=timedelta(days=1),
+        ),
+        InvalidInput,
+    ),
+    ("create_quote note", lambda oms: oms.create_quote(request(ref="Q-9"), note=" "), InvalidInput),
+    ("accept_quote unknown", lambda oms: oms.accept_quote("Q-404"), NotFound),
+    ("accept_quote id", lambda oms: oms.accept_quote(""), InvalidInput),
+    ("decline_quote unknown", lambda oms: oms.decline_quote("Q-404"), NotFound),
+    ("decline_quote reason", lambda oms: oms.decline_quote("Q-404", reason=" "), InvalidInput),
+    ("withdraw_quote unknown", lambda oms: oms.withdraw_quote("Q-404"), NotFound),
+    ("withdraw_quote id", lambda oms: oms.withdraw_quote(None), InvalidInput),  # type: ignore[arg-type]
+    ("get_quote unknown", lambda oms: oms.get_quote("Q-404"), NotFound),
+    ("get_quote id", lambda oms: oms.get_quote(" "), InvalidInput),
+    ("quotes status", lambda oms: oms.quotes(status="open"), InvalidInput),  # type: ignore[arg-type]
+    ("quotes customer", lambda oms: oms.quotes(customer_id=""), InvalidInput),
 ]
 
 NO_ARGUMENTS = {
@@ -832,6 +895,7 @@ NO_ARGUMENTS = {
     "cancellation_report",
     "deliver_tasks",
     "sweep_triggers",
+    "expire_quotes",
 }
 """Public methods that take no input, so no bad input exists for them."""
 

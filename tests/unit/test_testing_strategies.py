@@ -24,6 +24,7 @@ from omskit.events import (
     DomainEvent,
     OrderPlaced,
     OrderStatusChanged,
+    QuoteStatusChanged,
     ShipmentStatusChanged,
     StockReceived,
 )
@@ -41,6 +42,8 @@ from omskit.model import (
     OrderRequest,
     Payment,
     PurchaseOrder,
+    Quote,
+    QuoteStatus,
     Reservation,
     Shipment,
     ShipmentStatus,
@@ -71,6 +74,7 @@ STRATEGY_FOR: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     omskit.model.Product: oms_st.products,
     omskit.model.PurchaseOrder: oms_st.purchase_orders,
     omskit.model.PurchaseOrderLine: oms_st.purchase_order_lines,
+    omskit.model.Quote: oms_st.quotes,
     omskit.model.Reservation: oms_st.reservations,
     omskit.model.Return: oms_st.returns,
     omskit.model.RoutingRecord: oms_st.routing_records,
@@ -300,6 +304,19 @@ def test_payments_move_no_more_than_authorised_and_plans_leave_one_split_open(
 
 
 @SOME
+@given(oms_st.quotes())
+def test_quote_dates_and_order_fit_its_status(quote: Quote) -> None:
+    assert quote.request.placed_at is None
+    assert quote.valid_until > quote.created_at
+    assert (quote.status is QuoteStatus.ACCEPTED) == (quote.order_id is not None)
+    assert (quote.status is QuoteStatus.OPEN) == (quote.closed_at is None)
+    if quote.closed_at is not None:
+        assert quote.closed_at >= quote.created_at
+        assert (quote.closed_at >= quote.valid_until) == (quote.status is QuoteStatus.EXPIRED)
+    assert quote.total.currency == quote.currency
+
+
+@SOME
 @given(oms_st.shipments())
 def test_shipment_timestamps_fit_its_status(shipment: Shipment) -> None:
     left = shipment.status in {
@@ -356,7 +373,10 @@ def test_stock_movement_sign_matches_its_reason(movement: StockMovement) -> None
 def test_events_describe_real_changes(event: DomainEvent) -> None:
     assert type(event) in EVENT_TYPES.values()  # by default, only events a converter can read
     assert event.occurred_at.utcoffset() is not None
-    if isinstance(event, OrderStatusChanged | ShipmentStatusChanged | AvailabilityChanged):
+    if isinstance(
+        event,
+        OrderStatusChanged | ShipmentStatusChanged | AvailabilityChanged | QuoteStatusChanged,
+    ):
         assert event.previous != event.current
     if isinstance(event, StockReceived):
         assert event.on_hand >= event.quantity

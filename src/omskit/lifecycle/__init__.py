@@ -12,6 +12,7 @@ from omskit.lifecycle.orders import (
     order_status_from_shipments,
     rollup_event,
 )
+from omskit.lifecycle.quotes import QUOTE_LIFECYCLE
 from omskit.lifecycle.table import Guard, Transition, TransitionTable, guard
 from omskit.lifecycle.triggers import TriggerRule, trigger_rules
 
@@ -19,6 +20,7 @@ __all__ = [
     "LINE_LIFECYCLE",
     "ORDER_LIFECYCLE",
     "POINT_OF_NO_RETURN",
+    "QUOTE_LIFECYCLE",
     "RETURN_LIFECYCLE",
     "SHIPMENT_LIFECYCLE",
     "Guard",

@@ -54,6 +54,7 @@ from omskit.model.orders import (
     RoutingRecord,
 )
 from omskit.model.parties import Address, Customer, CustomerType, NotificationChannel, is_vat_id
+from omskit.model.quotes import Quote, QuoteStatus
 from omskit.model.stock import (
     MovementReason,
     PurchaseOrder,
@@ -105,6 +106,8 @@ __all__ = [
     "Product",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "Quote",
+    "QuoteStatus",
     "Reservation",
     "Return",
     "ReturnLine",

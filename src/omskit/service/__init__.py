@@ -6,7 +6,7 @@ to the outbox in the same transaction, commit, then hand the events to the
 publisher. A call that raises leaves every repository as it was.
 
 The methods are grouped by concept in private modules (stock, orders,
-fulfilment); :class:`Oms` brings them together.
+fulfilment, quotes); :class:`Oms` brings them together.
 """
 
 from omskit.service._availability import AvailabilityOperations
@@ -17,6 +17,7 @@ from omskit.service._cancel import (
 )
 from omskit.service._changes import OrderChangeOperations
 from omskit.service._fulfilment import FulfilmentOperations
+from omskit.service._quotes import QuoteOperations
 from omskit.service._stock import StockOperations
 from omskit.service._triggers import TriggerOperations
 
@@ -29,6 +30,7 @@ class Oms(
     OrderChangeOperations,
     FulfilmentOperations,
     TriggerOperations,
+    QuoteOperations,
 ):
     """An order management system over a store and a set of gateways.
 

@@ -232,58 +232,72 @@ class OrderOperations(InvoicingOperations):
         if cart_id is not None:
             _check_id(cart_id, "cart_id")
 
-        def work(uow: UnitOfWork, events: list[DomainEvent]) -> Order:
-            existing = uow.orders.find_by_reference(request.channel.value, request.external_ref)
-            if existing is not None:
-                if existing.matches(request):
-                    return existing
-                raise IdempotencyConflict(
-                    channel=request.channel.value,
-                    external_ref=request.external_ref,
-                    existing_order_id=existing.order_id,
-                )
-            self._validate_request(uow, request)
-            now = self.clock.now()
-            order = Order.from_request(self.ids.new_id("O-"), request, placed_at=now)
-            self._check_invoiceable(uow, order)
-            uow.orders.add(order)
-            events.append(
-                self._event(
-                    OrderPlaced,
-                    order_id=order.order_id,
-                    channel=order.channel.value,
-                    external_ref=order.external_ref,
-                )
-            )
-            if cart_id is not None:
-                for hold in uow.reservations.for_cart(cart_id):
-                    self._release(uow, hold, "consumed", events)
-            self._sweep(uow, [line.sku for line in order.lines], events, now)
-            decision = self._route(uow, order)
-            lines = self._promise_waiting(
-                uow, order, self._reserve_routed(uow, order, order.lines, decision, events), events
-            )
-            self._check_waiting_caps(uow, lines)
-            routed = order.evolve(lines=tuple(lines), routing=self._routing_record(decision))
-            routed = self._authorise(uow, routed, request.payments, events)
-            holds = self._holds(uow, routed, now)
-            if holds:
-                placed = self._transition(
-                    order,
-                    "hold",
-                    events,
-                    lines=routed.lines,
-                    routing=routed.routing,
-                    holds=holds,
-                    payment_authorised=routed.payment_authorised,
-                )
-            else:
-                placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)
-                self._tell_customer(uow, placed, "order_confirmed", events, promised_data(placed))
-            uow.orders.update(placed, expected_version=order.version)
-            return placed
+        return self._run(lambda uow, events: self._place(uow, request, events, cart_id=cart_id))
 
-        return self._run(work)
+    def _place(
+        self,
+        uow: UnitOfWork,
+        request: OrderRequest,
+        events: list[DomainEvent],
+        *,
+        cart_id: str | None = None,
+    ) -> Order:
+        """Place ``request`` in ``uow``, as :meth:`place_order` describes; return the order.
+
+        The one code path of order capture: :meth:`place_order` runs it in a
+        unit of work of its own, and accepting a quote runs it in the unit of
+        work that also marks the quote accepted. Idempotent on the request's
+        ``(channel, external_ref)`` like :meth:`place_order`.
+        """
+        existing = uow.orders.find_by_reference(request.channel.value, request.external_ref)
+        if existing is not None:
+            if existing.matches(request):
+                return existing
+            raise IdempotencyConflict(
+                channel=request.channel.value,
+                external_ref=request.external_ref,
+                existing_order_id=existing.order_id,
+            )
+        self._validate_request(uow, request)
+        now = self.clock.now()
+        order = Order.from_request(self.ids.new_id("O-"), request, placed_at=now)
+        self._check_invoiceable(uow, order)
+        uow.orders.add(order)
+        events.append(
+            self._event(
+                OrderPlaced,
+                order_id=order.order_id,
+                channel=order.channel.value,
+                external_ref=order.external_ref,
+            )
+        )
+        if cart_id is not None:
+            for hold in uow.reservations.for_cart(cart_id):
+                self._release(uow, hold, "consumed", events)
+        self._sweep(uow, [line.sku for line in order.lines], events, now)
+        decision = self._route(uow, order)
+        lines = self._promise_waiting(
+            uow, order, self._reserve_routed(uow, order, order.lines, decision, events), events
+        )
+        self._check_waiting_caps(uow, lines)
+        routed = order.evolve(lines=tuple(lines), routing=self._routing_record(decision))
+        routed = self._authorise(uow, routed, request.payments, events)
+        holds = self._holds(uow, routed, now)
+        if holds:
+            placed = self._transition(
+                order,
+                "hold",
+                events,
+                lines=routed.lines,
+                routing=routed.routing,
+                holds=holds,
+                payment_authorised=routed.payment_authorised,
+            )
+        else:
+            placed = self._validated(order, events, lines=routed.lines, routing=routed.routing)
+            self._tell_customer(uow, placed, "order_confirmed", events, promised_data(placed))
+        uow.orders.update(placed, expected_version=order.version)
+        return placed
 
     def _validated(self, order: Order, events: list[DomainEvent], **changes: Any) -> Order:
         """``order`` validated, then moved on by what its lines roll up to (C1, C3)."""

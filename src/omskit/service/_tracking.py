@@ -22,6 +22,7 @@ from omskit.ports import (
     Outbox,
     PaymentRepository,
     ProductRepository,
+    QuoteRepository,
     ReservationRepository,
     ReturnRepository,
     ShipmentRepository,
@@ -212,6 +213,11 @@ class TrackingUnitOfWork:
     def returns(self) -> ReturnRepository:
         """The returns (not tracked)."""
         return self.inner.returns
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """The quotes (not tracked: a quote reserves no stock)."""
+        return self.inner.quotes
 
     @property
     def cancellations(self) -> CancellationLog:

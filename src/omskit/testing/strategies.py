@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
 
+import attrs
 from hypothesis import strategies as st
 
 from omskit.countries import COUNTRY_CODES, EU_MEMBER_STATES
@@ -51,6 +52,8 @@ from omskit.events import (
     OrderStatusChanged,
     PaymentAuthorised,
     PaymentDeclined,
+    QuoteCreated,
+    QuoteStatusChanged,
     ShipDatePromised,
     ShipmentStatusChanged,
     StockAdjusted,
@@ -101,6 +104,8 @@ from omskit.model import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    Quote,
+    QuoteStatus,
     Reservation,
     Return,
     ReturnLine,
@@ -161,6 +166,9 @@ __all__ = [
     "products",
     "purchase_order_lines",
     "purchase_orders",
+    "quote_created_events",
+    "quote_status_changed_events",
+    "quotes",
     "reservations",
     "return_lines",
     "returns",
@@ -894,6 +902,43 @@ def payments(draw: st.DrawFn) -> Payment:
     )
 
 
+# --------------------------------------------------------------------------- quotes
+
+
+@st.composite
+def quotes(draw: st.DrawFn) -> Quote:
+    """Quotes of an order request without ``placed_at``, in every status.
+
+    Valid for 1 minute to 90 days; an accepted quote names an order; a
+    closed quote was closed before ``valid_until`` (accepted, declined,
+    withdrawn) or at or after it (expired); only a declined or withdrawn
+    quote may carry a reason.
+    """
+    request = attrs.evolve(draw(order_requests(max_lines=3)), placed_at=None)
+    created_at = draw(aware_datetimes())
+    valid_until = created_at + timedelta(minutes=draw(st.integers(1, 60 * 24 * 90)))
+    status = draw(st.sampled_from(QuoteStatus))
+    closed_at: datetime | None = None
+    if status is QuoteStatus.EXPIRED:
+        closed_at = draw(_later(valid_until))
+    elif status is not QuoteStatus.OPEN:
+        span = int((valid_until - created_at).total_seconds()) - 1
+        closed_at = created_at + timedelta(seconds=draw(st.integers(0, span)))
+    closing = status in (QuoteStatus.DECLINED, QuoteStatus.WITHDRAWN)
+    return Quote(
+        quote_id=draw(identifiers()),
+        request=request,
+        created_at=created_at,
+        valid_until=valid_until,
+        status=status,
+        order_id=draw(identifiers()) if status is QuoteStatus.ACCEPTED else None,
+        version=draw(st.integers(0, 100)),
+        note=draw(st.none() | texts()),
+        closed_at=closed_at,
+        reason=draw(st.none() | texts()) if closing else None,
+    )
+
+
 # --------------------------------------------------------------------------- events
 
 
@@ -1053,6 +1098,46 @@ def lines_cancelled_events() -> st.SearchStrategy[LinesCancelled]:
         occurred_at=aware_datetimes(),
         order_id=identifiers(),
         line_ids=st.lists(identifiers(), min_size=1, max_size=3, unique=True).map(tuple),
+    )
+
+
+def quote_created_events() -> st.SearchStrategy[QuoteCreated]:
+    """:class:`~omskit.events.QuoteCreated` events, for a customer or without one."""
+    return st.builds(
+        QuoteCreated,
+        event_id=identifiers(),
+        occurred_at=aware_datetimes(),
+        quote_id=identifiers(),
+        channel=st.sampled_from([channel.value for channel in Channel]),
+        external_ref=identifiers(),
+        valid_until=aware_datetimes(),
+        customer_id=st.none() | identifiers(),
+    )
+
+
+_QUOTE_EVENTS: Final = {
+    QuoteStatus.ACCEPTED: "accept",
+    QuoteStatus.DECLINED: "decline",
+    QuoteStatus.EXPIRED: "expire",
+    QuoteStatus.WITHDRAWN: "withdraw",
+}
+
+
+@st.composite
+def quote_status_changed_events(draw: st.DrawFn) -> QuoteStatusChanged:
+    """:class:`~omskit.events.QuoteStatusChanged` events: an open quote closed by its event."""
+    current = draw(st.sampled_from([s for s in QuoteStatus if s is not QuoteStatus.OPEN]))
+    return QuoteStatusChanged(
+        event_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        quote_id=draw(identifiers()),
+        previous=QuoteStatus.OPEN,
+        current=current,
+        event=_QUOTE_EVENTS[current],
+        order_id=draw(identifiers()) if current is QuoteStatus.ACCEPTED else None,
+        reason=draw(st.none() | texts())
+        if current in (QuoteStatus.DECLINED, QuoteStatus.WITHDRAWN)
+        else None,
     )
 
 
@@ -1295,6 +1380,8 @@ _EVENT_STRATEGIES: Final[dict[type[DomainEvent], st.SearchStrategy[DomainEvent]]
     OrderPlaced: order_placed_events(),
     OrderReleased: order_released_events(),
     OrderStatusChanged: order_status_changed_events(),
+    QuoteCreated: quote_created_events(),
+    QuoteStatusChanged: quote_status_changed_events(),
     ShipDatePromised: ship_date_promised_events(),
     ShipmentStatusChanged: shipment_status_changed_events(),
     StockAdjusted: stock_adjusted_events(),

@@ -27,6 +27,8 @@ from omskit.model import (
     OrderStatus,
     Payment,
     Product,
+    Quote,
+    QuoteStatus,
     Reservation,
     Return,
     Shipment,
@@ -143,6 +145,9 @@ class _Tables:
         self.payments_by_order: dict[str, list[str]] = {}
         self.returns: dict[str, Return] = {}
         self.returns_by_order: dict[str, set[str]] = {}
+        self.quotes: dict[str, Quote] = {}
+        self.quote_refs: dict[tuple[str, str], str] = {}
+        self.quotes_by_customer: dict[str, set[str]] = {}
         self.cancellations: list[CancellationRecord] = []
         self.tasks: dict[str, Task] = {}
         self.task_keys: dict[str, str] = {}  # "rule\x00subject" -> task id
@@ -536,6 +541,59 @@ class MemoryReturnRepository(_Repo):
         return _sorted(tables.returns, tables.returns_by_order.get(order_id, set()))
 
 
+class MemoryQuoteRepository(_Repo):
+    """Quotes in memory, with optimistic versions."""
+
+    def add(self, quote: Quote) -> None:
+        """Store a new quote; raises AlreadyExists for a taken id or reference."""
+        tables = self._read()
+        ref = (str(quote.request.channel), quote.request.external_ref)
+        if quote.quote_id in tables.quotes:
+            raise AlreadyExists(kind="quote", key=quote.quote_id)
+        if ref in tables.quote_refs:
+            raise AlreadyExists(kind="quote reference", key="/".join(ref))
+        self._j.put(tables.quotes, quote.quote_id, quote)
+        self._j.put(tables.quote_refs, ref, quote.quote_id)
+        if quote.customer_id is not None:
+            self._j.add_to(tables.quotes_by_customer, quote.customer_id, quote.quote_id)
+
+    def get(self, quote_id: str) -> Quote:
+        """Return the quote; raises NotFound."""
+        return _get(self._read().quotes, quote_id, "quote")
+
+    def find_by_reference(self, channel: str, external_ref: str) -> Quote | None:
+        """Return the quote of (channel, external_ref), or None."""
+        tables = self._read()
+        quote_id = tables.quote_refs.get((str(channel), external_ref))
+        return None if quote_id is None else tables.quotes[quote_id]
+
+    def update(self, quote: Quote, *, expected_version: int) -> None:
+        """Replace the stored quote; raises ConcurrencyConflict on a version mismatch."""
+        stored = self.get(quote.quote_id)
+        if stored.request != quote.request:
+            raise InvalidInput(
+                "the request of a stored quote never changes; make a new quote instead",
+                path="request",
+            )
+        if stored.version != expected_version:
+            raise ConcurrencyConflict(
+                f"quote {quote.quote_id!r} is at version {stored.version}, "
+                f"not {expected_version}; reload and retry",
+                kind="quote",
+                key=quote.quote_id,
+            )
+        self._j.put(self._t.quotes, quote.quote_id, quote)
+
+    def list(
+        self, *, status: QuoteStatus | None = None, customer_id: str | None = None
+    ) -> Sequence[Quote]:
+        """Quotes, optionally in one status and of one customer, by id."""
+        tables = self._read()
+        keys = None if customer_id is None else tables.quotes_by_customer.get(customer_id, set())
+        quotes = _sorted(tables.quotes, keys)
+        return quotes if status is None else tuple(q for q in quotes if q.status is status)
+
+
 class MemoryCancellationLog(_Repo):
     """Cancellation records in memory."""
 
@@ -643,6 +701,7 @@ class MemoryUnitOfWork:
         self.invoices = MemoryInvoiceRepository(tables, journal)
         self.payments = MemoryPaymentRepository(tables, journal)
         self.returns = MemoryReturnRepository(tables, journal)
+        self.quotes = MemoryQuoteRepository(tables, journal)
         self.cancellations = MemoryCancellationLog(tables, journal)
         self.tasks = MemoryTaskRepository(tables, journal)
         self.outbox = MemoryOutbox(tables, journal)
