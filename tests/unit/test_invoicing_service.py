@@ -712,3 +712,54 @@ def test_invoice_issued_events_announce_every_document() -> None:
         ("INV-000001", "invoice", None, eur("24.20")),
         ("CN-000001", "credit_note", "INV-000001", eur("24.20")),
     ]
+
+
+# --------------------------------------------------------------------------- previews and quotes
+
+
+def test_a_preview_shows_the_invoice_an_order_would_get_and_writes_nothing() -> None:
+    b = books()
+    before = dump(b.oms)
+    preview = b.oms.preview_invoice(order_request(customer="BELGO", to=BRUSSELS))
+    assert (preview.vat_scheme, preview.legal_note) == ("reverse_charge", REVERSE_CHARGE_MENTION)
+    assert (preview.net_total, preview.vat_total, preview.gross_total) == (
+        eur("20.00"),
+        eur("0.00"),
+        eur("20.00"),
+    )
+    assert dump(b.oms) == before
+    with pytest.raises(NotFound):
+        b.oms.preview_invoice(order_request(customer="NOBODY"))
+
+
+def test_an_accepted_business_quote_is_invoiced_at_placement_as_its_preview_said() -> None:
+    b = books()
+    quote = b.oms.create_quote(order_request("Q-1", customer="ACME", payments=()))
+    preview = b.oms.preview_invoice(quote.request)
+    assert b.world.publisher.of_type(InvoiceIssued) == []  # a quote is not invoiced
+    order = b.oms.accept_quote(quote.quote_id)
+    (invoice,) = b.documents(order.order_id)
+    assert invoice.lines == preview.lines
+    assert invoice.due_on == b.world.clock.now().date() + timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("currency", "price", "net", "vat"),
+    [("JPY", "1234", "1234", "259"), ("KWD", "1.234", "1.234", "0.259")],
+)
+def test_amounts_are_rounded_to_each_currencys_minor_unit(
+    currency: str, price: str, net: str, vat: str
+) -> None:
+    b = books()
+    request = order_request(payments=(PaymentSplit(PaymentMethod.CARD),))
+    foreign = attrs.evolve(
+        request,
+        currency=currency,
+        lines=(OrderLineRequest("BEANS", 1, Money(price, currency)),),
+    )
+    order = b.oms.place_order(foreign)
+    (payment,) = b.oms.order_payments(order.order_id)
+    ship_all(b, order.order_id)
+    (invoice,) = b.documents(order.order_id)
+    assert (invoice.net_total, invoice.vat_total) == (Money(net, currency), Money(vat, currency))
+    assert payment.amount == invoice.gross_total

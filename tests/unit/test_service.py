@@ -813,6 +813,7 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
         NotFound,
     ),
     ("invoices", lambda oms: oms.invoices(""), InvalidInput),
+    ("preview_invoice", lambda oms: oms.preview_invoice("W-1"), InvalidInput),  # type: ignore[arg-type]
     ("invoices unknown order", lambda oms: oms.invoices("O-NOPE"), NotFound),
     ("invoice", lambda oms: oms.invoice("INV-NOPE"), NotFound),
     ("order_payments", lambda oms: oms.order_payments("O-NOPE"), NotFound),

@@ -7,7 +7,7 @@ cost in :mod:`omskit.invoicing.documents`; VAT is in ``omskit.tax``
 (:mod:`omskit.tax.supply`, :mod:`omskit.tax.amounts`).
 """
 
-from omskit.invoicing.documents import DraftDocument, documents_due
+from omskit.invoicing.documents import DraftDocument, InvoicePreview, documents_due
 from omskit.invoicing.policy import (
     DefaultInvoicePolicy,
     InvoiceDecision,
@@ -21,6 +21,7 @@ __all__ = [
     "DraftDocument",
     "InvoiceDecision",
     "InvoiceMoment",
+    "InvoicePreview",
     "InvoicePolicy",
     "InvoicingSettings",
     "documents_due",

@@ -54,11 +54,12 @@ from omskit.model import (
     Shipment,
     ShipmentStatus,
 )
-from omskit.money import Money, minor_unit_exponent
+from omskit.money import Money, minor_unit_exponent, sum_money
 from omskit.tax.amounts import Rounding, split_vat
 
 __all__ = [
     "DraftDocument",
+    "InvoicePreview",
     "adjustment_line",
     "credit_lines",
     "credits_for_units",
@@ -89,6 +90,36 @@ class DraftDocument:
     shipment_id: str | None = None
     corrects: str | None = None
     reason: CreditReason | None = None
+
+
+@attrs.frozen
+class InvoicePreview:
+    """What an order would be invoiced at placement: its lines, VAT decision and totals.
+
+    For a quote or a checkout page (:meth:`~omskit.service.Oms.preview_invoice`);
+    no number is taken and nothing is stored.
+    """
+
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    vat_country: str
+    vat_scheme: str
+    legal_note: str | None = None
+
+    @property
+    def net_total(self) -> Money:
+        """Sum of the line nets."""
+        return sum_money([line.net for line in self.lines], self.currency)
+
+    @property
+    def vat_total(self) -> Money:
+        """Sum of the line VAT amounts."""
+        return sum_money([line.vat for line in self.lines], self.currency)
+
+    @property
+    def gross_total(self) -> Money:
+        """What the customer would pay."""
+        return self.net_total + self.vat_total
 
 
 # --------------------------------------------------------------------------- units

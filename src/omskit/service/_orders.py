@@ -14,6 +14,7 @@ from omskit.events import (
     ShipDatePromised,
 )
 from omskit.geo import GeoPoint
+from omskit.invoicing.documents import DraftDocument, InvoicePreview
 from omskit.lifecycle import ORDER_LIFECYCLE, order_event_for_lines
 from omskit.lifecycle.checks import CheckContext
 from omskit.model import (
@@ -21,6 +22,7 @@ from omskit.model import (
     Channel,
     Delivery,
     DeliveryMethod,
+    DocumentKind,
     HoldReason,
     LineStatus,
     Location,
@@ -195,6 +197,31 @@ class OrderOperations(InvoicingOperations):
                     products[sku] = known if known is not None else uow.products.get(sku)
                 workload = self._index.workload()
             return self._decide(uow, order, stock, products, workload)
+
+    def preview_invoice(self, request: OrderRequest) -> InvoicePreview:
+        """The invoice ``request`` would get if it were placed now: lines, VAT and totals.
+
+        For a quote (``oms.preview_invoice(quote.request)``) or a checkout
+        page; nothing is written and no number is taken. The request is
+        checked as :meth:`place_order` checks it (unknown products or
+        customer: :class:`~omskit.errors.NotFound`; no VAT rate:
+        :class:`~omskit.errors.InvalidInput`).
+        """
+        _require(request, OrderRequest, "request")
+        settings = self._settings()
+        with self.store.unit_of_work() as uow:
+            self._validate_request(uow, request)
+            order = Order.from_request("PREVIEW", request, placed_at=self.clock.now())
+            self._check_invoiceable(uow, order)
+            draft = DraftDocument(
+                DocumentKind.INVOICE,
+                {line.line_id: line.quantity for line in order.lines},
+                order.placed_at.date(),
+            )
+            lines, treatment = self._priced(uow, settings, order, draft, {})
+        return InvoicePreview(
+            order.currency, lines, treatment.country, treatment.scheme.value, treatment.mention
+        )
 
     def place_order(self, request: OrderRequest, *, cart_id: str | None = None) -> Order:
         """Capture an order, check it, route it with the channel's profile and reserve it.
