@@ -33,3 +33,15 @@ def test_quickstart_delivers_its_order(capsys: pytest.CaptureFixture[str]) -> No
     assert "O-000001: allocated, total EUR 25.00" in out
     assert "sellable online: 48" in out
     assert "field 'quantity'" in out
+
+
+def test_invoicing_example_owes_what_shipped_and_stayed(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace = runpy.run_path(str(EXAMPLES[0].parent / "invoicing.py"))
+    owed = namespace["main"]()
+    out = capsys.readouterr().out
+    # One of two kettles (2 x 39.95 less 5.00, 21% VAT) came back refused;
+    # two of three business kettles (30.00, 21% VAT) were kept.
+    assert [str(amount) for amount in owed.values()] == ["45.31", "72.60"]
+    assert "CN-000001 corrects INV-000002 (refused)" in out
+    assert "due 2026-02-04" in out
+    assert "posted to accounting: INV-000001, INV-000002, CN-000001, INV-000003, CN-000002" in out

@@ -227,9 +227,11 @@ def _due_per_shipment(
 
 
 def _credited(documents: Sequence[Invoice], reason: CreditReason) -> dict[str, int]:
-    return invoiced_units(
+    """Units per order line that credit notes of ``reason`` took back."""
+    taken = invoiced_units(
         d for d in documents if d.kind is DocumentKind.CREDIT_NOTE and d.reason is reason
     )
+    return {line_id: -units for line_id, units in taken.items()}
 
 
 def _due_at_order(
