@@ -16,9 +16,16 @@ from typing import TextIO
 
 import attrs
 
-from omskit.adapters.memory import ManualClock, RecordingPublisher, SequentialIds
+from omskit.adapters.memory import (
+    ManualClock,
+    MemoryPayments,
+    RecordingAccounting,
+    RecordingPublisher,
+    SequentialIds,
+)
 from omskit.errors import IdempotencyConflict, InvalidInput
 from omskit.geo import GeoPoint
+from omskit.invoicing import InvoicingSettings
 from omskit.model import (
     Address,
     Capability,
@@ -30,12 +37,15 @@ from omskit.model import (
     OrderFlag,
     OrderLineRequest,
     OrderRequest,
+    PaymentMethod,
+    PaymentSplit,
     Product,
 )
 from omskit.money import Money
 from omskit.routing import RoutingProfile
 from omskit.routing.builtins import min_stock
 from omskit.service import Oms
+from omskit.tax import VatSettings
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -61,7 +71,16 @@ def run_demo(out: TextIO = sys.stdout) -> DemoResult:
     say = out.write
     clock = ManualClock()
     publisher = RecordingPublisher()
-    oms = Oms(clock=clock, ids=SequentialIds(), publisher=publisher)
+    accounting = RecordingAccounting()
+    oms = Oms(
+        clock=clock,
+        ids=SequentialIds(),
+        publisher=publisher,
+        # Consumer prices include VAT; invoices go out when parcels ship (F1, F3).
+        invoicing=InvoicingSettings(VatSettings("NL"), prices_include_vat=True),
+        payments=MemoryPayments(),
+        accounting=accounting,
+    )
 
     say("omskit demo - Koffiegear B.V., a Dutch coffee-gear retailer\n")
     say("=" * 64 + "\n\n")
@@ -162,6 +181,7 @@ def run_demo(out: TextIO = sys.stdout) -> DemoResult:
         "EUR",
         [OrderLineRequest("GRINDER-C40", 2, _eur("189.00"))],
         Delivery.ship_to(amsterdam),
+        payments=(PaymentSplit(PaymentMethod.IDEAL),),
     )
     low_stock = place(
         "2. Two grinders to Amsterdam: the Amsterdam store has only one, so the order "
@@ -232,6 +252,14 @@ def run_demo(out: TextIO = sys.stdout) -> DemoResult:
                 oms.record_delivered(shipment.shipment_id)
             status = oms.get_order(low_stock.order_id).status.value
             say(f"    {clock.now():%a %H:%M}  shipment {step:<9} order is {status}\n")
+    for invoice in oms.invoices(low_stock.order_id):
+        (payment,) = oms.order_payments(low_stock.order_id)
+        say(
+            f"  invoice {invoice.number}, issued when the parcel shipped: {invoice.gross_total} "
+            f"including {invoice.vat_total} VAT ({invoice.vat_scheme}, {invoice.vat_country}); "
+            f"{payment.method.value} payment captured {payment.captured}; "
+            f"accounting holds {', '.join(d.number for d in accounting.invoices)}\n"
+        )
     delivered = oms.get_order(low_stock.order_id)
     for shipment in oms.shipments(low_stock.order_id):
         position = oms.stock_position("GRINDER-C40", shipment.location_id)

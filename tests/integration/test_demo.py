@@ -86,3 +86,20 @@ def test_version_command_prints_the_version(capsys: object) -> None:
     finally:
         sys.stdout = stdout
     assert buffer.getvalue().strip() == omskit.__version__
+
+
+def test_demo_invoices_the_delivered_order_when_it_ships_and_captures_its_payment() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    found = re.search(
+        r"invoice (INV-\d+), issued when the parcel shipped: EUR ([\d.,]+) including "
+        r"EUR ([\d.]+) VAT \(domestic, NL\); ideal payment captured EUR ([\d.,]+); "
+        r"accounting holds (\S+)",
+        text,
+    )
+    assert found, text
+    number, gross, vat, captured, posted = found.groups()
+    assert gross == captured == "378.00"  # two grinders at 189.00, VAT included
+    assert vat == "65.60"  # 378.00 * 21 / 121
+    assert posted == number
