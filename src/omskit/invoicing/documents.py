@@ -48,13 +48,14 @@ from omskit.model import (
     InvoiceLine,
     InvoiceLineKind,
     LineStatus,
+    LineTotals,
     Order,
     OrderLine,
     OrderStatus,
     Shipment,
     ShipmentStatus,
 )
-from omskit.money import Money, minor_unit_exponent, sum_money
+from omskit.money import Money, minor_unit_exponent
 from omskit.tax.amounts import Rounding, split_vat
 
 __all__ = [
@@ -93,7 +94,7 @@ class DraftDocument:
 
 
 @attrs.frozen
-class InvoicePreview:
+class InvoicePreview(LineTotals):
     """What an order would be invoiced at placement: its lines, VAT decision and totals.
 
     For a quote or a checkout page (:meth:`~omskit.service.Oms.preview_invoice`);
@@ -105,21 +106,6 @@ class InvoicePreview:
     vat_country: str
     vat_scheme: str
     legal_note: str | None = None
-
-    @property
-    def net_total(self) -> Money:
-        """Sum of the line nets."""
-        return sum_money([line.net for line in self.lines], self.currency)
-
-    @property
-    def vat_total(self) -> Money:
-        """Sum of the line VAT amounts."""
-        return sum_money([line.vat for line in self.lines], self.currency)
-
-    @property
-    def gross_total(self) -> Money:
-        """What the customer would pay."""
-        return self.net_total + self.vat_total
 
 
 # --------------------------------------------------------------------------- units

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -26,10 +27,11 @@ from omskit.model._checks import (
     text,
     to_tuple,
 )
-from omskit.money import Money, to_decimal
+from omskit.money import Money, sum_money, to_decimal
 
 __all__ = [
     "CreditReason",
+    "LineTotals",
     "DocumentKind",
     "Invoice",
     "InvoiceLine",
@@ -110,8 +112,47 @@ class InvoiceLine:
         return self.net + self.vat
 
 
+class _Priced(Protocol):
+    @property
+    def net(self) -> Money: ...
+
+    @property
+    def vat(self) -> Money: ...
+
+
+class _Document(Protocol):
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def lines(self) -> Sequence[_Priced]: ...
+
+
+class LineTotals:
+    """Totals of a document whose ``lines`` carry a ``net`` and a ``vat`` in ``currency``."""
+
+    __slots__ = ()
+
+    @property
+    def net_total(self: _Document) -> Money:
+        """Sum of the line nets."""
+        return sum_money([line.net for line in self.lines], self.currency)
+
+    @property
+    def vat_total(self: _Document) -> Money:
+        """Sum of the line VAT amounts."""
+        return sum_money([line.vat for line in self.lines], self.currency)
+
+    @property
+    def gross_total(self: _Document) -> Money:
+        """Net plus VAT: what the customer pays (or gets back, for a credit note)."""
+        return sum_money([line.net for line in self.lines], self.currency) + sum_money(
+            [line.vat for line in self.lines], self.currency
+        )
+
+
 @attrs.frozen
-class Invoice:
+class Invoice(LineTotals):
     """An issued invoice or credit note. Immutable once issued (F4, F6).
 
     A credit note names the invoice it corrects in ``corrects`` and why in
@@ -176,21 +217,6 @@ class Invoice:
     def sign(self) -> int:
         """``1`` for an invoice, ``-1`` for a credit note: what the document adds to the order."""
         return -1 if self.kind is DocumentKind.CREDIT_NOTE else 1
-
-    @property
-    def net_total(self) -> Money:
-        """Sum of the line nets."""
-        return sum((line.net for line in self.lines), Money.zero(self.currency))
-
-    @property
-    def vat_total(self) -> Money:
-        """Sum of the line VAT amounts."""
-        return sum((line.vat for line in self.lines), Money.zero(self.currency))
-
-    @property
-    def gross_total(self) -> Money:
-        """What the customer pays (or gets back, for a credit note)."""
-        return self.net_total + self.vat_total
 
 
 class PaymentMethod(StrEnum):

@@ -10,9 +10,8 @@ from omskit.errors import InsufficientStock, InvalidInput
 from omskit.events import DomainEvent, StockHeld
 from omskit.geo import GeoPoint
 from omskit.model import Channel, Location, Reservation
-from omskit.model._checks import check_aware_datetime
 from omskit.ports import UnitOfWork
-from omskit.service._base import ServiceBase, _check_id, _check_quantity, _require
+from omskit.service._base import ServiceBase, _check_id, _check_quantity, _require, expiry
 
 __all__ = ["DEFAULT_HOLD", "AvailabilityOperations"]
 
@@ -119,7 +118,9 @@ class AvailabilityOperations(ServiceBase):
         if location_id is not None:
             _check_id(location_id, "location_id")
         now = self.clock.now()
-        until = self._hold_expiry(now, ttl, expires_at)
+        until = expiry(
+            now, until=("expires_at", expires_at), within=("ttl", ttl), default=DEFAULT_HOLD
+        )
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> tuple[Reservation, ...]:
             product = uow.products.get(sku)
@@ -153,21 +154,6 @@ class AvailabilityOperations(ServiceBase):
             return tuple(holds)
 
         return self._run(work)
-
-    @staticmethod
-    def _hold_expiry(now: datetime, ttl: timedelta | None, expires_at: datetime | None) -> datetime:
-        if ttl is not None and expires_at is not None:
-            raise InvalidInput("name ttl or expires_at, not both", path="ttl")
-        if expires_at is not None:
-            check_aware_datetime(expires_at, "expires_at")
-            if expires_at <= now:
-                raise InvalidInput("must be in the future", path="expires_at", value=expires_at)
-            return expires_at
-        if ttl is None:
-            return now + DEFAULT_HOLD
-        if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
-            raise InvalidInput("must be a positive timedelta", path="ttl", value=ttl)
-        return now + ttl
 
     def _hold(
         self,

@@ -57,7 +57,7 @@ from omskit.model import (
     StockPosition,
     Task,
 )
-from omskit.model._checks import check_identifier
+from omskit.model._checks import check_aware_datetime, check_identifier
 from omskit.ports import (
     AccountingGateway,
     Clock,
@@ -175,6 +175,34 @@ def _bonus(value: object) -> Decimal:
     if not bonus.is_finite() or not 0 <= bonus <= 1:
         raise InvalidInput("must be from 0 to 1", path="store_credit_bonus", value=value)
     return bonus
+
+
+def expiry(
+    now: datetime,
+    *,
+    until: tuple[str, datetime | None],
+    within: tuple[str, timedelta | None],
+    default: timedelta,
+) -> datetime:
+    """When something lapses: at ``until``, ``within`` from ``now``, or ``default`` from ``now``.
+
+    ``until`` and ``within`` are ``(argument name, value)`` so the error names
+    the caller's argument: naming both, a moment not in the future, or a
+    duration that is not positive raises :class:`~omskit.errors.InvalidInput`.
+    """
+    (until_name, moment), (within_name, duration) = until, within
+    if moment is not None and duration is not None:
+        raise InvalidInput(f"name {until_name} or {within_name}, not both", path=within_name)
+    if moment is not None:
+        check_aware_datetime(moment, until_name)
+        if moment <= now:
+            raise InvalidInput("must be in the future", path=until_name, value=moment)
+        return moment
+    if duration is None:
+        return now + default
+    if not isinstance(duration, timedelta) or duration <= timedelta(0):
+        raise InvalidInput("must be a positive timedelta", path=within_name, value=duration)
+    return now + duration
 
 
 def promised_data(order: Order) -> dict[str, str]:
@@ -313,13 +341,10 @@ class ServiceBase:
                 except BaseException:
                     update.undo()
                     raise
-        try:
-            self.relay_events()
-        except Exception:
-            # The change is committed and its events are safe in the outbox; a
-            # failing publisher or storefront must not make the caller retry a
-            # call that succeeded. The next call (or relay_events()) delivers them.
-            _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
+        # The change is committed and its events are safe in the outbox; a
+        # failing publisher or storefront must not make the caller retry a
+        # call that succeeded. The next call (or relay_events()) delivers them.
+        self._quietly(self.relay_events, "event delivery failed; events stay in the outbox")
         if raised:
             self._deliver_quietly()
         if any(isinstance(event, InvoiceIssued) for event in events):
@@ -397,10 +422,15 @@ class ServiceBase:
         return len(pending)
 
     def _deliver_quietly(self) -> None:
+        self._quietly(self.deliver_tasks, "staff task delivery failed; tasks wait for the next try")
+
+    @staticmethod
+    def _quietly(action: Callable[[], object], failure: str) -> None:
+        """Run ``action`` after a commit; a failure is logged as ``failure``, never raised."""
         try:
-            self.deliver_tasks()
+            action()
         except Exception:
-            _log.warning("staff task delivery failed; tasks wait for the next try", exc_info=True)
+            _log.warning(failure, exc_info=True)
 
     def routing_profile(self, channel: Channel) -> RoutingProfile:
         """The routing profile orders from ``channel`` are routed with.

@@ -14,9 +14,10 @@ retry never takes money twice.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from omskit.errors import GatewayError, InvalidInput, NotFound
 from omskit.events import (
@@ -60,6 +61,8 @@ from omskit.tax.supply import Sale, VatScheme, VatTreatment, place_of_supply
 
 __all__ = ["InvoicingOperations"]
 
+T = TypeVar("T")
+
 _log = logging.getLogger("omskit")
 
 _DISTANCE_SCHEMES = (VatScheme.OSS, VatScheme.BELOW_THRESHOLD)
@@ -74,10 +77,7 @@ class InvoicingOperations(ServiceBase):
 
     def invoices(self, order_id: str) -> Sequence[Invoice]:
         """The invoices and credit notes of ``order_id``, in the order they were issued."""
-        _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
-            uow.orders.get(order_id)
-            return uow.invoices.for_order(order_id)
+        return self._of_order(order_id, lambda uow: uow.invoices.for_order(order_id))
 
     def invoice(self, number: str) -> Invoice:
         """The document ``number``; :class:`~omskit.errors.NotFound` when none was issued."""
@@ -87,10 +87,14 @@ class InvoicingOperations(ServiceBase):
 
     def order_payments(self, order_id: str) -> Sequence[Payment]:
         """The payments of ``order_id`` as omskit recorded them (authorised, captured, refunded)."""
+        return self._of_order(order_id, lambda uow: uow.payments.for_order(order_id))
+
+    def _of_order(self, order_id: str, read: Callable[[UnitOfWork], T]) -> T:
+        """``read`` in a unit of work, once ``order_id`` is known to be an order."""
         _check_id(order_id, "order_id")
         with self.store.unit_of_work() as uow:
             uow.orders.get(order_id)
-            return uow.payments.for_order(order_id)
+            return read(uow)
 
     def distance_sales(self, year: int) -> Money:
         """The seller's EU distance sales of ``year`` in EUR (F3, the OSS threshold).
@@ -210,10 +214,7 @@ class InvoicingOperations(ServiceBase):
         return settled
 
     def _settle_quietly(self) -> None:
-        try:
-            self.settle_invoices()
-        except Exception:
-            _log.warning("settling invoices failed; they wait for the next try", exc_info=True)
+        self._quietly(self.settle_invoices, "settling invoices failed; they wait for the next try")
 
     def _settle_one(self, number: str) -> bool:
         events: list[DomainEvent] = []
@@ -240,14 +241,8 @@ class InvoicingOperations(ServiceBase):
             )
             uow.outbox.append(events)
             uow.commit()
-        self._relay_quietly()
+        self._quietly(self.relay_events, "event delivery failed; events stay in the outbox")
         return True
-
-    def _relay_quietly(self) -> None:
-        try:
-            self.relay_events()
-        except Exception:
-            _log.warning("event delivery failed; events stay in the outbox", exc_info=True)
 
     def _move_money(self, uow: UnitOfWork, document: Invoice) -> tuple[list[Payment], Money]:
         """Capture (invoice) or refund (credit note) ``document``'s gross; return what moved."""

@@ -5,14 +5,14 @@ from typing import Final
 
 import attrs
 
-from omskit.errors import AlreadyExists, IllegalTransition, InvalidInput
+from omskit.errors import AlreadyExists, IllegalTransition
 from omskit.events import DomainEvent, QuoteCreated, QuoteStatusChanged
 from omskit.lifecycle.quotes import QUOTE_LIFECYCLE
 from omskit.model import Order, OrderRequest, Quote, QuoteStatus
-from omskit.model._checks import check_aware_datetime, optional_text
+from omskit.model._checks import optional_text
 from omskit.model.quotes import check_quotable
 from omskit.ports import UnitOfWork
-from omskit.service._base import _check_id, _require
+from omskit.service._base import _check_id, _require, expiry
 from omskit.service._orders import OrderOperations
 
 __all__ = ["QuoteOperations"]
@@ -63,7 +63,12 @@ class QuoteOperations(OrderOperations):
         check_quotable(request, "request")
         optional_text(None, _NOTE, note)
         now = self.clock.now()
-        until = self._quote_expiry(now, valid_until, valid_for)
+        until = expiry(
+            now,
+            until=("valid_until", valid_until),
+            within=("valid_for", valid_for),
+            default=_DEFAULT_VALIDITY,
+        )
         channel, reference = request.channel.value, request.external_ref
 
         def work(uow: UnitOfWork, events: list[DomainEvent]) -> Quote:
@@ -90,23 +95,6 @@ class QuoteOperations(OrderOperations):
             return quote
 
         return self._run(work)
-
-    @staticmethod
-    def _quote_expiry(
-        now: datetime, valid_until: datetime | None, valid_for: timedelta | None
-    ) -> datetime:
-        if valid_until is not None and valid_for is not None:
-            raise InvalidInput("name valid_until or valid_for, not both", path="valid_for")
-        if valid_until is not None:
-            check_aware_datetime(valid_until, "valid_until")
-            if valid_until <= now:
-                raise InvalidInput("must be in the future", path="valid_until", value=valid_until)
-            return valid_until
-        if valid_for is None:
-            return now + _DEFAULT_VALIDITY
-        if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
-            raise InvalidInput("must be a positive timedelta", path="valid_for", value=valid_for)
-        return now + valid_for
 
     def accept_quote(self, quote_id: str) -> Order:
         """The customer accepts the quote ``quote_id``: place its order and return it (F4).

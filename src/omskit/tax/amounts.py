@@ -18,6 +18,7 @@ import attrs
 
 from omskit.errors import InvalidInput
 from omskit.model._checks import identifier, instance_of, positive_int
+from omskit.model.billing import LineTotals
 from omskit.model.catalog import TaxCategory
 from omskit.money import Money, sum_money
 from omskit.ports import TaxRateProvider
@@ -93,7 +94,7 @@ class VatSubtotal(_Gross):
 
 
 @attrs.frozen
-class VatBreakdown:
+class VatBreakdown(LineTotals):
     """The VAT of a set of lines under one :class:`~omskit.tax.supply.VatTreatment`."""
 
     treatment: VatTreatment
@@ -101,22 +102,7 @@ class VatBreakdown:
     currency: str
     lines: tuple[VatLine, ...]
     subtotals: tuple[VatSubtotal, ...]
-    """One per rate, highest rate first."""
-
-    @property
-    def net_total(self) -> Money:
-        """Sum of the line nets."""
-        return sum_money([line.net for line in self.lines], self.currency)
-
-    @property
-    def vat_total(self) -> Money:
-        """Sum of the line VAT amounts (equal to the sum of the subtotals' VAT)."""
-        return sum_money([line.vat for line in self.lines], self.currency)
-
-    @property
-    def gross_total(self) -> Money:
-        """What the customer pays."""
-        return self.net_total + self.vat_total
+    """One per rate, highest rate first; their VAT adds up to ``vat_total``."""
 
 
 def _checked_currency(lines: Sequence[TaxableLine]) -> str:

@@ -181,6 +181,16 @@ def _same_owner(stored: str, new: str) -> None:
         )
 
 
+def _check_version(stored: int, expected: int, kind: str, key: str) -> None:
+    """Optimistic concurrency: refuse a write made from an older version of the entity."""
+    if stored != expected:
+        raise ConcurrencyConflict(
+            f"{kind} {key!r} is at version {stored}, not {expected}; reload and retry",
+            kind=kind,
+            key=key,
+        )
+
+
 def _sorted(mapping: dict[str, V], keys: set[str] | None = None) -> Sequence[V]:
     chosen = sorted(mapping) if keys is None else sorted(keys)
     return tuple(mapping[k] for k in chosen)
@@ -397,13 +407,7 @@ class MemoryOrderRepository(_Repo):
                 path="external_ref",
                 value=order.external_ref,
             )
-        if stored.version != expected_version:
-            raise ConcurrencyConflict(
-                f"order {order.order_id!r} is at version {stored.version}, "
-                f"not {expected_version}; reload and retry",
-                kind="order",
-                key=order.order_id,
-            )
+        _check_version(stored.version, expected_version, "order", order.order_id)
         self._j.put(self._t.orders, order.order_id, order)
 
     def list(self, *, status: OrderStatus | None = None) -> Sequence[Order]:
@@ -575,13 +579,7 @@ class MemoryQuoteRepository(_Repo):
                 "the request of a stored quote never changes; make a new quote instead",
                 path="request",
             )
-        if stored.version != expected_version:
-            raise ConcurrencyConflict(
-                f"quote {quote.quote_id!r} is at version {stored.version}, "
-                f"not {expected_version}; reload and retry",
-                kind="quote",
-                key=quote.quote_id,
-            )
+        _check_version(stored.version, expected_version, "quote", quote.quote_id)
         self._j.put(self._t.quotes, quote.quote_id, quote)
 
     def list(
