@@ -649,17 +649,23 @@ def test_bad_invoicing_input_is_a_typed_error(build: Any, match: str) -> None:
         build()
 
 
-def test_an_order_without_a_vat_rate_is_refused_at_placement_and_nothing_is_written() -> None:
-    b = books(
-        rates=TableTaxRates({("NL", TaxCategory.STANDARD): [(date(2020, 1, 1), Decimal("0.21"))]})
+@pytest.mark.parametrize("opted_in", [True, False], ids=["taxed at destination", "below threshold"])
+def test_an_order_without_a_vat_rate_is_refused_at_placement_and_nothing_is_written(
+    opted_in: bool,
+) -> None:
+    # Below the threshold the sale is taxed in NL, but the next one may cross it:
+    # the destination's rate must exist as well.
+    dutch_only = TableTaxRates(
+        {("NL", TaxCategory.STANDARD): [(date(2020, 1, 1), Decimal("0.21"))]}
     )
+    b = books(rates=dutch_only, vat=VatSettings("NL", oss_opted_in=opted_in))
     before = dump(b.oms)
-    b.oms.invoicing = attrs.evolve(b.oms.invoicing, vat=VatSettings("NL", oss_opted_in=True))
     with pytest.raises(InvalidInput, match="no VAT rate for standard goods in DE") as raised:
         b.oms.place_order(order_request(customer="KLAUS", to=BERLIN))
     assert raised.value.path == "lines[0].sku"
     assert dump(b.oms) == before
     assert b.payments.payments == {}
+    assert b.oms.place_order(order_request(customer="ANNA")).status is OrderStatus.ALLOCATED
 
 
 def test_a_distance_sale_in_a_currency_without_an_eur_rate_is_refused() -> None:

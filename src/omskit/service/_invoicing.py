@@ -622,41 +622,36 @@ class InvoicingOperations(ServiceBase):
         return delivery.address.country
 
     def _check_invoiceable(self, uow: UnitOfWork, order: Order) -> None:
-        """Refuse at placement an order omskit could not invoice: no rate, no EUR rate (F3)."""
+        """Refuse at placement an order omskit could not invoice: no rate, no EUR rate (F3).
+
+        The rates are looked up for the country the order is taxed in today
+        and, for a cross-border consumer sale, the destination too (a later
+        sale may cross the OSS threshold).
+        """
         settings = self.invoicing
         if settings is None:
             return
-        customer = self._customer(uow, order)
         on = order.placed_at.date()
-        treatment = self._treatment(uow, settings, order, customer, on, None)
+        treatment = self._treatment(uow, settings, order, self._customer(uow, order), on, None)
+        countries = [] if treatment.zero_rated else [treatment.country]
+        if treatment.scheme in _DISTANCE_SCHEMES:
+            if not settings.can_count(order.currency):
+                raise InvalidInput(
+                    f"a distance sale in {order.currency} needs an EUR rate in "
+                    "InvoicingSettings.eur_rates to count towards the OSS threshold",
+                    path="currency",
+                    value=order.currency,
+                )
+            countries.append(self._destination(uow, order))
         for index, line in enumerate(order.lines):
             category = uow.products.get(line.sku).tax_category
-            try:
-                treatment.rate(category, settings.rates)
-            except NotFound as error:
-                raise InvalidInput(
-                    f"has no VAT rate for {category.value} goods in {treatment.country} "
-                    f"on {on.isoformat()} ({error})",
-                    path=f"lines[{index}].sku",
-                    value=line.sku,
-                ) from None
-        cross_border_consumer = treatment.scheme in _DISTANCE_SCHEMES
-        if cross_border_consumer and not settings.can_count(order.currency):
-            raise InvalidInput(
-                f"a distance sale in {order.currency} needs an EUR rate in "
-                "InvoicingSettings.eur_rates to count towards the OSS threshold",
-                path="currency",
-                value=order.currency,
-            )
-        destination = self._destination(uow, order)
-        if cross_border_consumer:
-            for index, line in enumerate(order.lines):
-                category = uow.products.get(line.sku).tax_category
+            for country in dict.fromkeys(countries):
                 try:
-                    settings.rates.rate(destination, category, on=on)
+                    settings.rates.rate(country, category, on=on)
                 except NotFound:
                     raise InvalidInput(
-                        f"has no VAT rate for {category.value} goods in {destination}",
+                        f"has no VAT rate for {category.value} goods in {country} "
+                        f"on {on.isoformat()}",
                         path=f"lines[{index}].sku",
                         value=line.sku,
                     ) from None
