@@ -506,6 +506,17 @@ def test_more_returned_units_than_shipped_and_invoiced_are_refused_and_nothing_i
         b.oms.credit_return(order.order_id, {"9": 1})
 
 
+def test_units_invoiced_at_placement_but_not_shipped_cannot_be_credited_as_returned() -> None:
+    b = books(stock={("BEANS", "DC"): 2})
+    order = b.oms.place_order(order_request(customer="ACME", lines=[("BEANS", 3, "10.00")]))
+    ship_all(b, order.order_id)  # two ship, one waits for stock (invoiced at placement)
+    b.oms.credit_return(order.order_id, {"1": 2})
+    with pytest.raises(InvalidInput, match="only 0 shipped and invoiced units"):
+        b.oms.credit_return(order.order_id, {"1": 1})
+    invoice, credit = b.documents(order.order_id)
+    assert (invoice.lines[0].quantity, credit.lines[0].quantity) == (3, 2)
+
+
 def test_a_price_adjustment_is_a_credit_note_at_the_invoice_lines_rate() -> None:
     b = books()
     order = b.oms.place_order(order_request(lines=[("BEANS", 2, "10.00")]))

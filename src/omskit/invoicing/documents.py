@@ -63,6 +63,7 @@ __all__ = [
     "InvoicePreview",
     "adjustment_line",
     "credit_lines",
+    "credited_units",
     "credits_for_units",
     "documents_due",
     "fixed_moment",
@@ -212,7 +213,7 @@ def _due_per_shipment(
     return tuple(due)
 
 
-def _credited(documents: Sequence[Invoice], reason: CreditReason) -> dict[str, int]:
+def credited_units(documents: Sequence[Invoice], reason: CreditReason) -> dict[str, int]:
     """Units per order line that credit notes of ``reason`` took back."""
     taken = invoiced_units(
         d for d in documents if d.kind is DocumentKind.CREDIT_NOTE and d.reason is reason
@@ -226,8 +227,8 @@ def _due_at_order(
     if order.status in _NOT_YET and not documents:
         return ()
     refused = _units_of(s for s in shipments if s.status is ShipmentStatus.REFUSED)
-    returned = _credited(documents, CreditReason.RETURNED)
-    refused_credited = _credited(documents, CreditReason.REFUSED)
+    returned = credited_units(documents, CreditReason.RETURNED)
+    refused_credited = credited_units(documents, CreditReason.REFUSED)
     invoiced = invoiced_units(documents)
     more: dict[str, int] = {}
     fewer: dict[CreditReason, dict[str, int]] = {

@@ -31,6 +31,7 @@ from omskit.invoicing.documents import (
     DraftDocument,
     adjustment_line,
     credit_lines,
+    credited_units,
     credits_for_units,
     documents_due,
     invoice_lines,
@@ -126,10 +127,11 @@ class InvoicingOperations(ServiceBase):
             order = uow.orders.get(order_id)
             documents = list(uow.invoices.for_order(order_id))
             invoiced = invoiced_units(documents)
+            returned = credited_units(documents, CreditReason.RETURNED)
             for line_id, count in units.items():
                 line = order.line(line_id)
-                shipped = line.shipped_quantity - self._refused_units(uow, order_id, line_id)
-                returnable = min(shipped, invoiced.get(line_id, 0))
+                kept = line.shipped_quantity - self._refused_units(uow, order_id, line_id)
+                returnable = min(kept - returned.get(line_id, 0), invoiced.get(line_id, 0))
                 if count > returnable:
                     raise InvalidInput(
                         f"only {returnable} shipped and invoiced units can be credited",
