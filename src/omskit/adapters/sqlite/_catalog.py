@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from omskit.adapters.sqlite._session import Repo
 from omskit.errors import AlreadyExists, NotFound
@@ -24,6 +24,14 @@ __all__ = [
     "SqliteStockLedger",
     "SqliteStockRepository",
 ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    """``moment`` (timezone-aware) as whole microseconds since 1970 UTC: exact and sortable."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 class SqliteLocationRepository(Repo):
@@ -140,7 +148,7 @@ class SqliteReservationRepository(Repo):
             raise AlreadyExists(kind="reservation", key=reservation.reservation_id)
         self._s.execute(
             "INSERT INTO reservations (reservation_id, sku, location_id, quantity, order_id,"
-            " cart_id, is_hold, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " cart_id, expires_us, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 reservation.reservation_id,
                 reservation.sku,
@@ -148,7 +156,7 @@ class SqliteReservationRepository(Repo):
                 reservation.quantity,
                 reservation.order_id,
                 reservation.cart_id,
-                int(reservation.is_hold),
+                None if reservation.expires_at is None else _micros(reservation.expires_at),
                 self._s.dumps(reservation),
             ),
         )
@@ -186,15 +194,17 @@ class SqliteReservationRepository(Repo):
         """Holds that stopped counting at or before ``now`` (of one SKU, if given), by id."""
         if sku is None:
             rows = self._s.rows(
-                "SELECT data FROM reservations WHERE is_hold = 1 ORDER BY reservation_id"
+                "SELECT data FROM reservations WHERE expires_us IS NOT NULL AND expires_us <= ?"
+                " ORDER BY reservation_id",
+                (_micros(now),),
             )
         else:
             rows = self._s.rows(
-                "SELECT data FROM reservations WHERE is_hold = 1 AND sku = ?"
-                " ORDER BY reservation_id",
-                (sku,),
+                "SELECT data FROM reservations WHERE sku = ? AND expires_us IS NOT NULL"
+                " AND expires_us <= ? ORDER BY reservation_id",
+                (sku, _micros(now)),
             )
-        return tuple(r for r in self._s.load_all(rows, Reservation) if not r.is_active(now))
+        return self._s.load_all(rows, Reservation)
 
     def list(self) -> Sequence[Reservation]:
         """Every reservation by id."""

@@ -3,7 +3,8 @@
 Every entity is stored as the JSON omskit's converter writes
 (:func:`omskit.serialization.to_json`) in a ``data`` column, beside the
 columns repositories look things up by (SKU, location, order id, channel and
-external reference, status, version, series counters). Sequence columns
+external reference, status, version, series counters; a hold's expiry as
+whole microseconds since 1970 UTC, exact and sortable). Sequence columns
 (``seq``) keep the order things were added in, where a repository promises
 "oldest first" or "in the order they were issued".
 
@@ -53,11 +54,11 @@ _INITIAL = (
         data TEXT NOT NULL, PRIMARY KEY (sku, location_id)) WITHOUT ROWID""",
     """CREATE TABLE reservations (
         reservation_id TEXT PRIMARY KEY, sku TEXT NOT NULL, location_id TEXT NOT NULL,
-        quantity INTEGER NOT NULL, order_id TEXT, cart_id TEXT, is_hold INTEGER NOT NULL,
+        quantity INTEGER NOT NULL, order_id TEXT, cart_id TEXT, expires_us INTEGER,
         data TEXT NOT NULL) WITHOUT ROWID""",
     "CREATE INDEX reservations_by_order ON reservations (order_id) WHERE order_id IS NOT NULL",
     "CREATE INDEX reservations_by_cart ON reservations (cart_id) WHERE cart_id IS NOT NULL",
-    "CREATE INDEX holds_by_sku ON reservations (sku) WHERE is_hold = 1",
+    "CREATE INDEX holds_by_sku ON reservations (sku, expires_us) WHERE expires_us IS NOT NULL",
     """CREATE TABLE ledger (
         seq INTEGER PRIMARY KEY, movement_id TEXT NOT NULL UNIQUE,
         sku TEXT NOT NULL, location_id TEXT NOT NULL, quantity INTEGER NOT NULL,
