@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import cattrs
 
 from omskit.errors import ConcurrencyConflict, InvalidInput, NotFound, OmsError
 from omskit.serialization import from_json, to_json
 
-__all__ = ["Repo", "Session", "check_version", "is_locked", "same_owner"]
+__all__ = ["Decoded", "Repo", "Session", "check_version", "is_locked", "same_owner"]
 
 T = TypeVar("T")
 
@@ -22,11 +22,36 @@ def is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+class Decoded:
+    """Entities already read back from JSON, by (class, text), shared by a store's units of work.
+
+    Entities are immutable, so the same text always stands for an equal
+    value and handing out one instance twice is safe; reading it back is the
+    costly part of a read. Bounded: emptied when it holds ``size`` entries.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._values: dict[tuple[type[Any], str], Any] = {}
+
+    def get(self, cls: type[T], text: str, load: Callable[[str, type[T]], T]) -> T:
+        """The ``cls`` stored as ``text``, read with ``load`` unless it was read before."""
+        key = (cls, text)
+        found = self._values.get(key)
+        if found is None:
+            found = load(text, cls)
+            if len(self._values) >= self._size:
+                self._values.clear()
+            self._values[key] = found
+        return cast(T, found)
+
+
 class Session:
     """The connection and converter of one unit of work, and its open/closed state."""
 
-    def __init__(self, converter: cattrs.Converter) -> None:
+    def __init__(self, converter: cattrs.Converter, decoded: Decoded | None = None) -> None:
         self.converter = converter
+        self.decoded = decoded if decoded is not None else Decoded()
         self.connection: sqlite3.Connection | None = None
         self.active = False
 
@@ -70,6 +95,9 @@ class Session:
 
     def load(self, text: str, cls: type[T]) -> T:
         """The ``cls`` stored as ``text``."""
+        return self.decoded.get(cls, text, self._from_json)
+
+    def _from_json(self, text: str, cls: type[T]) -> T:
         return from_json(text, cls, converter=self.converter)
 
     def load_all(self, rows: Iterable[Any], cls: type[T]) -> tuple[T, ...]:

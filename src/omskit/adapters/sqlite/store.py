@@ -48,7 +48,7 @@ from omskit.adapters.sqlite._orders import (
     SqliteReturnRepository,
     SqliteShipmentRepository,
 )
-from omskit.adapters.sqlite._session import Session, is_locked
+from omskit.adapters.sqlite._session import Decoded, Session, is_locked
 from omskit.adapters.sqlite.schema import MIGRATIONS, Migration, migrate, schema_version
 from omskit.errors import ConcurrencyConflict, InvalidInput, OmsError
 from omskit.serialization import make_converter
@@ -69,7 +69,7 @@ class SqliteUnitOfWork:
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
-        self._session = session = Session(store.converter)
+        self._session = session = Session(store.converter, store._decoded)
         self.locations = SqliteLocationRepository(session)
         self.products = SqliteProductRepository(session)
         self.customers = SqliteCustomerRepository(session)
@@ -195,6 +195,7 @@ class SqliteStore:
         self.synchronous: Synchronous = synchronous
         self.converter: cattrs.Converter = converter if converter is not None else make_converter()
         """The converter entities are stored with."""
+        self._decoded = Decoded()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
