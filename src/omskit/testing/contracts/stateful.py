@@ -28,7 +28,7 @@ from omskit.testing.contracts._dump import dump
 from omskit.testing.contracts._model import Model
 from omskit.testing.contracts._operations import Op, operations
 
-__all__ = ["Ending", "StoreAgreesWithMemoryContract", "agreement_machine", "run_unit_of_work"]
+__all__ = ["Ending", "StoreAgreesWithMemoryContract", "agreement_machine"]
 
 
 class Ending(Enum):
@@ -51,11 +51,11 @@ def _apply(op: Op, uow: UnitOfWork, model: Model) -> None:
             op.on_store(uow)
 
 
-def run_unit_of_work(store: Store, model: Model, ops: list[Op], ending: Ending, cut: int) -> Model:
+def _run_unit_of_work(store: Store, model: Model, ops: list[Op], ending: Ending, cut: int) -> Model:
     """Run ``ops`` in one unit of work ended as ``ending``; return the model of what stays.
 
     Every call is checked against ``model`` as it runs; with
-    :attr:`Ending.RAISE` the block raises :class:`Boom` at ``cut``.
+    ``Ending.RAISE`` the block raises ``Boom`` at ``cut``.
     """
     durable = model
     pending = model.copy()
@@ -98,10 +98,10 @@ class _Agreement(RuleBasedStateMachine):
         if ending is Ending.RAISE:
             for store in (self.store, self.memory):
                 with pytest.raises(Boom):
-                    run_unit_of_work(store, self.model, ops, ending, cut)
+                    _run_unit_of_work(store, self.model, ops, ending, cut)
         else:
-            run_unit_of_work(self.memory, self.model, ops, ending, cut)
-            self.model = run_unit_of_work(self.store, self.model, ops, ending, cut)
+            _run_unit_of_work(self.memory, self.model, ops, ending, cut)
+            self.model = _run_unit_of_work(self.store, self.model, ops, ending, cut)
 
     @invariant()
     def stores_equal_model(self) -> None:
