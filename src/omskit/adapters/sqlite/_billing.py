@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omskit.adapters.sqlite._session import Repo, same_owner
+from omskit.adapters._rules import same_owner
+from omskit.adapters.sqlite._session import Repo
 from omskit.errors import AlreadyExists
 from omskit.events import DomainEvent
 from omskit.model import (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omskit.adapters.sqlite._session import Repo, check_version, same_owner
-from omskit.errors import AlreadyExists, InvalidInput, NotFound
+from omskit.adapters._rules import check_version, same_owner, same_reference, same_request
+from omskit.adapters.sqlite._session import Repo
+from omskit.errors import AlreadyExists, NotFound
 from omskit.model import (
     CancellationRecord,
     Order,
@@ -76,12 +77,7 @@ class SqliteOrderRepository(Repo):
         )
         if row is None:
             raise NotFound(kind="order", key=order.order_id)
-        if (row[0], row[1]) != (str(order.channel), order.external_ref):
-            raise InvalidInput(
-                "the channel and external reference of a stored order never change",
-                path="external_ref",
-                value=order.external_ref,
-            )
+        same_reference((row[0], row[1]), order)
         check_version(int(row[2]), expected_version, "order", order.order_id)
         self._s.execute(
             "UPDATE orders SET status = ?, version = ?, data = ? WHERE order_id = ?",
@@ -205,11 +201,7 @@ class SqliteQuoteRepository(Repo):
     def update(self, quote: Quote, *, expected_version: int) -> None:
         """Replace the stored quote; raises ConcurrencyConflict on a version mismatch."""
         stored = self.get(quote.quote_id)
-        if stored.request != quote.request:
-            raise InvalidInput(
-                "the request of a stored quote never changes; make a new quote instead",
-                path="request",
-            )
+        same_request(stored, quote)
         check_version(stored.version, expected_version, "quote", quote.quote_id)
         self._s.execute(
             "UPDATE quotes SET status = ?, version = ?, data = ? WHERE quote_id = ?",

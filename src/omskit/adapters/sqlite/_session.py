@@ -8,10 +8,10 @@ from typing import Any, TypeVar, cast
 
 import cattrs
 
-from omskit.errors import ConcurrencyConflict, InvalidInput, NotFound, OmsError
+from omskit.errors import ConcurrencyConflict, NotFound, OmsError
 from omskit.serialization import from_json, to_json
 
-__all__ = ["Decoded", "Repo", "Session", "check_version", "is_locked", "same_owner"]
+__all__ = ["Decoded", "Repo", "Session", "is_locked"]
 
 T = TypeVar("T")
 
@@ -137,19 +137,3 @@ class Repo:
     def _find(self, table: str, key_column: str, key: str, cls: type[T]) -> T | None:
         text = self._s.data(table, key_column, key)
         return None if text is None else self._s.load(text, cls)
-
-
-def same_owner(stored: str, new: str) -> None:
-    if stored != new:
-        raise InvalidInput(
-            "the order an entity belongs to never changes", path="order_id", value=new
-        )
-
-
-def check_version(stored: int, expected: int, kind: str, key: str) -> None:
-    if stored != expected:
-        raise ConcurrencyConflict(
-            f"{kind} {key!r} is at version {stored}, not {expected}; reload and retry",
-            kind=kind,
-            key=key,
-        )
