@@ -8,6 +8,7 @@ and an outbox that loses, invents and duplicates no event when commits fail.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import sqlite3
 import threading
@@ -391,6 +392,42 @@ def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
     finally:
         for store in stores:
             store.close()
+
+
+def place_and_hold_in_a_process(path: str, number: int) -> tuple[set[str], int]:
+    """One process: place the same order 10 times, then try 40 one-unit holds."""
+    with SqliteStore(path, synchronous="NORMAL") as store:
+        oms = Oms(store)
+        orders = {oms.place_order(a_request()).order_id for _ in range(10)}
+        held = 0
+        for attempt in range(40):
+            try:
+                oms.hold_stock(
+                    "BEANS",
+                    1,
+                    channel=Channel.WEB,
+                    cart_id=f"P{number}-{attempt}",
+                    ttl=timedelta(days=1),
+                )
+            except InsufficientStock:
+                continue
+            held += 1
+        return orders, held
+
+
+def test_four_processes_on_one_file_place_one_order_and_never_oversell(path: Path) -> None:
+    with SqliteStore(path) as store:
+        world(Oms(store), units=101)  # the order takes one; 100 are left for 160 attempts
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        answers = pool.starmap(place_and_hold_in_a_process, [(str(path), n) for n in range(4)])
+    orders = set().union(*(found for found, _ in answers))
+    assert len(orders) == 1
+    assert sum(held for _, held in answers) == 100
+    with SqliteStore(path) as store:
+        assert counters(store) == (101, 101, 101, 101)
+        with store.unit_of_work() as uow:
+            assert [o.order_id for o in uow.orders.list()] == sorted(orders)
 
 
 # --- the outbox under failing commits -------------------------------------------------
