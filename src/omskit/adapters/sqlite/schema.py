@@ -14,6 +14,11 @@ version is above the highest one recorded in ``schema_version``, so two
 processes opening a new file at once migrate it exactly once. A file whose
 schema is newer than this omskit knows is refused. A new release never edits
 a published migration: it appends one with the next version.
+
+No foreign keys are declared: the ports let a shipment, payment or invoice
+name an order the store does not hold (the memory store accepts it too), so
+references between aggregates are the service's to keep. Connections turn
+``foreign_keys`` on all the same, for migrations that add constraints.
 """
 
 from __future__ import annotations
