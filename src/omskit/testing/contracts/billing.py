@@ -95,6 +95,8 @@ class InvoiceRepositoryContract(StoreContract):
         assert [i.number for i in uow.invoices.unsettled()] == ["INV-3", "INV-2"]
         uow.invoices.mark_settled(["INV-1", "INV-3"])
         assert [i.number for i in uow.invoices.unsettled()] == ["INV-2"]
+        uow.invoices.mark_settled(["INV-1"])  # settled already: nothing changes
+        assert [i.number for i in uow.invoices.unsettled()] == ["INV-2"]
 
     def test_marking_a_batch_with_an_unknown_number_settled_marks_none_of_it(
         self, uow: UnitOfWork
@@ -162,6 +164,18 @@ class PaymentRepositoryContract(StoreContract):
         )
         uow.payments.update(captured)
         assert uow.payments.for_order("O-1") == (captured, a_payment("P-2"))
+
+    def test_payments_added_or_updated_in_a_rolled_back_unit_of_work_are_as_before(
+        self, store: Store
+    ) -> None:
+        """A payment added, or one updated, in a unit of work left without commit is as before."""
+        with committed(store) as uow:
+            uow.payments.add(a_payment("P-1"))
+        with store.unit_of_work() as uow:
+            uow.payments.add(a_payment("P-2"))
+            uow.payments.update(attrs.evolve(a_payment("P-1"), status=PaymentStatus.VOIDED))
+        with store.unit_of_work() as uow:
+            assert uow.payments.for_order("O-1") == (a_payment("P-1"),)
 
     def test_an_unknown_payment_cannot_be_updated_nor_moved_to_another_order(
         self, uow: UnitOfWork
