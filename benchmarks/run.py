@@ -44,6 +44,9 @@ BENCHMARKS: dict[str, Entry] = {
     "routing": Entry(
         "routing", "routing cost vs a MIP optimum, decisions/s vs a naive router, custom rules"
     ),
+    "persistence": Entry(
+        "persistence", "orders placed/s on memory and SQLite vs the same SQL writes done directly"
+    ),
 }
 
 

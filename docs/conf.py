@@ -87,6 +87,8 @@ nitpick_ignore_regex = [
     # Third-party classes in signatures: attrs, cattrs (the converter) and
     # Hypothesis (strategies of the test kit).
     (r"py:(class|obj|exc)", r"(attrs|cattrs|hypothesis)(\.\w+)+"),
+    # Standard library modules of the SQLite adapter (paths and connections).
+    (r"py:(class|obj|exc)", r"(os|pathlib|sqlite3)\.\w+"),
 ]
 
 # -- HTML --------------------------------------------------------------------

@@ -4,14 +4,17 @@ A small Dutch coffee-gear retailer with a distribution centre in Tilburg and
 stores in Amsterdam, Utrecht and Rotterdam takes a few orders. One is routed
 away from the Amsterdam store because it is low on stock; one is a click &
 collect order whose fragile goods come from the DC; one is backordered; one is
-followed from release to delivery. Everything runs in memory with a manual
-clock and sequential ids, so the story prints the same every time.
+followed from release to delivery. The state lives in a SQLite file in a
+temporary folder (removed afterwards); a manual clock and sequential ids make
+the story print the same every time.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 import attrs
@@ -23,6 +26,7 @@ from omskit.adapters.memory import (
     RecordingPublisher,
     SequentialIds,
 )
+from omskit.adapters.sqlite import SqliteStore
 from omskit.errors import IdempotencyConflict, InvalidInput
 from omskit.geo import GeoPoint
 from omskit.invoicing import InvoicingSettings
@@ -67,12 +71,21 @@ def _eur(amount: str) -> Money:
 
 
 def run_demo(out: TextIO = sys.stdout) -> DemoResult:
-    """Tell the demo story on ``out`` and return what happened."""
+    """Tell the demo story on ``out`` and return what happened (state in a temporary file)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="omskit-demo-") as folder,
+        SqliteStore(Path(folder) / "demo.db", synchronous="NORMAL") as store,
+    ):
+        return _story(out, store)
+
+
+def _story(out: TextIO, store: SqliteStore) -> DemoResult:
     say = out.write
     clock = ManualClock()
     publisher = RecordingPublisher()
     accounting = RecordingAccounting()
     oms = Oms(
+        store,
         clock=clock,
         ids=SequentialIds(),
         publisher=publisher,

@@ -76,3 +76,25 @@ def test_a_quick_routing_run_writes_every_key_with_feasible_identical_plans(
     # Without the benchmark-only MIP solver the cost ratios are skipped, not faked.
     ratio = figures["cost_ratio_vs_optimum_t1.5"]
     assert ratio is None or ratio >= 0.999
+
+
+PERSISTENCE_KEYS = {
+    "orders_per_s_memory",
+    "orders_per_s_sqlite_wal_full",
+    "orders_per_s_sqlite_wal_normal",
+    "orders_per_s_direct_sql_full",
+    "orders_per_s_direct_sql_normal",
+    "ratio_memory_vs_direct_sql_normal",
+    "ratio_sqlite_full_vs_direct_sql_full",
+    "ratio_sqlite_normal_vs_direct_sql_normal",
+    "results_identical",
+}
+
+
+def test_a_quick_persistence_run_writes_every_key_with_identical_results(tmp_path: Path) -> None:
+    result, figures = run_quick("persistence", tmp_path)
+    assert figures.keys() >= PERSISTENCE_KEYS
+    assert figures["results_identical"] is True
+    assert figures["errors"] == []
+    assert all(figures[key] > 0 for key in PERSISTENCE_KEYS - {"results_identical"})
+    assert "SqliteStore WAL" in result.stdout

@@ -48,4 +48,6 @@ class Oms(
     must pass before it moves on (C1), and ``triggers`` the staff trigger
     rules whose tasks go to ``staff`` (C5).
     A production backend passes its own store and gateways.
+    ``store`` may also be a file path: ``Oms("shop.db")`` keeps the state in that
+    SQLite file (a :class:`~omskit.adapters.sqlite.SqliteStore`, created if missing).
     """

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from omskit.adapters.memory import (
     SystemClock,
     UuidIds,
 )
+from omskit.adapters.sqlite import SqliteStore
 from omskit.availability import SafetyStockPolicy
 from omskit.availability.index import AvailabilityIndex, IndexMismatch
 from omskit.availability.supply import FutureSupply, SupplyShares, future_supply
@@ -218,7 +220,7 @@ class ServiceBase:
 
     def __init__(
         self,
-        store: Store | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
         *,
         clock: Clock | None = None,
         ids: IdGenerator | None = None,
@@ -240,6 +242,8 @@ class ServiceBase:
         payments: PaymentGateway | None = None,
         accounting: AccountingGateway | None = None,
     ) -> None:
+        if isinstance(store, str | os.PathLike):
+            store = SqliteStore(store)  # a file path: the state lives in that SQLite file
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids: IdGenerator = ids if ids is not None else UuidIds()

@@ -16,7 +16,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from omskit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound, OmsError
+from omskit.adapters._rules import check_version, same_owner, same_reference, same_request
+from omskit.errors import AlreadyExists, NotFound, OmsError
 from omskit.events import DomainEvent
 from omskit.model import (
     CancellationRecord,
@@ -172,23 +173,6 @@ def _get(mapping: dict[str, V], key: str, kind: str) -> V:
         return mapping[key]
     except KeyError:
         raise NotFound(kind=kind, key=key) from None
-
-
-def _same_owner(stored: str, new: str) -> None:
-    if stored != new:
-        raise InvalidInput(
-            "the order an entity belongs to never changes", path="order_id", value=new
-        )
-
-
-def _check_version(stored: int, expected: int, kind: str, key: str) -> None:
-    """Optimistic concurrency: refuse a write made from an older version of the entity."""
-    if stored != expected:
-        raise ConcurrencyConflict(
-            f"{kind} {key!r} is at version {stored}, not {expected}; reload and retry",
-            kind=kind,
-            key=key,
-        )
 
 
 def _sorted(mapping: dict[str, V], keys: set[str] | None = None) -> Sequence[V]:
@@ -401,13 +385,8 @@ class MemoryOrderRepository(_Repo):
     def update(self, order: Order, *, expected_version: int) -> None:
         """Replace the stored order; raises ConcurrencyConflict on a version mismatch."""
         stored = self.get(order.order_id)
-        if (stored.channel, stored.external_ref) != (order.channel, order.external_ref):
-            raise InvalidInput(
-                "the channel and external reference of a stored order never change",
-                path="external_ref",
-                value=order.external_ref,
-            )
-        _check_version(stored.version, expected_version, "order", order.order_id)
+        same_reference((str(stored.channel), stored.external_ref), order)
+        check_version(stored.version, expected_version, "order", order.order_id)
         self._j.put(self._t.orders, order.order_id, order)
 
     def list(self, *, status: OrderStatus | None = None) -> Sequence[Order]:
@@ -432,7 +411,7 @@ class MemoryShipmentRepository(_Repo):
 
     def update(self, shipment: Shipment) -> None:
         """Replace a stored shipment; raises NotFound."""
-        _same_owner(self.get(shipment.shipment_id).order_id, shipment.order_id)
+        same_owner(self.get(shipment.shipment_id).order_id, shipment.order_id)
         self._j.put(self._t.shipments, shipment.shipment_id, shipment)
 
     def for_order(self, order_id: str) -> Sequence[Shipment]:
@@ -511,7 +490,7 @@ class MemoryPaymentRepository(_Repo):
     def update(self, payment: Payment) -> None:
         """Replace a stored payment; raises NotFound."""
         tables = self._read()
-        _same_owner(_get(tables.payments, payment.payment_id, "payment").order_id, payment.order_id)
+        same_owner(_get(tables.payments, payment.payment_id, "payment").order_id, payment.order_id)
         self._j.put(tables.payments, payment.payment_id, payment)
 
     def for_order(self, order_id: str) -> Sequence[Payment]:
@@ -536,7 +515,7 @@ class MemoryReturnRepository(_Repo):
 
     def update(self, return_: Return) -> None:
         """Replace a stored return; raises NotFound."""
-        _same_owner(self.get(return_.return_id).order_id, return_.order_id)
+        same_owner(self.get(return_.return_id).order_id, return_.order_id)
         self._j.put(self._t.returns, return_.return_id, return_)
 
     def for_order(self, order_id: str) -> Sequence[Return]:
@@ -574,12 +553,8 @@ class MemoryQuoteRepository(_Repo):
     def update(self, quote: Quote, *, expected_version: int) -> None:
         """Replace the stored quote; raises ConcurrencyConflict on a version mismatch."""
         stored = self.get(quote.quote_id)
-        if stored.request != quote.request:
-            raise InvalidInput(
-                "the request of a stored quote never changes; make a new quote instead",
-                path="request",
-            )
-        _check_version(stored.version, expected_version, "quote", quote.quote_id)
+        same_request(stored, quote)
+        check_version(stored.version, expected_version, "quote", quote.quote_id)
         self._j.put(self._t.quotes, quote.quote_id, quote)
 
     def list(

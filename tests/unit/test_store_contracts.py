@@ -1,0 +1,52 @@
+"""Every store contract suite of the test kit, run on the memory store and the SQLite store."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from omskit.adapters.memory import MemoryStore
+from omskit.adapters.sqlite import SqliteStore
+from omskit.ports import Store
+from omskit.testing.contracts import StoreContracts, StoreFactory
+
+
+class TestMemoryStore(StoreContracts):
+    stateful_settings: ClassVar[settings] = settings(
+        max_examples=100,
+        stateful_step_count=20,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+    @pytest.fixture
+    def store_factory(self) -> StoreFactory:
+        return MemoryStore
+
+
+class TestSqliteStore(StoreContracts):
+    durable = True
+
+    @pytest.fixture
+    def store_factory(self, tmp_path: Path) -> Iterator[StoreFactory]:
+        made: list[SqliteStore] = []
+        numbers = itertools.count(1)
+
+        def make() -> Store:
+            store = SqliteStore(tmp_path / f"store-{next(numbers)}.db", synchronous="NORMAL")
+            made.append(store)
+            return store
+
+        yield make
+        for store in made:
+            store.close()
+
+    def reopen(self, store: Store) -> Store:
+        assert isinstance(store, SqliteStore)
+        store.close()
+        return SqliteStore(store.path, synchronous="NORMAL")
