@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, settings
 from omskit.adapters.memory import MemoryStore
 from omskit.adapters.sqlite import SqliteStore
 from omskit.ports import Store
-from omskit.testing.contracts import StoreContracts, StoreFactory
+from omskit.testing.contracts import InMemoryStoreContracts, StoreContracts, StoreFactory
 
 
-class TestMemoryStore(StoreContracts):
+class TestMemoryStore(InMemoryStoreContracts):
     stateful_settings: ClassVar[settings] = settings(
         max_examples=100,
         stateful_step_count=20,

@@ -83,6 +83,7 @@ __all__ = [
     "StockContracts",
     "StockLedgerContract",
     "StockRepositoryContract",
+    "InMemoryStoreContracts",
     "StoreAgreesWithMemoryContract",
     "StoreContract",
     "StoreContracts",
@@ -98,7 +99,7 @@ class StockContracts(StockRepositoryContract, ReservationRepositoryContract, Sto
     """The stock repositories together: positions, reservations and the ledger."""
 
 
-class StoreContracts(
+class InMemoryStoreContracts(
     LocationRepositoryContract,
     ProductRepositoryContract,
     CustomerRepositoryContract,
@@ -114,7 +115,15 @@ class StoreContracts(
     OutboxContract,
     UnitOfWorkContract,
     ThreadingContract,
-    DurabilityContract,
     StoreAgreesWithMemoryContract,
 ):
-    """Every store suite at once: subclass this to check a whole :class:`~omskit.ports.Store`."""
+    """Every store suite but durability: for a store that keeps nothing across a restart."""
+
+
+class StoreContracts(InMemoryStoreContracts, DurabilityContract):
+    """Every store suite at once, durability included: for a whole durable store.
+
+    Subclass it with a ``store_factory`` fixture, set ``durable = True`` and
+    implement ``reopen``; a store that keeps nothing across a restart
+    subclasses :class:`InMemoryStoreContracts` instead.
+    """
