@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from omskit.errors import InvalidInput
 from omskit.routing.planner import (
     DEFAULT_SEARCH_LIMIT,
+    Plan,
     PlanLine,
     _at_least,
     _cheapest_first,
     _plan,
+    _Sets,
     _Units,
     plan_order,
 )
@@ -238,3 +240,38 @@ def test_a_monotone_hint_and_shared_tables_change_no_plan(
     assert plain == plan_order(
         lines, stock, shipment_cost=priced, max_shipments=max_shipments, objective=objective
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(2, 4),
+    objective=st.sampled_from(Objective),
+    search_limit=st.sampled_from([1, 3, 8, 20, 60, DEFAULT_SEARCH_LIMIT]),
+)
+def test_the_written_out_pair_loop_takes_the_steps_of_the_general_one(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+) -> None:
+    # Small limits stop the search part-way: the fallback then depends on every step taken.
+    lines, stock = problem
+
+    def plan() -> Plan:
+        return plan_order(
+            lines,
+            stock,
+            shipment_cost=weighty_cost,
+            max_shipments=max_shipments,
+            objective=objective,
+            search_limit=search_limit,
+        )
+
+    quick = plan()
+    _Sets.quick_pairs = False
+    try:
+        general = plan()
+    finally:
+        _Sets.quick_pairs = True
+    assert quick == general

@@ -412,6 +412,9 @@ class _Sets:
     others leave missing: an AND of a few integers per prefix.
     """
 
+    quick_pairs = True
+    """Whether the last two positions take :meth:`_extend_pairs` (the tests compare both)."""
+
     def __init__(
         self,
         search: _Search,
@@ -562,6 +565,9 @@ class _Sets:
         after = chosen[-1] if chosen else -1
         base = self.base
         more = size - len(chosen)
+        if more == 2 and self.quick_pairs:
+            self._extend_pairs(chosen, residual, bound, size)
+            return
         for position in self._next_positions(residual, after, more):
             if not self._step():
                 return
@@ -578,6 +584,43 @@ class _Sets:
                     self._complete([*chosen, position], mask, bound + base[position], size)
             if not self.exact:
                 return
+
+    def _extend_pairs(
+        self, chosen: list[int], residual: Sequence[int], bound: int, size: int
+    ) -> None:
+        """:meth:`_extend` with two positions to add: the next one, then its completions.
+
+        The same steps in the same order as the general loop, with
+        :meth:`_step`, :meth:`_completions` and the cost bound written out:
+        this is the innermost loop of every search for two or more locations.
+        """
+        after = chosen[-1] if chosen else -1
+        base, have, at_least, limit = self.base, self.have, self.at_least, self.limit
+        by_cost = self.by_cost
+        everything = (1 << len(self.order)) - 1
+        wanted = [(s, missing) for s, missing in enumerate(residual) if missing]
+        for position in self._next_positions(residual, after, 2):
+            self.steps += 1
+            if self.steps > limit:
+                self.exact = False
+                return
+            # The cheapest completion uses the next positions (they are sorted by cost).
+            if (
+                by_cost
+                and self.reached
+                and self._bound_exceeded(bound + sum(base[position : position + 2]), size)
+            ):
+                return
+            held = have[position]
+            # The positions after this one that hold every unit still missing.
+            mask = everything & ~((1 << (position + 1)) - 1)
+            for s, missing in wanted:
+                if missing > held[s]:
+                    mask &= at_least[s][missing - held[s]]
+            if mask:
+                self._complete([*chosen, position], mask, bound + base[position], size)
+                if not self.exact:
+                    return
 
     def _complete(self, chosen: list[int], mask: int, bound: int, size: int) -> None:
         """Consider ``chosen`` with each completing position in ``mask``, cheapest first."""
