@@ -22,7 +22,7 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import builtins
-from omskit.routing.profile import RoutingProfile
+from omskit.routing.profile import LineRanking, RoutingProfile, Rule
 from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
 
 PRODUCT = Product("SKU", "Thing", weight_grams=100)
@@ -75,6 +75,36 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     kept = [p for p in range(len(ids)) if not any(isinstance(c[p], Excluded) for c in columns)]
     expected = sorted(kept, key=lambda p: (*[float(c[p]) for c in columns], ids[p]))  # type: ignore[arg-type]
     assert list(ranking.order) == expected
+    assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
+
+
+def deciding_rule_from_keys(ranking: LineRanking) -> str | None:
+    """The straightforward reading: the first place where the two best keys differ."""
+    if len(ranking.order) < 2:
+        return None
+    first, second = ranking.key(ranking.order[0]), ranking.key(ranking.order[1])
+    for index, (a, b) in enumerate(zip(first, second, strict=True)):
+        if a != b:
+            return "weighted score" if ranking.weighted else ranking.rule_names[index]
+    return "location id"
+
+
+@given(
+    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=1, max_size=8, unique=True),
+    data=st.data(),
+)
+def test_a_weighted_ranking_names_its_deciding_rule_as_its_keys_do(
+    ids: list[str], data: st.DataObject
+) -> None:
+    columns = [data.draw(st.lists(scores, min_size=len(ids), max_size=len(ids))) for _ in range(2)]
+    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids))
+    rules = [
+        Rule(f"r{n}", given_scores(column), weight="1")  # type: ignore[arg-type]
+        for n, column in enumerate(columns)
+    ]
+    ranking = RoutingProfile("w", tuple(rules), combine="weighted").rank(CONTEXT, candidates)
+    assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
 
 
 # --- the built-ins' quicker columns: the same ranking as the general path ------------------

@@ -203,8 +203,7 @@ class LineRanking:
     @property
     def ranked_ids(self) -> tuple[str, ...]:
         """The ranked candidates' location ids, best first."""
-        ids = self.candidates.location_ids
-        return tuple([ids[i] for i in self.order])
+        return tuple(map(self.candidates.location_ids.__getitem__, self.order))
 
     def scores(self, position: int) -> tuple[float | Excluded, ...]:
         """Every rule's score for the candidate at ``position``."""
@@ -248,10 +247,13 @@ class LineRanking:
         """
         if len(self.order) < 2:
             return None
-        first, second = self.key(self.order[0]), self.key(self.order[1])
-        for index, (a, b) in enumerate(zip(first, second, strict=True)):
-            if a != b:
-                return "weighted score" if self.weighted else self.rule_names[index]
+        first, second = self.order[0], self.order[1]
+        if self.weighted:
+            return "weighted score" if self.totals[first] != self.totals[second] else "location id"
+        # The keys of the two, compared rule by rule without building them.
+        for index, column in enumerate(self.columns):
+            if column[first] != column[second]:
+                return self.rule_names[index]
         return "location id"
 
 
