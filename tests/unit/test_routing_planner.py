@@ -10,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omskit.errors import InvalidInput
-from omskit.routing.planner import PlanLine, plan_order
+from omskit.routing.planner import (
+    DEFAULT_SEARCH_LIMIT,
+    Plan,
+    PlanLine,
+    _at_least,
+    _cheapest_first,
+    _plan,
+    _Sets,
+    _Units,
+    plan_order,
+)
 from omskit.routing.profile import Objective
 
 LOCATIONS = [f"L{n}" for n in range(6)]
@@ -165,3 +175,103 @@ def test_bad_arguments_are_refused() -> None:
         plan_order([], {}, shipment_cost=cost, max_shipments=0)
     with pytest.raises(InvalidInput):
         plan_order(["line"], {}, shipment_cost=cost)  # type: ignore[list-item]
+
+
+# --- shared stock tables and nearest-first pricing: the same plans as the plain path ------
+
+
+@given(
+    units=st.dictionaries(st.sampled_from(LOCATIONS), st.integers(-2, 9)), need=st.integers(1, 9)
+)
+def test_a_shared_table_finds_the_locations_holding_enough_as_a_scan_does(
+    units: dict[str, int], need: int
+) -> None:
+    shared = _Units(units.items())
+    expected = {loc for loc, held in units.items() if held >= need}
+    assert shared.at_least(need) == expected
+    assert shared.at_least(need) is shared.at_least(need)  # memoised
+    assert _at_least(dict(units), need) == expected
+    assert dict(shared) == units
+
+
+@given(
+    km=st.dictionaries(st.sampled_from(LOCATIONS), st.sampled_from([0.0, 1.0, 1.2, 7.5, 40.0])),
+    per_km=st.integers(0, 3),
+)
+def test_nearest_first_pricing_yields_the_cheapest_first_order(
+    km: dict[str, float], per_km: int
+) -> None:
+    def priced(loc: str, grams: int) -> int:
+        return 450 + int(km[loc]) * per_km  # rounds: equal costs at different distances
+
+    walked = list(_cheapest_first(km, km, priced))
+    assert walked == sorted((priced(loc, 0), loc) for loc in km)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(1, 3),
+    objective=st.sampled_from(Objective),
+    shared=st.booleans(),
+    data=st.data(),
+)
+def test_a_monotone_hint_and_shared_tables_change_no_plan(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    shared: bool,
+    data: st.DataObject,
+) -> None:
+    lines, stock = problem
+    km = {loc: data.draw(st.sampled_from([0.0, 3.0, 3.5, 9.0])) for loc in LOCATIONS}
+
+    def priced(loc: str, grams: int) -> int:
+        return 400 + int(km[loc]) * 20 + grams // 150
+
+    held: dict[str, dict[str, int]] = {}
+    for line in lines:
+        found = {loc: units for loc in line.ranked if (units := stock.get((line.sku, loc), 0)) > 0}
+        held.setdefault(line.sku, {}).update(found)
+    tables = {sku: _Units(units.items()) for sku, units in held.items()} if shared else held
+    plain = _plan(lines, held, priced, max_shipments, objective, DEFAULT_SEARCH_LIMIT)
+    hinted = _plan(lines, tables, priced, max_shipments, objective, DEFAULT_SEARCH_LIMIT, None, km)
+    assert hinted == plain  # every field, the sets examined included
+    assert plain == plan_order(
+        lines, stock, shipment_cost=priced, max_shipments=max_shipments, objective=objective
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(2, 4),
+    objective=st.sampled_from(Objective),
+    search_limit=st.sampled_from([1, 3, 8, 20, 60, DEFAULT_SEARCH_LIMIT]),
+)
+def test_the_written_out_pair_loop_takes_the_steps_of_the_general_one(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+) -> None:
+    # Small limits stop the search part-way: the fallback then depends on every step taken.
+    lines, stock = problem
+
+    def plan() -> Plan:
+        return plan_order(
+            lines,
+            stock,
+            shipment_cost=weighty_cost,
+            max_shipments=max_shipments,
+            objective=objective,
+            search_limit=search_limit,
+        )
+
+    quick = plan()
+    _Sets.quick_pairs = False
+    try:
+        general = plan()
+    finally:
+        _Sets.quick_pairs = True
+    assert quick == general

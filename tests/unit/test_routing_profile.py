@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from omskit.geo import GeoPoint
 from omskit.model import (
     Address,
+    Capability,
     Channel,
     Delivery,
     Location,
@@ -20,7 +21,8 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
-from omskit.routing.profile import RoutingProfile
+from omskit.routing import builtins
+from omskit.routing.profile import LineRanking, RoutingProfile, Rule
 from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
 
 PRODUCT = Product("SKU", "Thing", weight_grams=100)
@@ -73,3 +75,107 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     kept = [p for p in range(len(ids)) if not any(isinstance(c[p], Excluded) for c in columns)]
     expected = sorted(kept, key=lambda p: (*[float(c[p]) for c in columns], ids[p]))  # type: ignore[arg-type]
     assert list(ranking.order) == expected
+    assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
+
+
+def deciding_rule_from_keys(ranking: LineRanking) -> str | None:
+    """The straightforward reading: the first place where the two best keys differ."""
+    if len(ranking.order) < 2:
+        return None
+    first, second = ranking.key(ranking.order[0]), ranking.key(ranking.order[1])
+    for index, (a, b) in enumerate(zip(first, second, strict=True)):
+        if a != b:
+            return "weighted score" if ranking.weighted else ranking.rule_names[index]
+    return "location id"
+
+
+@given(
+    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=1, max_size=8, unique=True),
+    data=st.data(),
+)
+def test_a_weighted_ranking_names_its_deciding_rule_as_its_keys_do(
+    ids: list[str], data: st.DataObject
+) -> None:
+    columns = [data.draw(st.lists(scores, min_size=len(ids), max_size=len(ids))) for _ in range(2)]
+    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids))
+    rules = [
+        Rule(f"r{n}", given_scores(column), weight="1")  # type: ignore[arg-type]
+        for n, column in enumerate(columns)
+    ]
+    ranking = RoutingProfile("w", tuple(rules), combine="weighted").rank(CONTEXT, candidates)
+    assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
+
+
+# --- the built-ins' quicker columns: the same ranking as the general path ------------------
+
+distances = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, 1.0, 2.5]),
+    st.floats(0, 500, allow_nan=False),
+    st.integers(0, 3),
+)
+
+
+def plain(strategy: object) -> object:
+    """``strategy`` behind a plain function, so the profile takes the general path."""
+
+    def wrapped(line: LineContext, candidates: Sequence[CandidateView]) -> object:
+        return strategy(line, candidates)  # type: ignore[operator]
+
+    return wrapped
+
+
+@given(
+    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=0, max_size=8, unique=True),
+    data=st.data(),
+    fragile=st.booleans(),
+)
+def test_the_builtins_quick_columns_rank_as_their_plain_calls_do(
+    ids: list[str], data: st.DataObject, fragile: bool
+) -> None:
+    locations = [
+        Location(
+            i,
+            i,
+            LocationKind.STORE,
+            GeoPoint(52.0, 5.0),
+            "NL",
+            data.draw(st.sampled_from([{Capability.SHIP}, {Capability.HANDLES_FRAGILE}])),
+        )
+        for i in ids
+    ]
+    km = data.draw(st.lists(distances, min_size=len(ids), max_size=len(ids)))
+    candidates = Candidates(locations, [1] * len(ids), km)
+    product = Product("SKU", "Thing", weight_grams=100, fragile=fragile)
+    context = LineContext(ORDER, LINE, product, HOME.point)
+    quick = RoutingProfile.of("p", ["specialisation", "nearest"])
+    assert all(rule._column is not None for rule in quick.rules)
+    general = RoutingProfile.of(
+        "p",
+        [(rule.name, plain(rule.strategy)) for rule in quick.rules],  # type: ignore[misc]
+    )
+    assert all(rule._column is None for rule in general.rules)
+    fast, slow = quick.rank(context, candidates), general.rank(context, candidates)
+    assert (fast.columns, fast.order, fast.exclusions) == (
+        slow.columns,
+        slow.order,
+        slow.exclusions,
+    )
+    assert [list(map(type, column)) for column in fast.columns] == [
+        list(map(type, column)) for column in slow.columns
+    ]
+    assert fast.deciding_rule() == slow.deciding_rule()
+
+
+def test_a_subclass_of_a_builtin_takes_the_general_path() -> None:
+    class Picky(builtins.Specialisation):
+        def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+            return [Excluded("picky")] * len(candidates)
+
+    assert builtins.fast_column(Picky()) is None
+    ranking = RoutingProfile.of("p", [("picky", Picky())]).rank(
+        CONTEXT,
+        Candidates([Location("A", "A", LocationKind.STORE, GeoPoint(52.0, 5.0), "NL")], [1], [0.0]),
+    )
+    assert ranking.order == ()

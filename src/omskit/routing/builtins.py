@@ -23,10 +23,11 @@ grams CO2e per tonne-kilometre (a diesel parcel van 500, an electric van
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -66,6 +67,20 @@ DEFAULT_EMISSION_FACTORS: Mapping[str, Decimal] = MappingProxyType(
 def nearest(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
     """Great-circle kilometres to the delivery point (0 without one)."""
     return [0.0 if km is None else km for km in Candidates.of(candidates).distance_km]
+
+
+Column = tuple[list[float | Excluded], bool, bool]
+"""A score column already checked, whether it excludes anyone, whether it scores all alike."""
+
+_FLOAT = {float}
+
+
+def _nearest_column(line: LineContext, candidates: Candidates) -> Column | None:
+    """:func:`nearest`, checked here: finite floats (``None``: let the general check judge)."""
+    column = nearest(line, candidates)
+    if set(map(type, column)) <= _FLOAT and math.isfinite(sum(column)):  # type: ignore[arg-type]
+        return cast("list[float | Excluded]", column), False, False
+    return None
 
 
 def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
@@ -131,6 +146,12 @@ class Specialisation:
         if self.heavy_grams is not None and product.weight_grams >= self.heavy_grams:
             needed |= self.heavy
         return frozenset(needed)
+
+    def _column(self, line: LineContext, candidates: Candidates) -> Column | None:
+        """All zeros when the product needs nothing (``None``: score it in full)."""
+        if self.needs(line):
+            return None
+        return [0.0] * len(candidates.locations), False, True
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """0 for a location with every needed capability, else Excluded naming what it lacks."""
@@ -346,3 +367,18 @@ class MinStock:
 def min_stock(units: int) -> MinStock:
     """A :class:`MinStock` filter: skip a location that would keep fewer than ``units``."""
     return MinStock(units)
+
+
+def fast_column(strategy: object) -> Callable[[LineContext, Candidates], Column | None] | None:
+    """A quicker way to the checked column of a built-in ``strategy``, if it has one.
+
+    The answer is what :func:`~omskit.routing.strategy.checked_scores` makes
+    of the strategy's scores (``None`` from the function: use that path);
+    the profile also skips what it need not look at again. ``None`` for any
+    other strategy, a subclass included.
+    """
+    if strategy is nearest:
+        return _nearest_column
+    if type(strategy) is Specialisation:
+        return strategy._column
+    return None

@@ -29,7 +29,14 @@ from omskit.model import Allocation, Capability, Channel, Location, Order, Produ
 from omskit.money import Money
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
-from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, Plan, PlanLine, _check, _plan
+from omskit.routing.planner import (
+    DEFAULT_SEARCH_LIMIT,
+    Plan,
+    PlanLine,
+    _check,
+    _plan,
+    _Units,
+)
 from omskit.routing.profile import LineRanking, RoutingProfile
 from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import Candidates, Excluded, LineContext
@@ -80,7 +87,7 @@ class _Eligible:
     ``entries`` is the judged stock list itself (kept, see :func:`_eligible`).
     """
 
-    __slots__ = ("entries", "hard", "ids", "locations", "units", "vectors")
+    __slots__ = ("_held", "entries", "hard", "ids", "locations", "units", "vectors")
 
     def __init__(
         self, entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
@@ -107,6 +114,13 @@ class _Eligible:
         self.ids = tuple([location.location_id for location in locations])
         self.vectors = tuple([_trig(loc.point.lat, loc.point.lon) for loc in locations])
         self.hard = tuple(hard)
+        self._held: _Units | None = None
+
+    def held(self) -> _Units:
+        """Units per candidate id, as the planner reads them (made once, never changed)."""
+        if self._held is None:
+            self._held = _Units(zip(self.ids, self.units, strict=True))
+        return self._held
 
 
 _ELIGIBLE: dict[tuple[int, _VerdictKey], _Eligible] = {}
@@ -160,8 +174,8 @@ class _OrderCache:
 
     def split(
         self, product: Product, stock: Sequence[tuple[Location, int]]
-    ) -> tuple[Candidates, tuple[tuple[Location, int, str], ...]]:
-        """The eligible candidates with stock, and the others with the reason."""
+    ) -> tuple[Candidates, _Eligible]:
+        """The eligible candidates with stock, and the judged stock list (``hard``: the others)."""
         key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
         eligible = _eligible(stock, key, product)
         ids = eligible.ids
@@ -169,7 +183,7 @@ class _OrderCache:
             [None] * len(ids) if self.origin is None else _haversines(self.origin, eligible.vectors)
         )
         self.distances.update(zip(ids, distances, strict=True))
-        return Candidates(eligible.locations, eligible.units, distances, ids), eligible.hard
+        return Candidates(eligible.locations, eligible.units, distances, ids), eligible
 
 
 _MISSING = object()
@@ -203,7 +217,7 @@ def route(
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
     plan_lines: list[PlanLine] = []
-    held: dict[str, dict[str, int]] = {}
+    held: dict[str, Mapping[str, int]] = {}
     locations: dict[str, Location] = {}
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
@@ -217,20 +231,27 @@ def route(
         if product is None:
             raise InvalidInput(f"has no product {line.sku!r}", path=f"lines[{index}].sku")
         entries = stock.get(line.sku, ())
-        candidates, excluded = cache.split(product, entries)
+        candidates, eligible = cache.split(product, entries)
         sku = line.sku
         locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
         context = LineContext(order, line, product, origin, workload)
         ranking = profile.rank(context, candidates)
         rankings.append(ranking)
-        hard.append(excluded)
+        hard.append(eligible.hard)
         ranked = ranking.ranked_ids
-        units = map(candidates.sellable.__getitem__, ranking.order)
-        held.setdefault(sku, {}).update(zip(ranked, units, strict=True))
+        if sku not in held and not ranking.exclusions:
+            held[sku] = eligible.held()  # every candidate is ranked: the shared table will do
+        else:
+            units = map(candidates.sellable.__getitem__, ranking.order)
+            held[sku] = {**held.get(sku, {}), **dict(zip(ranked, units, strict=True))}
         plan_lines.append(PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranked))
     model = profile.cost_model
     distances = cache.distances
+    monotone: Mapping[str, float] | None = None
     if isinstance(model, DistanceCostModel):
+        if cache.origin is not None:
+            # An empty shipment costs more the farther it goes: price them nearest first.
+            monotone = cast("Mapping[str, float]", distances)
         minor_km = model._minor_km
 
         def shipment_cost(location_id: str, grams: int) -> int:
@@ -254,6 +275,7 @@ def route(
         profile.objective,
         search_limit,
         charges,
+        monotone,
     )
     decisions = tuple(
         _line_decision(order, index, rankings[index], hard[index], plan, cache, scarcity, charges)

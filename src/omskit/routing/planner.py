@@ -52,7 +52,7 @@ then id), and reports ``exact = False``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from itertools import combinations
 from math import comb
 
@@ -126,6 +126,38 @@ _Taken = tuple[tuple[tuple[str, int], ...], ...]
 """Per line, (location id, units) pairs."""
 _Rates = Mapping[str, Mapping[str, float]]
 """Per SKU: location id -> scarcity charge per unit taken there, in minor units."""
+
+
+class _Units(dict[str, int]):
+    """One SKU's units per location that nobody changes, with memoised threshold sets.
+
+    The engine shares one of these between every order that routes the same
+    stock list (see :mod:`omskit.routing.engine`), so the locations holding
+    at least ``k`` units are found once per stock list, not once per order.
+    Read-only by convention: the planner never writes to ``held``.
+    """
+
+    __slots__ = ("_at_least",)
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        super().__init__(pairs)
+        self._at_least: dict[int, frozenset[str]] = {}
+
+    def at_least(self, units: int) -> frozenset[str]:
+        """The locations holding at least ``units``."""
+        found = self._at_least.get(units)
+        if found is None:
+            found = self._at_least[units] = frozenset(
+                [loc for loc, held in self.items() if held >= units]
+            )
+        return found
+
+
+def _at_least(units: Mapping[str, int], need: int) -> Set[str]:
+    """The locations in ``units`` holding at least ``need`` (memoised for :class:`_Units`)."""
+    if type(units) is _Units:
+        return units.at_least(need)
+    return {loc for loc, held in units.items() if held >= need}
 
 
 class _Search:
@@ -310,8 +342,16 @@ def _plan(
     objective: Objective,
     search_limit: int,
     charges: _Rates | None = None,
+    monotone: Mapping[str, float] | None = None,
 ) -> Plan:
-    """:func:`plan_order` on checked input, with the stock as ``held`` by :class:`_Search`."""
+    """:func:`plan_order` on checked input, with the stock as ``held`` by :class:`_Search`.
+
+    ``monotone`` (optional) gives every location a number that the cost of
+    an empty shipment from it never decreases with (the distance, for a
+    :class:`~omskit.routing.cost.DistanceCostModel`): single locations are
+    then priced nearest first and only until the search stops, instead of
+    all of them before sorting. The plan is the same either way.
+    """
     search = _Search(lines, held, shipment_cost, objective, charges)
     # Every location at once gives the best possible fill.
     target = search.consider(None)
@@ -323,7 +363,7 @@ def _plan(
         needs[line.sku] = needs.get(line.sku, 0) + sum(units for _, units in taken)
     needs = {sku: units for sku, units in needs.items() if units}
     search.restart()
-    sets = _Sets(search, needs, objective is Objective.COST, search_limit)
+    sets = _Sets(search, needs, objective is Objective.COST, search_limit, monotone)
     pool = sets.pool
     sizes = range(1, min(max_shipments, len(pool)) + 1)
     reached = False
@@ -372,10 +412,19 @@ class _Sets:
     others leave missing: an AND of a few integers per prefix.
     """
 
+    quick_pairs = True
+    """Whether the last two positions take :meth:`_extend_pairs` (the tests compare both)."""
+
     def __init__(
-        self, search: _Search, needs: Mapping[str, int], by_cost: bool, limit: int
+        self,
+        search: _Search,
+        needs: Mapping[str, int],
+        by_cost: bool,
+        limit: int,
+        monotone: Mapping[str, float] | None = None,
     ) -> None:
         self.search = search
+        self.monotone = monotone
         self.by_cost = by_cost
         self.limit = limit
         self.steps = 0
@@ -430,17 +479,20 @@ class _Sets:
     def _singles(self) -> None:
         """Sets of one: the locations that hold every unit the order needs, cheapest first."""
         search = self.search
-        fits: set[str] | None = None
+        fits: Set[str] | None = None
         for sku, need in zip(self.skus, self.needs, strict=True):
-            where = {loc for loc, units in self.held[sku].items() if units >= need}
+            where = _at_least(self.held[sku], need)
             fits = where if fits is None else fits & where
-        if self.by_cost:
-            costs = {loc: search.cost_of(loc, 0) for loc in fits or ()}
-            ordered = sorted(costs, key=lambda loc: (costs[loc], loc))
+        ordered: Iterable[tuple[int, str]]
+        if not self.by_cost:
+            ordered = ((0, loc) for loc in sorted(fits or ()))
+        elif self.monotone is not None:
+            ordered = _cheapest_first(fits or (), self.monotone, search.cost_of)
         else:
-            ordered = sorted(fits or ())
-        for loc in ordered:
-            if not self._step() or (self.by_cost and self._bound_exceeded(costs[loc], 1)):
+            costs = {loc: search.cost_of(loc, 0) for loc in fits or ()}
+            ordered = sorted([(cost, loc) for loc, cost in costs.items()])
+        for cost, loc in ordered:
+            if not self._step() or (self.by_cost and self._bound_exceeded(cost, 1)):
                 return
             if search.consider((loc,)) == self.target:
                 self.reached = True
@@ -513,6 +565,9 @@ class _Sets:
         after = chosen[-1] if chosen else -1
         base = self.base
         more = size - len(chosen)
+        if more == 2 and self.quick_pairs:
+            self._extend_pairs(chosen, residual, bound, size)
+            return
         for position in self._next_positions(residual, after, more):
             if not self._step():
                 return
@@ -530,6 +585,43 @@ class _Sets:
             if not self.exact:
                 return
 
+    def _extend_pairs(
+        self, chosen: list[int], residual: Sequence[int], bound: int, size: int
+    ) -> None:
+        """:meth:`_extend` with two positions to add: the next one, then its completions.
+
+        The same steps in the same order as the general loop, with
+        :meth:`_step`, :meth:`_completions` and the cost bound written out:
+        this is the innermost loop of every search for two or more locations.
+        """
+        after = chosen[-1] if chosen else -1
+        base, have, at_least, limit = self.base, self.have, self.at_least, self.limit
+        by_cost = self.by_cost
+        everything = (1 << len(self.order)) - 1
+        wanted = [(s, missing) for s, missing in enumerate(residual) if missing]
+        for position in self._next_positions(residual, after, 2):
+            self.steps += 1
+            if self.steps > limit:
+                self.exact = False
+                return
+            # The cheapest completion uses the next positions (they are sorted by cost).
+            if (
+                by_cost
+                and self.reached
+                and self._bound_exceeded(bound + sum(base[position : position + 2]), size)
+            ):
+                return
+            held = have[position]
+            # The positions after this one that hold every unit still missing.
+            mask = everything & ~((1 << (position + 1)) - 1)
+            for s, missing in wanted:
+                if missing > held[s]:
+                    mask &= at_least[s][missing - held[s]]
+            if mask:
+                self._complete([*chosen, position], mask, bound + base[position], size)
+                if not self.exact:
+                    return
+
     def _complete(self, chosen: list[int], mask: int, bound: int, size: int) -> None:
         """Consider ``chosen`` with each completing position in ``mask``, cheapest first."""
         base, order = self.base, self.order
@@ -541,6 +633,32 @@ class _Sets:
                 return
             if self.search.consider((*prefix, order[last])) == self.target:
                 self.reached = True
+
+
+def _cheapest_first(
+    locations: Iterable[str], monotone: Mapping[str, float], cost_of: Callable[[str, int], int]
+) -> Iterator[tuple[int, str]]:
+    """(empty-shipment cost, location) by cost then id, pricing as few locations as it can.
+
+    The cost never decreases with ``monotone``, so the locations are walked
+    in that order and each run of equal costs is put in id order; a
+    location is priced only when the walk reaches it, and the caller stops
+    the walk as soon as the costs exceed what it looks for.
+    """
+    run: list[str] = []
+    run_cost = 0
+    for loc in sorted(locations, key=monotone.__getitem__):
+        cost = cost_of(loc, 0)
+        if run and cost != run_cost:
+            run.sort()
+            for done in run:
+                yield run_cost, done
+            run = []
+        run.append(loc)
+        run_cost = cost
+    run.sort()
+    for done in run:
+        yield run_cost, done
 
 
 def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: int) -> None:
