@@ -13,7 +13,7 @@ import random
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -290,7 +290,7 @@ ATTEMPTS = 60
 UNITS = 500
 
 
-def race(stores: list[SqliteStore]) -> tuple[int, int, list[BaseException]]:
+def race(stores: Sequence[Store]) -> tuple[int, int, list[BaseException]]:
     """16 threads x 60 one-unit holds on 500 units, over Oms objects on ``stores``."""
     services = [Oms(store) for store in stores]
     world(services[0], units=UNITS)
@@ -330,7 +330,7 @@ def race(stores: list[SqliteStore]) -> tuple[int, int, list[BaseException]]:
     return held[0], refused[0], errors
 
 
-def counters(store: SqliteStore) -> tuple[int, int, int, int]:
+def counters(store: Store) -> tuple[int, int, int, int]:
     """(on hand, reserved, ledger balance, holds) of BEANS at DC, as the store reads them."""
     with store.unit_of_work() as uow:
         position = uow.stock.get("BEANS", "DC")
