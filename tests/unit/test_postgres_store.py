@@ -17,7 +17,16 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from test_sqlite_store import ATTEMPTS, THREADS, UNITS, a_request, counters, race, world
+from test_sqlite_store import (
+    ATTEMPTS,
+    THREADS,
+    UNITS,
+    a_request,
+    counters,
+    one_reference_from_many_threads,
+    race,
+    world,
+)
 
 from omskit import Oms
 from omskit.adapters.postgres import MIGRATIONS, PostgresStore, PostgresUnitOfWork, migrate
@@ -26,7 +35,6 @@ from omskit.adapters.sqlite import Migration
 from omskit.errors import (
     ConcurrencyConflict,
     DefinitionError,
-    IdempotencyConflict,
     InsufficientStock,
     InvalidInput,
     OmsError,
@@ -254,34 +262,7 @@ def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
 ) -> None:
     stores = [PostgresStore(pg_dsn, schema=schema) for _ in range(2)]
     try:
-        services = [Oms(store) for store in stores]
-        world(services[0], units=5)
-        answers: list[str] = []
-        errors: list[BaseException] = []
-        start = threading.Barrier(8)
-
-        def submit(number: int) -> None:
-            start.wait()
-            for _ in range(25):
-                try:
-                    answers.append(services[number % 2].place_order(a_request()).order_id)
-                except BaseException as error:  # pragma: no cover - reported below
-                    errors.append(error)
-
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-        assert errors == []
-        assert len(answers) == 200
-        assert len(set(answers)) == 1
-        with stores[0].unit_of_work() as uow:
-            assert [o.order_id for o in uow.orders.list()] == answers[:1]
-            assert uow.stock.get("BEANS", "DC").reserved == 1
-        with pytest.raises(IdempotencyConflict) as caught:
-            services[1].place_order(a_request(quantity=2))
-        assert caught.value.existing_order_id == answers[0]
+        one_reference_from_many_threads(stores)
     finally:
         for store in stores:
             store.close()

@@ -356,39 +356,44 @@ def test_sixteen_threads_racing_for_500_units_hold_exactly_500(path: Path, store
         assert counters(reopened) == (UNITS, UNITS, UNITS, UNITS)
 
 
+def one_reference_from_many_threads(stores: Sequence[Store]) -> None:
+    """8 threads x 25 submissions of one reference over Oms objects on ``stores``: one order."""
+    services = [Oms(store) for store in stores]
+    world(services[0], units=5)
+    answers: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def submit(number: int) -> None:
+        start.wait()
+        for _ in range(25):
+            try:
+                answers.append(services[number % len(services)].place_order(a_request()).order_id)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    assert len(answers) == 200
+    assert len(set(answers)) == 1
+    with stores[0].unit_of_work() as uow:
+        assert [o.order_id for o in uow.orders.list()] == answers[:1]
+        assert uow.stock.get("BEANS", "DC").reserved == 1
+    with pytest.raises(IdempotencyConflict) as caught:
+        services[-1].place_order(a_request(quantity=2))
+    assert caught.value.existing_order_id == answers[0]
+
+
 def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
     path: Path,
 ) -> None:
     stores = [SqliteStore(path, synchronous="NORMAL") for _ in range(2)]
     try:
-        services = [Oms(store) for store in stores]
-        world(services[0], units=5)
-        answers: list[str] = []
-        errors: list[BaseException] = []
-        start = threading.Barrier(8)
-
-        def submit(number: int) -> None:
-            start.wait()
-            for _ in range(25):
-                try:
-                    answers.append(services[number % 2].place_order(a_request()).order_id)
-                except BaseException as error:  # pragma: no cover - reported below
-                    errors.append(error)
-
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-        assert errors == []
-        assert len(answers) == 200
-        assert len(set(answers)) == 1
-        with stores[0].unit_of_work() as uow:
-            assert [o.order_id for o in uow.orders.list()] == answers[:1]
-            assert uow.stock.get("BEANS", "DC").reserved == 1
-        with pytest.raises(IdempotencyConflict) as caught:
-            services[1].place_order(a_request(quantity=2))
-        assert caught.value.existing_order_id == answers[0]
+        one_reference_from_many_threads(stores)
     finally:
         for store in stores:
             store.close()

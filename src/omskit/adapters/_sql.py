@@ -9,17 +9,77 @@ PostgreSQL one turns ``?`` into psycopg's ``%s``).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, TypeVar, cast
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 import cattrs
 
-from omskit.errors import NotFound
+from omskit.errors import NotFound, OmsError
 from omskit.serialization import from_json, to_json
 
-__all__ = ["Cursor", "Decoded", "Repo", "SqlSession"]
+__all__ = ["Closable", "ConnectionPerThread", "Cursor", "Decoded", "Repo", "SqlSession"]
 
 T = TypeVar("T")
+
+
+class Closable(Protocol):
+    """A database connection, as far as closing it goes."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+
+C = TypeVar("C", bound=Closable)
+
+
+def _close_all(connections: list[Any]) -> None:
+    while connections:
+        connections.pop().close()
+
+
+class ConnectionPerThread(Generic[C]):
+    """The base of the SQL stores: a connection per thread, all closed by :meth:`close`."""
+
+    def _start_connections(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[C] = []
+        self._closed = False
+        self._finalizer = weakref.finalize(self, _close_all, self._connections)
+
+    def _known(self) -> C | None:
+        """The calling thread's connection, if it has one; OmsError once the store is closed."""
+        if self._closed:
+            raise OmsError(f"{self!r} is closed; open a new {type(self).__name__}")
+        connection: C | None = getattr(self._local, "connection", None)
+        return connection
+
+    def _keep(self, connection: C) -> C:
+        """Remember ``connection`` as the calling thread's (closed with the store)."""
+        with self._lock:
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    def close(self) -> None:
+        """Close every connection of this store; using it afterwards raises OmsError."""
+        self._closed = True
+        with self._lock:
+            self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class Cursor(Protocol):
@@ -67,6 +127,10 @@ class SqlSession:
         self.converter = converter
         self.decoded = decoded if decoded is not None else Decoded()
         self.active = False
+
+    def begin(self) -> None:
+        """Open the transaction (and take the store's write lock)."""
+        raise NotImplementedError
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement in the transaction (opening it if needed)."""

@@ -26,12 +26,9 @@ transaction is rolled back and the caller may run the unit of work again.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from functools import lru_cache
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import cattrs
 import psycopg
@@ -39,29 +36,9 @@ from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 
 from omskit.adapters._migrations import Migration
-from omskit.adapters._sql import Decoded, SqlSession
+from omskit.adapters._sql import ConnectionPerThread, Decoded, SqlSession
 from omskit.adapters.postgres.schema import MIGRATIONS, migrate, schema_version
-from omskit.adapters.sqlite._billing import (
-    SqliteInvoiceRepository,
-    SqliteOutbox,
-    SqlitePaymentRepository,
-    SqliteTaskRepository,
-)
-from omskit.adapters.sqlite._catalog import (
-    SqliteCustomerRepository,
-    SqliteLocationRepository,
-    SqliteProductRepository,
-    SqliteReservationRepository,
-    SqliteStockLedger,
-    SqliteStockRepository,
-)
-from omskit.adapters.sqlite._orders import (
-    SqliteCancellationLog,
-    SqliteOrderRepository,
-    SqliteQuoteRepository,
-    SqliteReturnRepository,
-    SqliteShipmentRepository,
-)
+from omskit.adapters.sqlite._work import SqlUnitOfWork
 from omskit.errors import ConcurrencyConflict, InvalidInput, OmsError
 from omskit.serialization import make_converter
 
@@ -145,7 +122,7 @@ class _Session(SqlSession):
         return connection is None or connection.info.transaction_status == TransactionStatus.IDLE
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(SqlUnitOfWork):
     """One transaction over every repository of a :class:`PostgresStore`.
 
     The transaction (and the schema's advisory lock) starts when the block
@@ -154,57 +131,14 @@ class PostgresUnitOfWork:
     back unless it is committed too.
     """
 
+    _session: _Session
+
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
-        self._session = session = _Session(store.converter, store._decoded)
-        self.locations = SqliteLocationRepository(session)
-        self.products = SqliteProductRepository(session)
-        self.customers = SqliteCustomerRepository(session)
-        self.stock = SqliteStockRepository(session)
-        self.reservations = SqliteReservationRepository(session)
-        self.ledger = SqliteStockLedger(session)
-        self.orders = SqliteOrderRepository(session)
-        self.shipments = SqliteShipmentRepository(session)
-        self.invoices = SqliteInvoiceRepository(session)
-        self.payments = SqlitePaymentRepository(session)
-        self.returns = SqliteReturnRepository(session)
-        self.quotes = SqliteQuoteRepository(session)
-        self.cancellations = SqliteCancellationLog(session)
-        self.tasks = SqliteTaskRepository(session)
-        self.outbox = SqliteOutbox(session)
+        super().__init__(_Session(store.converter, store._decoded), store._local)
 
-    def __enter__(self) -> Self:
-        session = self._session
-        if session.active:
-            raise OmsError("this unit of work is already open; open a new one per call")
-        local = self._store._local
-        if getattr(local, "open", False):
-            raise OmsError(
-                "this thread already has a unit of work open on this store; units of work "
-                "do not nest (finish the first one before opening another)"
-            )
-        session.connection = self._store._connection()
-        session.active = True
-        local.open = True
-        try:
-            session.begin()
-        except BaseException:
-            session.active = False
-            local.open = False
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self.rollback()
-        finally:
-            self._session.active = False
-            self._store._local.open = False
+    def _attach(self) -> None:
+        self._session.connection = self._store._connection()
 
     def commit(self) -> None:
         """Make every change made so far in this unit of work durable and visible."""
@@ -222,12 +156,7 @@ class PostgresUnitOfWork:
             connection.rollback()
 
 
-def _close_all(connections: list[Connection]) -> None:
-    while connections:
-        connections.pop().close()
-
-
-class PostgresStore:
+class PostgresStore(ConnectionPerThread[Connection]):
     """omskit's state in a PostgreSQL database; a :class:`~omskit.ports.Store`.
 
     ``dsn`` is a libpq connection string or URI
@@ -271,11 +200,7 @@ class PostgresStore:
         self.converter: cattrs.Converter = converter if converter is not None else make_converter()
         """The converter entities are stored with."""
         self._decoded = Decoded()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[Connection] = []
-        self._closed = False
-        self._finalizer = weakref.finalize(self, _close_all, self._connections)
+        self._start_connections()
         migrate(self._connection(), migrations, schema=schema)
 
     def __repr__(self) -> str:
@@ -284,11 +209,9 @@ class PostgresStore:
 
     def _connection(self) -> Connection:
         """The calling thread's connection, made on first use (search_path, lock timeout)."""
-        if self._closed:
-            raise OmsError(f"{self!r} is closed; open a new PostgresStore")
-        connection: Connection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
+        known = self._known()
+        if known is not None:
+            return known
         try:
             connection = psycopg.connect(self.dsn, autocommit=False)
         except psycopg.OperationalError as error:
@@ -308,10 +231,7 @@ class PostgresStore:
         except BaseException:
             connection.close()
             raise
-        with self._lock:
-            self._connections.append(connection)
-        self._local.connection = connection
-        return connection
+        return self._keep(connection)
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """Open a new unit of work (use it in a ``with`` block)."""
@@ -325,20 +245,3 @@ class PostgresStore:
             return schema_version(connection)
         finally:
             connection.rollback()
-
-    def close(self) -> None:
-        """Close every connection of this store; using it afterwards raises OmsError."""
-        self._closed = True
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
