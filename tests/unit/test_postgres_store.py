@@ -302,3 +302,14 @@ def test_four_processes_on_one_schema_place_one_order_and_never_oversell(
     assert sum(held for _, held in answers) == 100
     with PostgresStore(pg_dsn, schema=schema) as store:
         assert counters(store) == (101, 101, 101, 101)
+
+
+def test_reading_the_schema_version_inside_a_unit_of_work_keeps_its_changes(
+    store: PostgresStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.locations.add(a_location("L1"))
+        assert store.schema_version == 1
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.locations.get("L1") == a_location("L1")

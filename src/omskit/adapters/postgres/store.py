@@ -241,7 +241,9 @@ class PostgresStore(ConnectionPerThread[Connection]):
     def schema_version(self) -> int:
         """The schema version of the database (the last migration applied)."""
         connection = self._connection()
+        idle = connection.info.transaction_status == TransactionStatus.IDLE
         try:
             return schema_version(connection)
         finally:
-            connection.rollback()
+            if idle:  # end the read's own transaction, never an open unit of work's
+                connection.rollback()
