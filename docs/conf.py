@@ -89,6 +89,8 @@ nitpick_ignore_regex = [
     (r"py:(class|obj|exc)", r"(attrs|cattrs|hypothesis)(\.\w+)+"),
     # Standard library modules of the SQLite adapter (paths and connections).
     (r"py:(class|obj|exc)", r"(os|pathlib|sqlite3)\.\w+"),
+    # The PostgreSQL driver of the PostgreSQL adapter (connections, cursors).
+    (r"py:(class|obj|exc)", r"psycopg(\.\w+)+"),
 ]
 
 # -- HTML --------------------------------------------------------------------

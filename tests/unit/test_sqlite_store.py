@@ -13,7 +13,7 @@ import random
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -290,7 +290,7 @@ ATTEMPTS = 60
 UNITS = 500
 
 
-def race(stores: list[SqliteStore]) -> tuple[int, int, list[BaseException]]:
+def race(stores: Sequence[Store]) -> tuple[int, int, list[BaseException]]:
     """16 threads x 60 one-unit holds on 500 units, over Oms objects on ``stores``."""
     services = [Oms(store) for store in stores]
     world(services[0], units=UNITS)
@@ -330,7 +330,7 @@ def race(stores: list[SqliteStore]) -> tuple[int, int, list[BaseException]]:
     return held[0], refused[0], errors
 
 
-def counters(store: SqliteStore) -> tuple[int, int, int, int]:
+def counters(store: Store) -> tuple[int, int, int, int]:
     """(on hand, reserved, ledger balance, holds) of BEANS at DC, as the store reads them."""
     with store.unit_of_work() as uow:
         position = uow.stock.get("BEANS", "DC")
@@ -356,39 +356,44 @@ def test_sixteen_threads_racing_for_500_units_hold_exactly_500(path: Path, store
         assert counters(reopened) == (UNITS, UNITS, UNITS, UNITS)
 
 
+def one_reference_from_many_threads(stores: Sequence[Store]) -> None:
+    """8 threads x 25 submissions of one reference over Oms objects on ``stores``: one order."""
+    services = [Oms(store) for store in stores]
+    world(services[0], units=5)
+    answers: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def submit(number: int) -> None:
+        start.wait()
+        for _ in range(25):
+            try:
+                answers.append(services[number % len(services)].place_order(a_request()).order_id)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    assert len(answers) == 200
+    assert len(set(answers)) == 1
+    with stores[0].unit_of_work() as uow:
+        assert [o.order_id for o in uow.orders.list()] == answers[:1]
+        assert uow.stock.get("BEANS", "DC").reserved == 1
+    with pytest.raises(IdempotencyConflict) as caught:
+        services[-1].place_order(a_request(quantity=2))
+    assert caught.value.existing_order_id == answers[0]
+
+
 def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
     path: Path,
 ) -> None:
     stores = [SqliteStore(path, synchronous="NORMAL") for _ in range(2)]
     try:
-        services = [Oms(store) for store in stores]
-        world(services[0], units=5)
-        answers: list[str] = []
-        errors: list[BaseException] = []
-        start = threading.Barrier(8)
-
-        def submit(number: int) -> None:
-            start.wait()
-            for _ in range(25):
-                try:
-                    answers.append(services[number % 2].place_order(a_request()).order_id)
-                except BaseException as error:  # pragma: no cover - reported below
-                    errors.append(error)
-
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-        assert errors == []
-        assert len(answers) == 200
-        assert len(set(answers)) == 1
-        with stores[0].unit_of_work() as uow:
-            assert [o.order_id for o in uow.orders.list()] == answers[:1]
-            assert uow.stock.get("BEANS", "DC").reserved == 1
-        with pytest.raises(IdempotencyConflict) as caught:
-            services[1].place_order(a_request(quantity=2))
-        assert caught.value.existing_order_id == answers[0]
+        one_reference_from_many_threads(stores)
     finally:
         for store in stores:
             store.close()

@@ -1,9 +1,9 @@
-"""Every store contract suite of the test kit, run on the memory store and the SQLite store."""
+"""Every store contract suite of the test kit, run on the memory, SQLite and PostgreSQL stores."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -50,3 +50,37 @@ class TestSqliteStore(StoreContracts):
         assert isinstance(store, SqliteStore)
         store.close()
         return SqliteStore(store.path, synchronous="NORMAL")
+
+
+class TestPostgresStore(StoreContracts):
+    """The same suites on a real PostgreSQL server, one fresh schema per store."""
+
+    durable = True
+    stateful_settings: ClassVar[settings] = settings(
+        max_examples=15,
+        stateful_step_count=10,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+    @pytest.fixture
+    def store_factory(self, pg_dsn: str, pg_schema: Callable[[], str]) -> Iterator[StoreFactory]:
+        from omskit.adapters.postgres import PostgresStore
+
+        made: list[PostgresStore] = []
+
+        def make() -> Store:
+            store = PostgresStore(pg_dsn, schema=pg_schema())
+            made.append(store)
+            return store
+
+        yield make
+        for store in made:
+            store.close()
+
+    def reopen(self, store: Store) -> Store:
+        from omskit.adapters.postgres import PostgresStore
+
+        assert isinstance(store, PostgresStore)
+        store.close()
+        return PostgresStore(store.dsn, schema=store.schema)

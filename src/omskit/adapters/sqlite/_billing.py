@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omskit.adapters._rules import same_owner
-from omskit.adapters.sqlite._session import Repo
+from omskit.adapters._sql import Repo
 from omskit.errors import AlreadyExists
 from omskit.events import DomainEvent
 from omskit.model import (
@@ -38,7 +38,8 @@ class SqliteInvoiceRepository(Repo):
             year = invoice.supply_date.year
             total = self.distance_sales(year) + invoice.distance_sale * invoice.sign
             self._s.execute(
-                "INSERT OR REPLACE INTO distance_sales (year, total) VALUES (?, ?)",
+                "INSERT INTO distance_sales (year, total) VALUES (?, ?)"
+                " ON CONFLICT (year) DO UPDATE SET total = excluded.total",
                 (year, self._s.dumps(total)),
             )
 
@@ -57,7 +58,7 @@ class SqliteInvoiceRepository(Repo):
         """Take the next number of a series; the row stays locked (and rolls back) with the work."""
         row = self._s.one(
             "INSERT INTO invoice_series (series, last_number) VALUES (?, 1)"
-            " ON CONFLICT (series) DO UPDATE SET last_number = last_number + 1"
+            " ON CONFLICT (series) DO UPDATE SET last_number = invoice_series.last_number + 1"
             " RETURNING last_number",
             (series,),
         )
@@ -151,7 +152,7 @@ class SqliteOutbox(Repo):
                 raise AlreadyExists(kind="event", key=event.event_id)
             seen.add(event.event_id)
         rows = [(e.event_id, e.event_type, self._s.dumps(e)) for e in events]
-        self._s.check().executemany(
+        self._s.executemany(
             "INSERT INTO outbox (event_id, event_type, data) VALUES (?, ?, ?)", rows
         )
 

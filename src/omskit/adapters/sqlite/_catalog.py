@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from omskit.adapters.sqlite._session import Repo
+from omskit.adapters._sql import Repo
 from omskit.errors import AlreadyExists, NotFound
 from omskit.model import (
     Customer,
@@ -48,7 +48,8 @@ class SqliteLocationRepository(Repo):
     def add(self, location: Location) -> None:
         """Insert or replace the location."""
         self._s.execute(
-            "INSERT OR REPLACE INTO locations (location_id, data) VALUES (?, ?)",
+            "INSERT INTO locations (location_id, data) VALUES (?, ?)"
+            " ON CONFLICT (location_id) DO UPDATE SET data = excluded.data",
             (location.location_id, self._s.dumps(location)),
         )
 
@@ -73,7 +74,8 @@ class SqliteProductRepository(Repo):
     def add(self, product: Product) -> None:
         """Insert or replace the product."""
         self._s.execute(
-            "INSERT OR REPLACE INTO products (sku, data) VALUES (?, ?)",
+            "INSERT INTO products (sku, data) VALUES (?, ?)"
+            " ON CONFLICT (sku) DO UPDATE SET data = excluded.data",
             (product.sku, self._s.dumps(product)),
         )
 
@@ -96,7 +98,8 @@ class SqliteCustomerRepository(Repo):
     def add(self, customer: Customer) -> None:
         """Insert or replace the customer."""
         self._s.execute(
-            "INSERT OR REPLACE INTO customers (customer_id, data) VALUES (?, ?)",
+            "INSERT INTO customers (customer_id, data) VALUES (?, ?)"
+            " ON CONFLICT (customer_id) DO UPDATE SET data = excluded.data",
             (customer.customer_id, self._s.dumps(customer)),
         )
 
@@ -116,8 +119,10 @@ class SqliteStockRepository(Repo):
     def save(self, position: StockPosition) -> None:
         """Insert or replace the position."""
         self._s.execute(
-            "INSERT OR REPLACE INTO stock (sku, location_id, on_hand, reserved, allocated, data)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO stock (sku, location_id, on_hand, reserved, allocated, data)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku, location_id) DO UPDATE SET"
+            " on_hand = excluded.on_hand, reserved = excluded.reserved,"
+            " allocated = excluded.allocated, data = excluded.data",
             (
                 position.sku,
                 position.location_id,

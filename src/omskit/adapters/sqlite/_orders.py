@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omskit.adapters._rules import check_version, same_owner, same_reference, same_request
-from omskit.adapters.sqlite._session import Repo
+from omskit.adapters._sql import Repo
 from omskit.errors import AlreadyExists, NotFound
 from omskit.model import (
     CancellationRecord,

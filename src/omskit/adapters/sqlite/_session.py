@@ -1,19 +1,17 @@
-"""The session of a SQLite unit of work: its connection, JSON in and out, shared checks."""
+"""The session of a SQLite unit of work: its connection and ``BEGIN IMMEDIATE``."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any
 
 import cattrs
 
-from omskit.errors import ConcurrencyConflict, NotFound, OmsError
-from omskit.serialization import from_json, to_json
+from omskit.adapters._sql import Decoded, Repo, SqlSession
+from omskit.errors import ConcurrencyConflict, OmsError
 
 __all__ = ["Decoded", "Repo", "Session", "is_locked"]
-
-T = TypeVar("T")
 
 
 def is_locked(error: sqlite3.OperationalError) -> bool:
@@ -22,38 +20,12 @@ def is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class Decoded:
-    """Entities already read back from JSON, by (class, text), shared by a store's units of work.
-
-    Entities are immutable, so the same text always stands for an equal
-    value and handing out one instance twice is safe; reading it back is the
-    costly part of a read. Bounded: emptied when it holds ``size`` entries.
-    """
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._values: dict[tuple[type[Any], str], Any] = {}
-
-    def get(self, cls: type[T], text: str, load: Callable[[str, type[T]], T]) -> T:
-        """The ``cls`` stored as ``text``, read with ``load`` unless it was read before."""
-        key = (cls, text)
-        found = self._values.get(key)
-        if found is None:
-            found = load(text, cls)
-            if len(self._values) >= self._size:
-                self._values.clear()
-            self._values[key] = found
-        return cast(T, found)
-
-
-class Session:
-    """The connection and converter of one unit of work, and its open/closed state."""
+class Session(SqlSession):
+    """The connection and converter of one SQLite unit of work, and its open/closed state."""
 
     def __init__(self, converter: cattrs.Converter, decoded: Decoded | None = None) -> None:
-        self.converter = converter
-        self.decoded = decoded if decoded is not None else Decoded()
+        super().__init__(converter, decoded)
         self.connection: sqlite3.Connection | None = None
-        self.active = False
 
     def check(self) -> sqlite3.Connection:
         """The connection, with a transaction open; OmsError outside a ``with`` block."""
@@ -81,59 +53,6 @@ class Session:
         """Run one statement in the transaction."""
         return self.check().execute(sql, params)
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """Every row ``sql`` returns."""
-        return self.execute(sql, params).fetchall()
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first row ``sql`` returns, or ``None``."""
-        return self.execute(sql, params).fetchone()
-
-    def dumps(self, value: object) -> str:
-        """``value`` as JSON text."""
-        return to_json(value, converter=self.converter)
-
-    def load(self, text: str, cls: type[T]) -> T:
-        """The ``cls`` stored as ``text``."""
-        return self.decoded.get(cls, text, self._from_json)
-
-    def _from_json(self, text: str, cls: type[T]) -> T:
-        return from_json(text, cls, converter=self.converter)
-
-    def load_all(self, rows: Iterable[Any], cls: type[T]) -> tuple[T, ...]:
-        """The ``cls`` values in the first column of ``rows``."""
-        return tuple(self.load(row[0], cls) for row in rows)
-
-    def data(self, table: str, key_column: str, key: str) -> str | None:
-        """The ``data`` of the row of ``table`` whose ``key_column`` is ``key``."""
-        row = self.one(f"SELECT data FROM {table} WHERE {key_column} = ?", (key,))
-        return None if row is None else str(row[0])
-
-    def exists(self, table: str, key_column: str, key: str) -> bool:
-        """Whether ``table`` has a row whose ``key_column`` is ``key``."""
-        return self.one(f"SELECT 1 FROM {table} WHERE {key_column} = ?", (key,)) is not None
-
-    def mark(self, table: str, key_column: str, flag: str, keys: Sequence[str], kind: str) -> None:
-        """Set ``flag`` on the rows of ``keys``, all or none: an unknown key raises NotFound."""
-        for key in keys:
-            if not self.exists(table, key_column, key):
-                raise NotFound(kind=kind, key=key)
-        connection = self.check()
-        connection.executemany(
-            f"UPDATE {table} SET {flag} = 1 WHERE {key_column} = ?", [(key,) for key in keys]
-        )
-
-
-class Repo:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def _get(self, table: str, key_column: str, key: str, cls: type[T], kind: str) -> T:
-        found = self._find(table, key_column, key, cls)
-        if found is None:
-            raise NotFound(kind=kind, key=key)
-        return found
-
-    def _find(self, table: str, key_column: str, key: str, cls: type[T]) -> T | None:
-        text = self._s.data(table, key_column, key)
-        return None if text is None else self._s.load(text, cls)
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row, in the transaction."""
+        self.check().executemany(sql, rows)

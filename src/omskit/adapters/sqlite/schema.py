@@ -26,25 +26,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-import attrs
-
-from omskit.errors import DefinitionError, OmsError
+from omskit.adapters._migrations import Migration, checked, pending
 
 __all__ = ["MIGRATIONS", "Migration", "migrate", "schema_version"]
-
-
-def _check_statements(_: object, attribute: attrs.Attribute[object], value: object) -> None:
-    if not isinstance(value, tuple) or not value or not all(isinstance(s, str) for s in value):
-        raise DefinitionError(f"{attribute.name} must be a non-empty tuple of SQL statements")
-
-
-@attrs.frozen
-class Migration:
-    """One forward step of the schema: ``version`` (1, 2, ...) reached by running ``statements``."""
-
-    version: int = attrs.field(validator=attrs.validators.instance_of(int))
-    description: str = attrs.field(validator=attrs.validators.instance_of(str))
-    statements: tuple[str, ...] = attrs.field(validator=_check_statements)
 
 
 _INITIAL = (
@@ -121,17 +105,6 @@ _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"""
 
 
-def _checked(migrations: Sequence[Migration]) -> tuple[Migration, ...]:
-    steps = tuple(migrations)
-    for expected, step in enumerate(steps, start=1):
-        if not isinstance(step, Migration) or step.version != expected:
-            raise DefinitionError(
-                f"migrations must be Migration objects numbered 1, 2, ... in order; "
-                f"position {expected} holds {step!r}"
-            )
-    return steps
-
-
 def schema_version(connection: sqlite3.Connection) -> int:
     """The highest migration applied to the database of ``connection`` (0 for a new file)."""
     found = connection.execute(
@@ -155,18 +128,12 @@ def migrate(
     ``migrations`` (written by a later omskit) and
     :class:`~omskit.errors.DefinitionError` for a badly numbered list.
     """
-    steps = _checked(migrations)
+    steps = checked(migrations)
     connection.execute("BEGIN IMMEDIATE")
     try:
         connection.execute(_VERSION_TABLE)
-        current = schema_version(connection)
-        if current > len(steps):
-            raise OmsError(
-                f"the database schema is at version {current}, newer than this omskit "
-                f"knows ({len(steps)}); upgrade omskit to open it"
-            )
         applied = []
-        for step in steps[current:]:
+        for step in pending(steps, schema_version(connection)):
             for statement in step.statements:
                 connection.execute(statement)
             connection.execute(

@@ -18,37 +18,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 
 import cattrs
 
-from omskit.adapters.sqlite._billing import (
-    SqliteInvoiceRepository,
-    SqliteOutbox,
-    SqlitePaymentRepository,
-    SqliteTaskRepository,
-)
-from omskit.adapters.sqlite._catalog import (
-    SqliteCustomerRepository,
-    SqliteLocationRepository,
-    SqliteProductRepository,
-    SqliteReservationRepository,
-    SqliteStockLedger,
-    SqliteStockRepository,
-)
-from omskit.adapters.sqlite._orders import (
-    SqliteCancellationLog,
-    SqliteOrderRepository,
-    SqliteQuoteRepository,
-    SqliteReturnRepository,
-    SqliteShipmentRepository,
-)
+from omskit.adapters._sql import ConnectionPerThread
 from omskit.adapters.sqlite._session import Decoded, Session, is_locked
+from omskit.adapters.sqlite._work import SqlUnitOfWork
 from omskit.adapters.sqlite.schema import MIGRATIONS, Migration, migrate, schema_version
 from omskit.errors import ConcurrencyConflict, InvalidInput, OmsError
 from omskit.serialization import make_converter
@@ -58,7 +36,7 @@ __all__ = ["SqliteStore", "SqliteUnitOfWork"]
 Synchronous = Literal["FULL", "NORMAL"]
 
 
-class SqliteUnitOfWork:
+class SqliteUnitOfWork(SqlUnitOfWork):
     """One transaction over every repository of a :class:`SqliteStore`.
 
     The transaction starts with ``BEGIN IMMEDIATE`` when the block is
@@ -67,57 +45,14 @@ class SqliteUnitOfWork:
     committed too.
     """
 
+    _session: Session
+
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
-        self._session = session = Session(store.converter, store._decoded)
-        self.locations = SqliteLocationRepository(session)
-        self.products = SqliteProductRepository(session)
-        self.customers = SqliteCustomerRepository(session)
-        self.stock = SqliteStockRepository(session)
-        self.reservations = SqliteReservationRepository(session)
-        self.ledger = SqliteStockLedger(session)
-        self.orders = SqliteOrderRepository(session)
-        self.shipments = SqliteShipmentRepository(session)
-        self.invoices = SqliteInvoiceRepository(session)
-        self.payments = SqlitePaymentRepository(session)
-        self.returns = SqliteReturnRepository(session)
-        self.quotes = SqliteQuoteRepository(session)
-        self.cancellations = SqliteCancellationLog(session)
-        self.tasks = SqliteTaskRepository(session)
-        self.outbox = SqliteOutbox(session)
+        super().__init__(Session(store.converter, store._decoded), store._local)
 
-    def __enter__(self) -> Self:
-        session = self._session
-        if session.active:
-            raise OmsError("this unit of work is already open; open a new one per call")
-        local = self._store._local
-        if getattr(local, "open", False):
-            raise OmsError(
-                "this thread already has a unit of work open on this store; units of work "
-                "do not nest (finish the first one before opening another)"
-            )
-        session.connection = self._store._connection()
-        session.active = True
-        local.open = True
-        try:
-            session.begin()
-        except BaseException:
-            session.active = False
-            local.open = False
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            self.rollback()
-        finally:
-            self._session.active = False
-            self._store._local.open = False
+    def _attach(self) -> None:
+        self._session.connection = self._store._connection()
 
     def commit(self) -> None:
         """Make every change made so far in this unit of work durable and visible."""
@@ -140,12 +75,7 @@ class SqliteUnitOfWork:
             connection.execute("ROLLBACK")
 
 
-def _close_all(connections: list[sqlite3.Connection]) -> None:
-    while connections:
-        connections.pop().close()
-
-
-class SqliteStore:
+class SqliteStore(ConnectionPerThread[sqlite3.Connection]):
     """omskit's state in one SQLite file; a :class:`~omskit.ports.Store`.
 
     ``path`` is the database file (created if missing, migrated to the
@@ -196,11 +126,7 @@ class SqliteStore:
         self.converter: cattrs.Converter = converter if converter is not None else make_converter()
         """The converter entities are stored with."""
         self._decoded = Decoded()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._closed = False
-        self._finalizer = weakref.finalize(self, _close_all, self._connections)
+        self._start_connections()
         migrate(self._connection(), migrations)
 
     def __repr__(self) -> str:
@@ -208,11 +134,9 @@ class SqliteStore:
 
     def _connection(self) -> sqlite3.Connection:
         """The calling thread's connection, made on first use (WAL, timeout, foreign keys)."""
-        if self._closed:
-            raise OmsError(f"{self!r} is closed; open a new SqliteStore")
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
+        known = self._known()
+        if known is not None:
+            return known
         connection = sqlite3.connect(
             self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
         )
@@ -226,10 +150,7 @@ class SqliteStore:
         except BaseException:
             connection.close()
             raise
-        with self._lock:
-            self._connections.append(connection)
-        self._local.connection = connection
-        return connection
+        return self._keep(connection)
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """Open a new unit of work (use it in a ``with`` block)."""
@@ -239,20 +160,3 @@ class SqliteStore:
     def schema_version(self) -> int:
         """The schema version of the file (the last migration applied)."""
         return schema_version(self._connection())
-
-    def close(self) -> None:
-        """Close every connection of this store; using it afterwards raises OmsError."""
-        self._closed = True
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

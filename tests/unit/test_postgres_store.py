@@ -1,0 +1,315 @@
+"""The PostgreSQL store: migrations, settings, and omskit's promises on a real server.
+
+The repository behaviour is checked by the contract suites (test_store_contracts.py);
+here: the schema machinery, the lock timeout, no oversell under 16 threads and
+4 processes, and one order per reference across threads and stores. Every test
+works in schemas of its own (the ``pg_schema`` fixture drops them afterwards).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from test_sqlite_store import (
+    ATTEMPTS,
+    THREADS,
+    UNITS,
+    a_request,
+    counters,
+    one_reference_from_many_threads,
+    race,
+    world,
+)
+
+from omskit import Oms
+from omskit.adapters.postgres import MIGRATIONS, PostgresStore, PostgresUnitOfWork, migrate
+from omskit.adapters.postgres.schema import to_postgres
+from omskit.adapters.sqlite import Migration
+from omskit.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    InsufficientStock,
+    InvalidInput,
+    OmsError,
+)
+from omskit.model import Channel
+from omskit.ports import Store, UnitOfWork
+from omskit.testing.contracts._builders import a_location
+from omskit.testing.contracts._dump import dump
+
+Schemas = Callable[[], str]
+
+
+@pytest.fixture
+def schema(pg_schema: Schemas) -> str:
+    return pg_schema()
+
+
+@pytest.fixture
+def store(pg_dsn: str, schema: str) -> Iterator[PostgresStore]:
+    with PostgresStore(pg_dsn, schema=schema) as opened:
+        yield opened
+
+
+def tables(dsn: str, schema: str) -> set[str]:
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def versions(dsn: str, schema: str) -> list[int]:
+    with psycopg.connect(dsn) as connection:
+        query = sql.SQL("SELECT version FROM {}.schema_version ORDER BY version").format(
+            sql.Identifier(schema)
+        )
+        return [int(row[0]) for row in connection.execute(query).fetchall()]
+
+
+# --- schema and migrations ---------------------------------------------------------------
+
+
+def test_a_new_schema_gets_every_table_and_schema_version_one(
+    store: PostgresStore, pg_dsn: str, schema: str
+) -> None:
+    assert store.schema_version == 1
+    assert {"orders", "stock", "outbox", "invoice_series", "schema_version"} <= tables(
+        pg_dsn, schema
+    )
+
+
+def test_reopening_a_schema_applies_no_migration_again(
+    store: PostgresStore, pg_dsn: str, schema: str
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.locations.add(a_location("L1"))
+        uow.commit()
+    with PostgresStore(pg_dsn, schema=schema) as again:
+        assert again.schema_version == 1
+        with again.unit_of_work() as uow:
+            assert uow.locations.get("L1") == a_location("L1")
+    assert versions(pg_dsn, schema) == [1]
+
+
+def test_a_later_migration_is_applied_once_on_open_and_keeps_the_data(
+    store: PostgresStore, pg_dsn: str, schema: str
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.locations.add(a_location("L1"))
+        uow.commit()
+    later = (*MIGRATIONS, Migration(2, "a note on orders", ("ALTER TABLE orders ADD note TEXT",)))
+    with PostgresStore(pg_dsn, schema=schema, migrations=later) as upgraded:
+        assert upgraded.schema_version == 2
+        with upgraded.unit_of_work() as uow:
+            assert uow.locations.get("L1") == a_location("L1")
+    with PostgresStore(pg_dsn, schema=schema, migrations=later) as again:
+        assert again.schema_version == 2
+    assert versions(pg_dsn, schema) == [1, 2]
+
+
+def test_a_schema_newer_than_this_omskit_is_refused(store: PostgresStore, pg_dsn: str) -> None:
+    later = (*MIGRATIONS, Migration(2, "from the future", ("CREATE TABLE later (x INTEGER)",)))
+    with PostgresStore(pg_dsn, schema=store.schema, migrations=later):
+        pass
+    with pytest.raises(OmsError, match="newer"):
+        PostgresStore(pg_dsn, schema=store.schema)
+
+
+def test_a_failing_migration_applies_nothing(pg_dsn: str, schema: str) -> None:
+    broken = (*MIGRATIONS, Migration(2, "broken", ("CREATE TABLE x (", "SELECT 1")))
+    with pytest.raises(psycopg.errors.SyntaxError):
+        PostgresStore(pg_dsn, schema=schema, migrations=broken)
+    assert tables(pg_dsn, schema) == set()
+
+
+def test_migrations_must_be_numbered_from_one_in_order(pg_dsn: str, schema: str) -> None:
+    skipping = (Migration(2, "two first", ("SELECT 1",)),)
+    with pytest.raises(DefinitionError, match="numbered"):
+        PostgresStore(pg_dsn, schema=schema, migrations=skipping)
+
+
+def test_migrate_on_a_connection_reports_the_versions_it_applied(pg_dsn: str, schema: str) -> None:
+    with psycopg.connect(pg_dsn) as connection:
+        connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        connection.commit()
+        assert migrate(connection, schema=schema) == (1,)
+        assert migrate(connection, schema=schema) == ()
+
+
+def test_the_postgres_spelling_of_a_migration_sorts_text_by_code_point() -> None:
+    spelled = to_postgres("CREATE TABLE t (seq INTEGER PRIMARY KEY, k TEXT NOT NULL) WITHOUT ROWID")
+    assert spelled == (
+        'CREATE TABLE t (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k TEXT COLLATE "C"'
+        " NOT NULL)"
+    )
+
+
+# --- settings and locking -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"dsn": 5}, {"schema": ""}, {"lock_timeout": -1}, {"lock_timeout": True}],
+    ids=["dsn", "schema", "negative timeout", "bool timeout"],
+)
+def test_bad_settings_are_refused(settings: dict[str, Any]) -> None:
+    arguments: dict[str, Any] = {"dsn": "postgresql://localhost/x", **settings}
+    dsn = arguments.pop("dsn")
+    with pytest.raises(InvalidInput):
+        PostgresStore(dsn, **arguments)
+
+
+def test_a_server_that_cannot_be_reached_raises_oms_error() -> None:
+    with pytest.raises(OmsError, match="cannot connect"):
+        PostgresStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_closed_store_refuses_new_units_of_work(store: PostgresStore) -> None:
+    store.close()
+    with pytest.raises(OmsError, match="closed"):
+        store.unit_of_work().__enter__()
+
+
+def test_a_unit_of_work_that_cannot_get_the_lock_in_time_gets_a_concurrency_conflict(
+    pg_dsn: str, schema: str
+) -> None:
+    with (
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+    ):
+        entered = threading.Event()
+        done = threading.Event()
+
+        def hold_the_lock() -> None:
+            with first.unit_of_work():
+                entered.set()
+                done.wait(timeout=10)
+
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        try:
+            assert entered.wait(timeout=10)
+            with pytest.raises(ConcurrencyConflict), second.unit_of_work():
+                pass  # pragma: no cover - the block is never entered
+        finally:
+            done.set()
+            holder.join(timeout=10)
+        with second.unit_of_work() as uow:
+            assert uow.locations.list() == ()
+
+
+def test_stores_on_different_schemas_do_not_wait_for_each_other(
+    pg_dsn: str, pg_schema: Schemas
+) -> None:
+    with (
+        PostgresStore(pg_dsn, schema=pg_schema(), lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=pg_schema(), lock_timeout=0.05) as second,
+        first.unit_of_work(),
+        second.unit_of_work() as uow,
+    ):
+        uow.locations.add(a_location("L1"))
+        uow.commit()
+
+
+def _open_through_the_ports(store: Store, unit_of_work: UnitOfWork) -> tuple[UnitOfWork, ...]:
+    """mypy checks that the PostgreSQL classes satisfy the Protocols when they are passed here."""
+    return (store.unit_of_work(), unit_of_work)
+
+
+def test_postgres_store_and_unit_of_work_satisfy_the_store_and_unit_of_work_ports(
+    store: PostgresStore,
+) -> None:
+    opened = _open_through_the_ports(store, PostgresUnitOfWork(store))
+    with opened[0] as uow:
+        uow.locations.add(a_location("L1"))
+        uow.commit()
+    with opened[1] as uow:
+        assert uow.locations.get("L1") == a_location("L1")
+
+
+# --- the service on a shared database -------------------------------------------------------
+
+
+@pytest.mark.parametrize("stores", [1, 2], ids=["one store", "two stores on one schema"])
+def test_sixteen_threads_racing_for_500_units_hold_exactly_500(
+    pg_dsn: str, schema: str, stores: int
+) -> None:
+    opened = [PostgresStore(pg_dsn, schema=schema) for _ in range(stores)]
+    try:
+        held, refused, errors = race(opened)
+        assert errors == []
+        assert (held, refused) == (UNITS, THREADS * ATTEMPTS - UNITS)
+        assert counters(opened[0]) == (UNITS, UNITS, UNITS, UNITS)
+        print(f"postgres oversell race ({stores} store(s)): {held} held, {refused} refused")
+        before = dump(opened[0])
+    finally:
+        for store in opened:
+            store.close()
+    with PostgresStore(pg_dsn, schema=schema) as reopened:
+        assert dump(reopened) == before
+
+
+def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
+    pg_dsn: str, schema: str
+) -> None:
+    stores = [PostgresStore(pg_dsn, schema=schema) for _ in range(2)]
+    try:
+        one_reference_from_many_threads(stores)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def place_and_hold_in_a_process(dsn: str, schema: str, number: int) -> tuple[set[str], int]:
+    """One process: place the same order 10 times, then try 40 one-unit holds."""
+    with PostgresStore(dsn, schema=schema) as store:
+        oms = Oms(store)
+        orders = {oms.place_order(a_request()).order_id for _ in range(10)}
+        held = 0
+        for attempt in range(40):
+            try:
+                oms.hold_stock(
+                    "BEANS",
+                    1,
+                    channel=Channel.WEB,
+                    cart_id=f"P{number}-{attempt}",
+                    ttl=timedelta(days=1),
+                )
+            except InsufficientStock:
+                continue
+            held += 1
+        return orders, held
+
+
+def test_four_processes_on_one_schema_place_one_order_and_never_oversell(
+    pg_dsn: str, schema: str
+) -> None:
+    with PostgresStore(pg_dsn, schema=schema) as store:
+        world(Oms(store), units=101)  # the order takes one; 100 are left for 160 attempts
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        answers = pool.starmap(place_and_hold_in_a_process, [(pg_dsn, schema, n) for n in range(4)])
+    orders = set().union(*(found for found, _ in answers))
+    assert len(orders) == 1
+    assert sum(held for _, held in answers) == 100
+    with PostgresStore(pg_dsn, schema=schema) as store:
+        assert counters(store) == (101, 101, 101, 101)
+
+
+def test_reading_the_schema_version_inside_a_unit_of_work_keeps_its_changes(
+    store: PostgresStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.locations.add(a_location("L1"))
+        assert store.schema_version == 1
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.locations.get("L1") == a_location("L1")
