@@ -9,7 +9,6 @@ works in schemas of its own (the ``pg_schema`` fixture drops them afterwards).
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from test_sqlite_store import (
     THREADS,
     UNITS,
     a_request,
+    a_waiting_writer_times_out,
     counters,
     one_reference_from_many_threads,
     race,
@@ -33,7 +33,6 @@ from omskit.adapters.postgres import MIGRATIONS, PostgresStore, PostgresUnitOfWo
 from omskit.adapters.postgres.schema import to_postgres
 from omskit.adapters.sqlite import Migration
 from omskit.errors import (
-    ConcurrencyConflict,
     DefinitionError,
     InsufficientStock,
     InvalidInput,
@@ -185,25 +184,7 @@ def test_a_unit_of_work_that_cannot_get_the_lock_in_time_gets_a_concurrency_conf
         PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
         PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
     ):
-        entered = threading.Event()
-        done = threading.Event()
-
-        def hold_the_lock() -> None:
-            with first.unit_of_work():
-                entered.set()
-                done.wait(timeout=10)
-
-        holder = threading.Thread(target=hold_the_lock)
-        holder.start()
-        try:
-            assert entered.wait(timeout=10)
-            with pytest.raises(ConcurrencyConflict), second.unit_of_work():
-                pass  # pragma: no cover - the block is never entered
-        finally:
-            done.set()
-            holder.join(timeout=10)
-        with second.unit_of_work() as uow:
-            assert uow.locations.list() == ()
+        a_waiting_writer_times_out(first, second)
 
 
 def test_stores_on_different_schemas_do_not_wait_for_each_other(

@@ -201,29 +201,34 @@ def test_a_closed_store_refuses_new_units_of_work(store: SqliteStore) -> None:
         store.unit_of_work().__enter__()
 
 
+def a_waiting_writer_times_out(first: Store, second: Store) -> None:
+    """While ``first`` holds a unit of work, ``second`` times out and writes nothing."""
+    entered = threading.Event()
+    done = threading.Event()
+
+    def hold_the_lock() -> None:
+        with first.unit_of_work():
+            entered.set()
+            done.wait(timeout=10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert entered.wait(timeout=10)
+        with pytest.raises(ConcurrencyConflict), second.unit_of_work():
+            pass  # pragma: no cover - the block is never entered
+    finally:
+        done.set()
+        holder.join(timeout=10)
+    with second.unit_of_work() as uow:
+        assert uow.locations.list() == ()
+
+
 def test_a_writer_that_cannot_get_the_lock_in_time_gets_a_concurrency_conflict(
     path: Path,
 ) -> None:
     with SqliteStore(path, timeout=0.05) as first, SqliteStore(path, timeout=0.05) as second:
-        entered = threading.Event()
-        done = threading.Event()
-
-        def hold_the_lock() -> None:
-            with first.unit_of_work():
-                entered.set()
-                done.wait(timeout=10)
-
-        holder = threading.Thread(target=hold_the_lock)
-        holder.start()
-        try:
-            assert entered.wait(timeout=10)
-            with pytest.raises(ConcurrencyConflict), second.unit_of_work():
-                pass  # pragma: no cover - the block is never entered
-        finally:
-            done.set()
-            holder.join(timeout=10)
-        with second.unit_of_work() as uow:
-            assert uow.locations.list() == ()
+        a_waiting_writer_times_out(first, second)
 
 
 def _open_through_the_ports(store: Store, unit_of_work: UnitOfWork) -> tuple[UnitOfWork, ...]:
