@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar, cast
@@ -120,7 +121,7 @@ class Decoded:
         return cast(T, found)
 
 
-class SqlSession:
+class SqlSession(ABC):
     """The converter of one unit of work and its open/closed state; subclasses run the SQL."""
 
     def __init__(self, converter: cattrs.Converter, decoded: Decoded | None = None) -> None:
@@ -128,17 +129,17 @@ class SqlSession:
         self.decoded = decoded if decoded is not None else Decoded()
         self.active = False
 
+    @abstractmethod
     def begin(self) -> None:
         """Open the transaction (and take the store's write lock)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement in the transaction (opening it if needed)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement once per parameter row, in the transaction."""
-        raise NotImplementedError
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Every row ``sql`` returns."""

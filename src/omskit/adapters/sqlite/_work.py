@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
@@ -33,7 +34,7 @@ from omskit.errors import OmsError
 __all__ = ["SqlUnitOfWork"]
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(ABC):
     """Every repository over one session; one open block per unit of work and per thread.
 
     Subclasses give the session its thread's connection (:meth:`_attach`)
@@ -60,9 +61,9 @@ class SqlUnitOfWork:
         self.tasks = SqliteTaskRepository(session)
         self.outbox = SqliteOutbox(session)
 
+    @abstractmethod
     def _attach(self) -> None:
         """Give the session the calling thread's connection."""
-        raise NotImplementedError
 
     def __enter__(self) -> Self:
         session = self._session
@@ -97,10 +98,10 @@ class SqlUnitOfWork:
             self._session.active = False
             self._local.open = False
 
+    @abstractmethod
     def commit(self) -> None:
         """Make every change made so far in this unit of work durable and visible."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rollback(self) -> None:
         """Discard every change since the last commit."""
-        raise NotImplementedError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import attrs
 from hypothesis import strategies as st
 
@@ -54,14 +56,16 @@ class Expect:
     result: object = None
 
 
-class Op:
+class Op(ABC):
     """One repository call, applied to the store and (as the expectation) to the model."""
 
+    @abstractmethod
     def on_model(self, model: Model) -> Expect:
-        raise NotImplementedError
+        """What the call should do, worked out on the plain model (which it updates)."""
 
+    @abstractmethod
     def on_store(self, uow: UnitOfWork) -> object:
-        raise NotImplementedError
+        """Make the call on the store under test; return its answer."""
 
 
 @attrs.frozen
