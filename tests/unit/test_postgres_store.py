@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -20,10 +19,10 @@ from test_sqlite_store import (
     ATTEMPTS,
     THREADS,
     UNITS,
-    a_request,
     a_waiting_writer_times_out,
     counters,
     one_reference_from_many_threads,
+    place_and_hold,
     race,
     world,
 )
@@ -34,11 +33,9 @@ from omskit.adapters.postgres.schema import to_postgres
 from omskit.adapters.sqlite import Migration
 from omskit.errors import (
     DefinitionError,
-    InsufficientStock,
     InvalidInput,
     OmsError,
 )
-from omskit.model import Channel
 from omskit.ports import Store, UnitOfWork
 from omskit.testing.contracts._builders import a_location
 from omskit.testing.contracts._dump import dump
@@ -250,24 +247,9 @@ def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
 
 
 def place_and_hold_in_a_process(dsn: str, schema: str, number: int) -> tuple[set[str], int]:
-    """One process: place the same order 10 times, then try 40 one-unit holds."""
+    """One process: :func:`place_and_hold` on its own store of the schema."""
     with PostgresStore(dsn, schema=schema) as store:
-        oms = Oms(store)
-        orders = {oms.place_order(a_request()).order_id for _ in range(10)}
-        held = 0
-        for attempt in range(40):
-            try:
-                oms.hold_stock(
-                    "BEANS",
-                    1,
-                    channel=Channel.WEB,
-                    cart_id=f"P{number}-{attempt}",
-                    ttl=timedelta(days=1),
-                )
-            except InsufficientStock:
-                continue
-            held += 1
-        return orders, held
+        return place_and_hold(store, number)
 
 
 def test_four_processes_on_one_schema_place_one_order_and_never_oversell(

@@ -404,25 +404,30 @@ def test_one_reference_placed_from_many_threads_and_two_stores_makes_one_order(
             store.close()
 
 
+def place_and_hold(store: Store, number: int) -> tuple[set[str], int]:
+    """Place the same order 10 times, then try 40 one-unit holds; the order ids and holds made."""
+    oms = Oms(store)
+    orders = {oms.place_order(a_request()).order_id for _ in range(10)}
+    held = 0
+    for attempt in range(40):
+        try:
+            oms.hold_stock(
+                "BEANS",
+                1,
+                channel=Channel.WEB,
+                cart_id=f"P{number}-{attempt}",
+                ttl=timedelta(days=1),
+            )
+        except InsufficientStock:
+            continue
+        held += 1
+    return orders, held
+
+
 def place_and_hold_in_a_process(path: str, number: int) -> tuple[set[str], int]:
-    """One process: place the same order 10 times, then try 40 one-unit holds."""
+    """One process: :func:`place_and_hold` on its own store of the file."""
     with SqliteStore(path, synchronous="NORMAL") as store:
-        oms = Oms(store)
-        orders = {oms.place_order(a_request()).order_id for _ in range(10)}
-        held = 0
-        for attempt in range(40):
-            try:
-                oms.hold_stock(
-                    "BEANS",
-                    1,
-                    channel=Channel.WEB,
-                    cart_id=f"P{number}-{attempt}",
-                    ttl=timedelta(days=1),
-                )
-            except InsufficientStock:
-                continue
-            held += 1
-        return orders, held
+        return place_and_hold(store, number)
 
 
 def test_four_processes_on_one_file_place_one_order_and_never_oversell(path: Path) -> None:
