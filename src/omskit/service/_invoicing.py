@@ -13,11 +13,15 @@ refunds carry the document number as their idempotency reference, so a
 retry never takes money twice.
 """
 
+from __future__ import annotations
+
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
+
+import attrs
 
 from omskit.errors import GatewayError, InvalidInput, NotFound
 from omskit.events import (
@@ -69,6 +73,19 @@ _log = logging.getLogger("omskit")
 _DISTANCE_SCHEMES = (VatScheme.OSS, VatScheme.BELOW_THRESHOLD)
 _NO_CAPTURE = frozenset({PaymentMethod.INVOICE})
 """Methods omskit never captures at the provider: the customer pays the invoice later."""
+
+
+@attrs.frozen
+class _Buyer:
+    """Who buys an order and what: read once per order and pass to the pricing steps."""
+
+    customer: Customer | None
+    products: Mapping[str, Product]
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, order: Order) -> _Buyer:
+        customer = None if order.customer_id is None else uow.customers.get(order.customer_id)
+        return cls(customer, {line.sku: uow.products.get(line.sku) for line in order.lines})
 
 
 class InvoicingOperations(ServiceBase):
@@ -140,7 +157,8 @@ class InvoicingOperations(ServiceBase):
                     )
             drafts = credits_for_units(documents, units, CreditReason.RETURNED)
             issued = [
-                self._issue(uow, settings, order, draft, documents, events) for draft in drafts
+                self._issue_credit(uow, settings, order, draft, documents, events)
+                for draft in drafts
             ]
             return tuple(issued)
 
@@ -344,16 +362,21 @@ class InvoicingOperations(ServiceBase):
 
     def _order_gross(self, uow: UnitOfWork, order: Order) -> Money:
         """What the customer pays for the whole order: VAT included as it would be invoiced."""
-        settings = self.invoicing
-        if settings is None:
+        if self.invoicing is None:
             return order.total
+        lines, _ = self._whole_order(uow, self.invoicing, order)
+        return sum_money([line.gross for line in lines], order.currency)
+
+    def _whole_order(
+        self, uow: UnitOfWork, settings: InvoicingSettings, order: Order
+    ) -> tuple[tuple[InvoiceLine, ...], VatTreatment]:
+        """Every unit of ``order`` priced as an invoice at placement would price it."""
         draft = DraftDocument(
             DocumentKind.INVOICE,
             {line.line_id: line.quantity for line in order.lines},
             order.placed_at.date(),
         )
-        lines, _ = self._priced(uow, settings, order, draft, {})
-        return sum_money([line.gross for line in lines], order.currency)
+        return self._priced(uow, settings, order, _Buyer.of(uow, order), draft, {})
 
     # ------------------------------------------------------------------ issuing
 
@@ -374,12 +397,17 @@ class InvoicingOperations(ServiceBase):
             if order is None:
                 continue
             documents = list(uow.invoices.for_order(order_id))
-            customer = self._customer(uow, order)
-            products = {line.sku: uow.products.get(line.sku) for line in order.lines}
-            moment = settings.policy.decide(order, customer, products).moment
+            buyer = _Buyer.of(uow, order)
+            moment = settings.policy.decide(order, buyer.customer, buyer.products).moment
             shipments = uow.shipments.for_order(order_id)
             for draft in documents_due(order, shipments, documents, moment):
-                documents.append(self._issue(uow, settings, order, draft, documents, events))
+                if draft.kind is DocumentKind.CREDIT_NOTE:
+                    issued = self._issue_credit(uow, settings, order, draft, documents, events)
+                else:
+                    issued = self._issue_invoice(
+                        uow, settings, order, buyer, draft, documents, events
+                    )
+                documents.append(issued)
             if order.status is OrderStatus.CANCELLED:
                 cancelled.append(order_id)
         return cancelled
@@ -403,11 +431,7 @@ class InvoicingOperations(ServiceBase):
                     uow.payments.update(payment)
                 uow.commit()
 
-    @staticmethod
-    def _customer(uow: UnitOfWork, order: Order) -> Customer | None:
-        return None if order.customer_id is None else uow.customers.get(order.customer_id)
-
-    def _issue(
+    def _issue_credit(
         self,
         uow: UnitOfWork,
         settings: InvoicingSettings,
@@ -416,27 +440,36 @@ class InvoicingOperations(ServiceBase):
         documents: Sequence[Invoice],
         events: list[DomainEvent],
     ) -> Invoice:
-        if draft.kind is DocumentKind.CREDIT_NOTE:
-            original = self._corrected(uow, draft, documents)
-            before = [
-                d
-                for d in documents
-                if d.kind is DocumentKind.CREDIT_NOTE and d.corrects == original.number
-            ]
-            lines = credit_lines(
-                order,
-                original,
-                draft.units,
-                invoiced_units(documents),
-                before,
-                included=settings.prices_include_vat,
-            )
-            assert draft.reason is not None
-            return self._store_credit_note(
-                uow, settings, order, original, lines, draft.reason, events
-            )
-        lines, treatment = self._priced(uow, settings, order, draft, invoiced_units(documents))
-        customer = self._customer(uow, order)
+        original = self._corrected(uow, draft, documents)
+        before = [
+            d
+            for d in documents
+            if d.kind is DocumentKind.CREDIT_NOTE and d.corrects == original.number
+        ]
+        lines = credit_lines(
+            order,
+            original,
+            draft.units,
+            invoiced_units(documents),
+            before,
+            included=settings.prices_include_vat,
+        )
+        assert draft.reason is not None
+        return self._store_credit_note(uow, settings, order, original, lines, draft.reason, events)
+
+    def _issue_invoice(
+        self,
+        uow: UnitOfWork,
+        settings: InvoicingSettings,
+        order: Order,
+        buyer: _Buyer,
+        draft: DraftDocument,
+        documents: Sequence[Invoice],
+        events: list[DomainEvent],
+    ) -> Invoice:
+        position = invoiced_units(documents)
+        lines, treatment = self._priced(uow, settings, order, buyer, draft, position)
+        customer = buyer.customer
         now = self.clock.now()
         terms = customer.payment_terms_days if customer is not None else 0
         business = customer is not None and customer.customer_type is CustomerType.B2B
@@ -538,6 +571,7 @@ class InvoicingOperations(ServiceBase):
         uow: UnitOfWork,
         settings: InvoicingSettings,
         order: Order,
+        buyer: _Buyer,
         draft: DraftDocument,
         position: Mapping[str, int],
     ) -> tuple[tuple[InvoiceLine, ...], VatTreatment]:
@@ -549,8 +583,7 @@ class InvoicingOperations(ServiceBase):
         the threshold is the first taxed there, F3).
         """
         assert draft.supply_date is not None
-        customer = self._customer(uow, order)
-        products = {line.sku: uow.products.get(line.sku) for line in order.lines}
+        customer, products = buyer.customer, buyer.products
         treatment = self._treatment(uow, settings, order, customer, draft.supply_date, None)
         lines = self._lines(settings, order, draft, position, treatment, products)
         if treatment.scheme is VatScheme.BELOW_THRESHOLD:
@@ -634,7 +667,8 @@ class InvoicingOperations(ServiceBase):
         if settings is None:
             return
         on = order.placed_at.date()
-        treatment = self._treatment(uow, settings, order, self._customer(uow, order), on, None)
+        buyer = _Buyer.of(uow, order)
+        treatment = self._treatment(uow, settings, order, buyer.customer, on, None)
         countries = [] if treatment.zero_rated else [treatment.country]
         if treatment.scheme in _DISTANCE_SCHEMES:
             if not settings.can_count(order.currency):
@@ -646,7 +680,7 @@ class InvoicingOperations(ServiceBase):
                 )
             countries.append(self._destination(uow, order))
         for index, line in enumerate(order.lines):
-            category = uow.products.get(line.sku).tax_category
+            category = buyer.products[line.sku].tax_category
             for country in dict.fromkeys(countries):
                 try:
                     settings.rates.rate(country, category, on=on)

@@ -14,7 +14,7 @@ from omskit.events import (
     ShipDatePromised,
 )
 from omskit.geo import GeoPoint
-from omskit.invoicing.documents import DraftDocument, InvoicePreview
+from omskit.invoicing.documents import InvoicePreview
 from omskit.lifecycle import ORDER_LIFECYCLE, order_event_for_lines
 from omskit.lifecycle.checks import CheckContext
 from omskit.model import (
@@ -22,7 +22,6 @@ from omskit.model import (
     Channel,
     Delivery,
     DeliveryMethod,
-    DocumentKind,
     HoldReason,
     LineStatus,
     Location,
@@ -213,12 +212,7 @@ class OrderOperations(InvoicingOperations):
             self._validate_request(uow, request)
             order = Order.from_request("PREVIEW", request, placed_at=self.clock.now())
             self._check_invoiceable(uow, order)
-            draft = DraftDocument(
-                DocumentKind.INVOICE,
-                {line.line_id: line.quantity for line in order.lines},
-                order.placed_at.date(),
-            )
-            lines, treatment = self._priced(uow, settings, order, draft, {})
+            lines, treatment = self._whole_order(uow, settings, order)
         return InvoicePreview(
             order.currency, lines, treatment.country, treatment.scheme.value, treatment.mention
         )
