@@ -12,7 +12,7 @@ object that a later write could change behind the caller's back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -71,6 +71,7 @@ __all__ = [
     "StaffNotifier",
     "StockLedger",
     "StockRepository",
+    "StockScopedStore",
     "Store",
     "StorefrontFeed",
     "SupplierGateway",
@@ -546,6 +547,27 @@ class Store(Protocol):
 
     def unit_of_work(self) -> UnitOfWork:
         """Open a new unit of work (use it in a ``with`` block)."""
+        ...
+
+
+@runtime_checkable
+class StockScopedStore(Store, Protocol):
+    """A store that can run units of work on different SKUs side by side (optional).
+
+    :class:`~omskit.Oms` opens a unit of work with :meth:`stock_unit_of_work`
+    for a call whose writes are confined to the stock of a few SKUs and to
+    rows of its own (placing an order, holding stock): the SKUs' positions,
+    holds and ledger, plus the new order, its reservations, payments and
+    events. The store must keep such a unit of work from running at the same
+    time as another that touches any of those SKUs, and from running at the
+    same time as an ordinary :meth:`~Store.unit_of_work`, which may touch
+    anything; two units of work on disjoint SKUs may run in parallel. A
+    store that serialises every unit of work anyway (the memory and SQLite
+    stores) simply does not implement this.
+    """
+
+    def stock_unit_of_work(self, skus: Collection[str]) -> UnitOfWork:
+        """Open a unit of work whose stock reads and writes are confined to ``skus``."""
         ...
 
 

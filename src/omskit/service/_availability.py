@@ -153,7 +153,7 @@ class AvailabilityOperations(ServiceBase):
                     break
             return tuple(holds)
 
-        return self._run(work)
+        return self._run(work, skus=(sku,))
 
     def _hold(
         self,

@@ -3,8 +3,10 @@
 import contextlib
 import logging
 import os
+import random
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -26,7 +28,7 @@ from omskit.adapters.sqlite import SqliteStore
 from omskit.availability import SafetyStockPolicy
 from omskit.availability.index import AvailabilityIndex, IndexMismatch
 from omskit.availability.supply import FutureSupply, SupplyShares, future_supply
-from omskit.errors import InvalidInput
+from omskit.errors import ConcurrencyConflict, InvalidInput
 from omskit.events import (
     AvailabilityChanged,
     CustomerMessage,
@@ -68,6 +70,7 @@ from omskit.ports import (
     IdGenerator,
     PaymentGateway,
     StaffNotifier,
+    StockScopedStore,
     Store,
     StorefrontFeed,
     SupplierGateway,
@@ -241,6 +244,7 @@ class ServiceBase:
         invoicing: InvoicingSettings | None = None,
         payments: PaymentGateway | None = None,
         accounting: AccountingGateway | None = None,
+        retries: int = 3,
     ) -> None:
         if isinstance(store, str | os.PathLike):
             store = SqliteStore(store)  # a file path: the state lives in that SQLite file
@@ -301,6 +305,10 @@ class ServiceBase:
         )
         """Where issued invoices, credit notes and payments are posted (F2, F6)."""
         self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 20:
+            raise InvalidInput("must be a whole number from 0 to 20", path="retries", value=retries)
+        self.retries = retries
+        """How many times a call the store refused with ConcurrencyConflict is run again."""
         """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
         # commit, so the index always reflects the committed state in commit order.
@@ -312,16 +320,66 @@ class ServiceBase:
     def _event(self, cls: type[DomainEvent], **fields: Any) -> DomainEvent:
         return cls(event_id=self.ids.new_id("EV-"), occurred_at=self.clock.now(), **fields)
 
-    def _run(self, work: Callable[[UnitOfWork, list[DomainEvent]], T]) -> T:
+    def _run(
+        self,
+        work: Callable[[UnitOfWork, list[DomainEvent]], T],
+        *,
+        skus: Collection[str] | None = None,
+    ) -> T:
         """Run ``work`` in one unit of work, write its events to the outbox, commit, relay.
 
         The unit of work is wrapped so that every stock, hold, location,
         product and order write is recorded; the availability index applies
         those changes and its deltas become ``AvailabilityChanged`` events in
         the same transaction. If the commit fails the index is restored.
+
+        ``skus``, when given, promises that ``work`` touches the stock of
+        those SKUs only (and rows of its own): a store that can
+        (:class:`~omskit.ports.StockScopedStore`) then runs it beside calls
+        on other SKUs. A :class:`~omskit.errors.ConcurrencyConflict` from the
+        store (a lock wait past its timeout, a deadlock, a concurrent insert
+        or version change) rolled everything back, so ``work`` runs again in
+        a new unit of work, up to ``Oms(retries=...)`` times, after a short
+        random pause that grows with each attempt.
         """
+        attempt = 0
+        while True:
+            try:
+                result, events, raised, ended = self._commit(work, skus)
+                break
+            except ConcurrencyConflict:
+                if attempt >= self.retries:
+                    raise
+                attempt += 1
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))
+        # The change is committed and its events are safe in the outbox; a
+        # failing publisher or storefront must not make the caller retry a
+        # call that succeeded. The next call (or relay_events()) delivers them.
+        self._quietly(self.relay_events, "event delivery failed; events stay in the outbox")
+        if raised:
+            self._deliver_quietly()
+        if any(isinstance(event, InvoiceIssued) for event in events):
+            self._settle_quietly()
+        if ended:
+            self._void_unused(ended)
+        return result
+
+    def _open(self, skus: Collection[str] | None) -> UnitOfWork:
+        """A unit of work; confined to ``skus`` when given, the store can, and nothing forbids it.
+
+        Issuing documents reads and updates the year's distance sales, which
+        no SKU covers, so with invoicing on every call runs alone.
+        """
+        if skus is not None and self.invoicing is None and isinstance(self.store, StockScopedStore):
+            return self.store.stock_unit_of_work(skus)
+        return self.store.unit_of_work()
+
+    def _commit(
+        self, work: Callable[[UnitOfWork, list[DomainEvent]], T], skus: Collection[str] | None
+    ) -> tuple[T, list[DomainEvent], list[Task], list[str]]:
+        """One attempt of :meth:`_run`: the work, its documents, tasks and events, committed."""
         events: list[DomainEvent] = []
-        with self.store.unit_of_work() as raw:
+        with self._open(skus) as raw:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
             touched = _touched_orders(events)
@@ -345,17 +403,7 @@ class ServiceBase:
                 except BaseException:
                     update.undo()
                     raise
-        # The change is committed and its events are safe in the outbox; a
-        # failing publisher or storefront must not make the caller retry a
-        # call that succeeded. The next call (or relay_events()) delivers them.
-        self._quietly(self.relay_events, "event delivery failed; events stay in the outbox")
-        if raised:
-            self._deliver_quietly()
-        if any(isinstance(event, InvoiceIssued) for event in events):
-            self._settle_quietly()
-        if ended:
-            self._void_unused(ended)
-        return result
+        return result, events, raised, ended
 
     def _issue_documents(
         self, uow: UnitOfWork, order_ids: Sequence[str], events: list[DomainEvent]

@@ -253,7 +253,11 @@ class OrderOperations(InvoicingOperations):
         if cart_id is not None:
             _check_id(cart_id, "cart_id")
 
-        return self._run(lambda uow, events: self._place(uow, request, events, cart_id=cart_id))
+        # A cart's holds may be of other SKUs than the order's: then the call runs alone.
+        skus = None if cart_id is not None else {line.sku for line in request.lines}
+        return self._run(
+            lambda uow, events: self._place(uow, request, events, cart_id=cart_id), skus=skus
+        )
 
     def _place(
         self,

@@ -10,23 +10,39 @@ PostgreSQL's ``READ COMMITTED`` isolation.
 Concurrency. The repositories are the SQLite adapter's: a reservation reads
 a stock position, the service decides, and the position is written back. To
 make that read-decide-write safe without rewriting every decision as SQL, a
-unit of work takes a transaction-level advisory lock
-(``pg_advisory_xact_lock``) on its schema before its first statement and
-keeps it to its commit or rollback, exactly as SQLite's ``BEGIN IMMEDIATE``
-does: units of work on one schema run one at a time, in this process and in
-every other, so stock cannot be oversold, an idempotency key cannot create
-two orders, and invoice numbers (an ``INSERT ... ON CONFLICT DO UPDATE ...
+unit of work takes locks before its first statement and keeps them to its
+commit or rollback:
+
+* An ordinary :meth:`PostgresStore.unit_of_work` takes a transaction-level
+  advisory lock (``pg_advisory_xact_lock``) on its schema in exclusive mode,
+  exactly as SQLite's ``BEGIN IMMEDIATE`` does: it runs alone, in this
+  process and in every other.
+* A unit of work opened with :meth:`PostgresStore.stock_unit_of_work`
+  (:class:`~omskit.Oms` uses it to place an order or hold stock) takes the
+  same advisory lock in shared mode, then locks the ``products`` rows of its
+  SKUs with ``SELECT ... ORDER BY sku FOR UPDATE``. Every such unit of work
+  locks in the same (code point) order, so two multi-line orders can never
+  deadlock, whatever the order of their lines; units of work on different
+  SKUs run in parallel; one on a SKU another holds waits for its commit and
+  then reads the committed stock (``READ COMMITTED`` takes a fresh snapshot
+  per statement). The product row, not the stock rows, is the lock, so a SKU
+  with no stock position yet (a backorder) is covered too.
+
+So stock cannot be oversold, an idempotency key cannot create two orders
+(the ``UNIQUE (channel, external_ref)`` index makes the second insert wait
+and fail), and invoice numbers (an ``INSERT ... ON CONFLICT DO UPDATE ...
 RETURNING`` counter row) have no gaps. Orders and quotes keep their
 optimistic version columns, so a caller holding a stale copy still gets
-:class:`~omskit.errors.ConcurrencyConflict`. The price is throughput: writers
-do not run in parallel. A wait for the lock longer than ``lock_timeout``, a
-deadlock or a serialization failure surfaces as ConcurrencyConflict; the
-transaction is rolled back and the caller may run the unit of work again.
+:class:`~omskit.errors.ConcurrencyConflict`. A wait for a lock longer than
+``lock_timeout``, a deadlock, a serialization failure or a unique index
+taken by a concurrent insert rolls the transaction back and raises
+ConcurrencyConflict; :class:`~omskit.Oms` runs the call again a bounded
+number of times (``Oms(retries=...)``) before it surfaces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +65,12 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 WORK_LOCK = 0x6F6D73
 """The first half of the advisory lock a unit of work holds; the second is its schema's hash."""
 
-_CONFLICTS = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
+_CONFLICTS = (
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
+    errors.UniqueViolation,  # the repositories check first: only a concurrent insert gets here
+)
 
 
 @lru_cache(maxsize=512)
@@ -69,9 +90,13 @@ def _conflict(error: psycopg.Error) -> ConcurrencyConflict:
 class _Session(SqlSession):
     """The connection of one PostgreSQL unit of work; the first statement takes the lock."""
 
-    def __init__(self, converter: cattrs.Converter, decoded: Decoded) -> None:
+    def __init__(
+        self, converter: cattrs.Converter, decoded: Decoded, skus: tuple[str, ...] | None
+    ) -> None:
         super().__init__(converter, decoded)
         self.connection: Connection | None = None
+        self.skus = skus
+        """The SKUs a stock unit of work locks (sorted); None: the whole schema."""
 
     def check(self) -> Connection:
         """The connection, with a transaction open; OmsError outside a ``with`` block."""
@@ -83,12 +108,26 @@ class _Session(SqlSession):
         return connection
 
     def begin(self) -> None:
-        """Open the transaction and take the schema's advisory lock, waiting up to lock_timeout."""
+        """Open the transaction and take its locks, waiting up to lock_timeout for each.
+
+        The schema's advisory lock, exclusive; or, for a stock unit of work,
+        shared, then the product rows of its SKUs in SKU order.
+        """
         assert self.connection is not None
         try:
-            self.connection.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WORK_LOCK,)
-            )
+            if self.skus is None:
+                self.connection.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (WORK_LOCK,)
+                )
+            else:
+                self.connection.execute(
+                    "SELECT pg_advisory_xact_lock_shared(%s, hashtext(current_schema()))",
+                    (WORK_LOCK,),
+                )
+                self.connection.execute(
+                    "SELECT sku FROM products WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
+                    (list(self.skus),),
+                )
         except _CONFLICTS as error:
             self.connection.rollback()
             raise ConcurrencyConflict(
@@ -125,17 +164,19 @@ class _Session(SqlSession):
 class PostgresUnitOfWork(SqlUnitOfWork):
     """One transaction over every repository of a :class:`PostgresStore`.
 
-    The transaction (and the schema's advisory lock) starts when the block
-    is entered; :meth:`commit` makes it durable and releases the lock; the
-    next read or write starts another one, which leaving the block rolls
-    back unless it is committed too.
+    The transaction (and its locks: the schema's advisory lock, or for a
+    stock unit of work its SKUs' rows) starts when the block is entered;
+    :meth:`commit` makes it durable and releases the locks; the next read or
+    write starts another one with the same locks, which leaving the block
+    rolls back unless it is committed too.
     """
 
     _session: _Session
 
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresStore, *, skus: Collection[str] | None = None) -> None:
         self._store = store
-        super().__init__(_Session(store.converter, store._decoded), store._local)
+        scope = None if skus is None else tuple(sorted(set(skus)))
+        super().__init__(_Session(store.converter, store._decoded, scope), store._local)
 
     def _attach(self) -> None:
         self._session.connection = self._store._connection()
@@ -234,8 +275,21 @@ class PostgresStore(ConnectionPerThread[Connection]):
         return self._keep(connection)
 
     def unit_of_work(self) -> PostgresUnitOfWork:
-        """Open a new unit of work (use it in a ``with`` block)."""
+        """Open a new unit of work (use it in a ``with`` block); it runs alone on the schema."""
         return PostgresUnitOfWork(self)
+
+    def stock_unit_of_work(self, skus: Collection[str]) -> PostgresUnitOfWork:
+        """Open a unit of work whose stock reads and writes are confined to ``skus``.
+
+        It locks the SKUs' product rows in SKU order, so it runs in parallel
+        with stock units of work on other SKUs and waits for those on any of
+        its own and for ordinary units of work (see the module notes). Only
+        ``skus`` may have their stock, holds or ledger touched in it; the
+        caller promises that (:class:`~omskit.Oms` keeps it).
+        """
+        if isinstance(skus, str) or not all(isinstance(sku, str) for sku in skus):
+            raise InvalidInput("must be a collection of SKUs", path="skus", value=skus)
+        return PostgresUnitOfWork(self, skus=skus)
 
     @property
     def schema_version(self) -> int:
