@@ -9,6 +9,7 @@ works in schemas of its own (the ``pg_schema`` fixture drops them afterwards).
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,12 +33,13 @@ from omskit.adapters.postgres import MIGRATIONS, PostgresStore, PostgresUnitOfWo
 from omskit.adapters.postgres.schema import to_postgres
 from omskit.adapters.sqlite import Migration
 from omskit.errors import (
+    ConcurrencyConflict,
     DefinitionError,
     InvalidInput,
     OmsError,
 )
 from omskit.ports import Store, UnitOfWork
-from omskit.testing.contracts._builders import a_location
+from omskit.testing.contracts._builders import a_location, a_product, an_order
 from omskit.testing.contracts._dump import dump
 
 Schemas = Callable[[], str]
@@ -195,6 +197,150 @@ def test_stores_on_different_schemas_do_not_wait_for_each_other(
     ):
         uow.locations.add(a_location("L1"))
         uow.commit()
+
+
+def _with_products(store: PostgresStore, *skus: str) -> None:
+    with store.unit_of_work() as uow:
+        for sku in skus:
+            uow.products.add(a_product(sku))
+        uow.commit()
+
+
+def _hold_while(open_unit: Callable[[], UnitOfWork], test: Callable[[], None]) -> None:
+    """Run ``test`` while another thread holds a unit of work from ``open_unit`` open."""
+    entered, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with open_unit():
+            entered.set()
+            done.wait(timeout=10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert entered.wait(timeout=10)
+        test()
+    finally:
+        done.set()
+        holder.join(timeout=10)
+
+
+def test_stock_units_of_work_on_different_skus_run_side_by_side_and_wait_on_a_shared_one(
+    pg_dsn: str, schema: str
+) -> None:
+    with (
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+    ):
+        _with_products(first, "A", "B", "C")
+
+        def while_a_is_held() -> None:
+            with second.stock_unit_of_work(["C", "B"]) as uow:  # no wait: B and C are free
+                uow.products.add(a_product("B", "Renamed"))
+                uow.commit()
+            blocked: list[Callable[[], UnitOfWork]] = [
+                lambda: second.stock_unit_of_work({"B", "A"}),
+                second.unit_of_work,
+            ]
+            for open_unit in blocked:
+                with pytest.raises(ConcurrencyConflict), open_unit():
+                    pass  # pragma: no cover - the block is never entered
+
+        _hold_while(lambda: first.stock_unit_of_work({"A"}), while_a_is_held)
+        with second.unit_of_work() as uow:
+            assert uow.products.get("B").name == "Renamed"
+
+
+def test_an_ordinary_unit_of_work_keeps_every_stock_unit_of_work_waiting(
+    pg_dsn: str, schema: str
+) -> None:
+    with (
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+    ):
+        _with_products(first, "A")
+
+        def while_the_schema_is_held() -> None:
+            with pytest.raises(ConcurrencyConflict), second.stock_unit_of_work({"Z"}):
+                pass  # pragma: no cover - the block is never entered
+
+        _hold_while(first.unit_of_work, while_the_schema_is_held)
+
+
+def test_a_stock_unit_of_work_needs_a_collection_of_skus(store: PostgresStore) -> None:
+    for bad in ("AB", [1]):
+        with pytest.raises(InvalidInput) as caught:
+            store.stock_unit_of_work(bad)  # type: ignore[arg-type]
+        assert caught.value.path == "skus"
+
+
+def _race_two(
+    store: PostgresStore, steps: dict[str, tuple[set[str], Callable[[UnitOfWork], None]]]
+) -> dict[str, BaseException | None]:
+    """Two threads, each in a stock unit of work on its SKUs, run their step at once."""
+    start = threading.Barrier(len(steps))
+    outcome: dict[str, BaseException | None] = {}
+
+    def run(name: str) -> None:
+        skus, step = steps[name]
+        try:
+            with store.stock_unit_of_work(skus) as uow:
+                start.wait(timeout=10)
+                step(uow)
+                uow.commit()
+        except BaseException as error:
+            outcome[name] = error
+        else:
+            outcome[name] = None
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcome
+
+
+def test_a_deadlock_the_database_breaks_is_a_concurrency_conflict_with_nothing_written(
+    store: PostgresStore,
+) -> None:
+    # Stock units of work never lock out of order; two that reach past their own
+    # SKUs the other way round deadlock, and the loser must come back as a conflict.
+    _with_products(store, "A", "B")
+    outcome = _race_two(
+        store,
+        {
+            "first": ({"A"}, lambda uow: uow.products.add(a_product("B", "By first"))),
+            "second": ({"B"}, lambda uow: uow.products.add(a_product("A", "By second"))),
+        },
+    )
+    failed = [name for name, error in outcome.items() if error is not None]
+    assert len(failed) == 1
+    assert isinstance(outcome[failed[0]], ConcurrencyConflict)
+    with store.unit_of_work() as uow:
+        names = {uow.products.get(sku).name for sku in "AB"}
+    winner = next(name for name in outcome if name not in failed)
+    assert names == {"Widget", f"By {winner}"}
+
+
+def test_a_concurrent_insert_of_a_taken_reference_is_a_concurrency_conflict(
+    store: PostgresStore,
+) -> None:
+    # On different SKUs nothing keeps the two apart until the unique index does.
+    _with_products(store, "A", "B")
+    outcome = _race_two(
+        store,
+        {
+            "first": ({"A"}, lambda uow: uow.orders.add(an_order("O-1", external_ref="R"))),
+            "second": ({"B"}, lambda uow: uow.orders.add(an_order("O-2", external_ref="R"))),
+        },
+    )
+    assert sorted(type(error).__name__ for error in outcome.values()) == [
+        "ConcurrencyConflict",
+        "NoneType",
+    ]
+    with store.unit_of_work() as uow:
+        assert len(uow.orders.list()) == 1
 
 
 def _open_through_the_ports(store: Store, unit_of_work: UnitOfWork) -> tuple[UnitOfWork, ...]:

@@ -2,22 +2,20 @@
 
 The repository behaviour is checked by the contract suites (test_store_contracts.py);
 here: the schema machinery, the connection settings, no oversell under 16 threads,
-one order per reference across threads and stores, a restart that changes nothing,
-and an outbox that loses, invents and duplicates no event when commits fail.
+one order per reference across threads and stores, and a restart that changes
+nothing. The deadlock, idempotency and crash-injection checks run on SQLite and
+PostgreSQL alike, in test_store_concurrency.py.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import random
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 
 import pytest
 
@@ -32,7 +30,6 @@ from omskit.errors import (
     InvalidInput,
     OmsError,
 )
-from omskit.events import StockReceived
 from omskit.geo import GeoPoint
 from omskit.model import (
     Capability,
@@ -445,145 +442,7 @@ def test_four_processes_on_one_file_place_one_order_and_never_oversell(path: Pat
             assert [o.order_id for o in uow.orders.list()] == sorted(orders)
 
 
-# --- the outbox under failing commits -------------------------------------------------
-
-
-class Crash(Exception):
-    """An injected failure."""
-
-
-class FlakyUnitOfWork:
-    """A SQLite unit of work whose commit fails at random, before or after it happens."""
-
-    def __init__(self, inner: SqliteUnitOfWork, rng: random.Random, rate: float) -> None:
-        self._inner = inner
-        self._rng = rng
-        self._rate = rate
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def __enter__(self) -> Self:
-        self._inner.__enter__()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._inner.__exit__(exc_type, exc, tb)
-
-    def commit(self) -> None:
-        draw = self._rng.random()
-        if draw < self._rate / 2:
-            raise Crash("before the commit")
-        self._inner.commit()
-        if draw < self._rate:
-            raise Crash("after the commit")
-
-    def rollback(self) -> None:
-        self._inner.rollback()
-
-
-class FlakyStore:
-    """A :class:`SqliteStore` whose commits fail at random."""
-
-    def __init__(self, inner: SqliteStore, rng: random.Random, rate: float) -> None:
-        self.inner = inner
-        self._rng = rng
-        self._rate = rate
-
-    def unit_of_work(self) -> UnitOfWork:
-        return cast(UnitOfWork, FlakyUnitOfWork(self.inner.unit_of_work(), self._rng, self._rate))
-
-
-class FlakyPublisher(RecordingPublisher):
-    """Records every delivery; fails at random part way through a batch."""
-
-    def __init__(self, rng: random.Random, rate: float) -> None:
-        super().__init__()
-        self._rng = rng
-        self.rate = rate
-
-    def publish(self, event: Any) -> None:
-        if self._rng.random() < self.rate:
-            raise Crash("publisher down")
-        super().publish(event)
-
-
-def committed_outbox(path: Path) -> list[tuple[str, str]]:
-    connection = raw(path)
-    try:
-        return connection.execute("SELECT event_id, data FROM outbox ORDER BY seq").fetchall()
-    finally:
-        connection.close()
-
-
-def committed_receipts(path: Path) -> set[str]:
-    connection = raw(path)
-    try:
-        rows = connection.execute("SELECT json_extract(data, '$.reference') FROM ledger")
-        return {row[0] for row in rows if row[0] != "opening count"}
-    finally:
-        connection.close()
-
-
-def test_failing_commits_and_relays_lose_invent_and_duplicate_no_event(
-    path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    rng = random.Random(7)
-    publisher = FlakyPublisher(rng, rate=0.01)
-    changes, failures = 1000, Counter[str]()
-
-    def service(rate: float) -> tuple[Oms, SqliteStore]:
-        store = SqliteStore(path, synchronous="NORMAL")
-        return Oms(cast(Store, FlakyStore(store, rng, rate)), publisher=publisher), store
-
-    oms, store = service(0.0)
-    world(oms, units=1)
-    oms, store = service(0.2)
-    for change in range(changes):
-        if change % 100 == 99:  # a restart: the process dies, another opens the file
-            store.close()
-            oms, store = service(0.2)
-        try:
-            oms.receive_stock("BEANS", "DC", 1, reference=f"receipt-{change}")
-        except Crash as crash:
-            failures[str(crash)] += 1
-    store.close()
-    publisher.rate = 0.0
-    oms, store = service(0.0)  # recovery: a healthy relay
-    oms.relay_events()
-    store.close()
-
-    stored = committed_outbox(path)
-    stored_ids = [event_id for event_id, _ in stored]
-    delivered = [event.event_id for event in publisher.events]
-    lost = set(stored_ids) - set(delivered)
-    phantom = set(delivered) - set(stored_ids)
-    duplicated = len(stored_ids) - len(set(stored_ids))
-    receipts = committed_receipts(path)
-    announced = {
-        event.reference
-        for event in publisher.events
-        if isinstance(event, StockReceived) and event.reference != "opening count"
-    }
-    print(
-        f"crash injection: {changes} changes, {dict(failures)}, {len(receipts)} committed, "
-        f"{len(set(delivered))} events delivered ({len(delivered) - len(set(delivered))} "
-        f"redelivered), lost {len(lost)}, phantom {len(phantom)}, duplicated ids {duplicated}"
-    )
-    assert failures["before the commit"] > 50
-    assert failures["after the commit"] > 50
-    assert (len(lost), len(phantom), duplicated) == (0, 0, 0)
-    assert announced == receipts  # every committed change announced, nothing else
-    assert len(receipts) == changes - failures["before the commit"]
-    by_id: dict[str, set[Any]] = {}
-    for event in publisher.events:
-        by_id.setdefault(event.event_id, set()).add(event)
-    assert all(len(versions) == 1 for versions in by_id.values()), "an id named two events"
+# --- the outbox across restarts -----------------------------------------------------
 
 
 def test_pending_events_survive_a_restart_and_go_out_once_relayed(path: Path) -> None:
