@@ -888,6 +888,7 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
 ]
 
 NO_ARGUMENTS = {
+    "close",
     "settle_invoices",
     "relay_events",
     "expire_holds",

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -277,14 +277,24 @@ def test_oms_given_a_path_keeps_its_state_in_that_file_across_restarts(path: Pat
     assert isinstance(first.store, SqliteStore)
     world(first, units=10)
     placed = first.place_order(a_request())
-    first.store.close()
+    first.close()
+    with pytest.raises(OmsError, match="closed"):
+        first.get_order(placed.order_id)
+    first.close()  # closing again does nothing more
 
-    again = Oms(path)
-    assert again.find_order(Channel.WEB, "WEB-1") == placed
-    assert again.sellable("BEANS", Channel.WEB) == 9
-    assert again.check_availability_index() == ()
-    assert again.place_order(a_request()) == placed
-    cast(SqliteStore, again.store).close()
+    with Oms(path) as again:
+        assert again.find_order(Channel.WEB, "WEB-1") == placed
+        assert again.sellable("BEANS", Channel.WEB) == 9
+        assert again.check_availability_index() == ()
+        assert again.place_order(a_request()) == placed
+    with pytest.raises(OmsError, match="closed"):
+        again.get_order(placed.order_id)
+
+
+def test_closing_an_oms_on_a_memory_store_keeps_it_usable() -> None:
+    with Oms() as oms:
+        world(oms, units=3)
+    assert oms.sellable("BEANS", Channel.WEB) == 3
 
 
 THREADS = 16

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import attrs
 
@@ -483,6 +484,30 @@ class ServiceBase:
             action()
         except Exception:
             _log.warning(failure, exc_info=True)
+
+    def close(self) -> None:
+        """Close the store's connections, if it has any (the SQLite and PostgreSQL stores do).
+
+        For a service that opened its own store (``Oms("shop.db")``) or was
+        handed one it now owns. Calls after ``close`` fail with
+        :class:`~omskit.errors.OmsError` on a closed SQL store; closing twice
+        does nothing more. An ``Oms`` is also a context manager that closes
+        on leaving the ``with`` block.
+        """
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def routing_profile(self, channel: Channel) -> RoutingProfile:
         """The routing profile orders from ``channel`` are routed with.
