@@ -50,4 +50,9 @@ class Oms(
     A production backend passes its own store and gateways.
     ``store`` may also be a file path: ``Oms("shop.db")`` keeps the state in that
     SQLite file (a :class:`~omskit.adapters.sqlite.SqliteStore`, created if missing).
+    ``retries`` is how many times a call the store refused with
+    :class:`~omskit.errors.ConcurrencyConflict` (a lock timeout, a deadlock, a
+    concurrent insert) is run again before the error reaches the caller
+    (default 3). :meth:`close` closes the store's connections; an ``Oms`` is
+    also a context manager.
     """
