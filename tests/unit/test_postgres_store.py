@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 from psycopg import sql
@@ -39,7 +40,7 @@ from omskit.errors import (
     OmsError,
 )
 from omskit.ports import Store, UnitOfWork
-from omskit.testing.contracts._builders import a_location, a_product, an_order
+from omskit.testing.contracts._builders import a_location, a_position, a_product, an_order
 from omskit.testing.contracts._dump import dump
 
 Schemas = Callable[[], str]
@@ -274,10 +275,14 @@ def test_a_stock_unit_of_work_needs_a_collection_of_skus(store: PostgresStore) -
         assert caught.value.path == "skus"
 
 
-def _race_two(
-    store: PostgresStore, steps: dict[str, tuple[set[str], Callable[[UnitOfWork], None]]]
-) -> dict[str, BaseException | None]:
-    """Two threads, each in a stock unit of work on its SKUs, run their step at once."""
+Step = Callable[[UnitOfWork, threading.Barrier], None]
+
+
+def _race_two(store: PostgresStore, steps: dict[str, tuple[set[str], Step]]) -> dict[str, Any]:
+    """Two threads, each in a stock unit of work on its SKUs, run their step at once.
+
+    A step gets the barrier the threads met at, to meet again half way.
+    """
     start = threading.Barrier(len(steps))
     outcome: dict[str, BaseException | None] = {}
 
@@ -286,7 +291,7 @@ def _race_two(
         try:
             with store.stock_unit_of_work(skus) as uow:
                 start.wait(timeout=10)
-                step(uow)
+                step(uow, start)
                 uow.commit()
         except BaseException as error:
             outcome[name] = error
@@ -301,26 +306,40 @@ def _race_two(
     return outcome
 
 
+def _write_both(first: str, second: str) -> Step:
+    """Raise the on-hand units of ``first``, meet the other thread, then of ``second``."""
+
+    def step(uow: UnitOfWork, barrier: threading.Barrier) -> None:
+        for sku in (first, second):
+            position = uow.stock.get(sku, "L1")
+            uow.stock.save(attrs.evolve(position, on_hand=position.on_hand + 1))
+            if sku == first:
+                barrier.wait(timeout=10)
+
+    return step
+
+
 def test_a_deadlock_the_database_breaks_is_a_concurrency_conflict_with_nothing_written(
     store: PostgresStore,
 ) -> None:
-    # Stock units of work never lock out of order; two that reach past their own
-    # SKUs the other way round deadlock, and the loser must come back as a conflict.
-    _with_products(store, "A", "B")
+    # Stock units of work never lock out of order, but two that write past their
+    # own SKUs the other way round deadlock; the loser must come back as a conflict.
+    with store.unit_of_work() as uow:
+        for sku in "AB":
+            uow.stock.save(a_position(sku, "L1"))
+        uow.commit()
     outcome = _race_two(
         store,
-        {
-            "first": ({"A"}, lambda uow: uow.products.add(a_product("B", "By first"))),
-            "second": ({"B"}, lambda uow: uow.products.add(a_product("A", "By second"))),
-        },
+        {"A first": ({"A"}, _write_both("A", "B")), "B first": ({"B"}, _write_both("B", "A"))},
     )
     failed = [name for name, error in outcome.items() if error is not None]
     assert len(failed) == 1
     assert isinstance(outcome[failed[0]], ConcurrencyConflict)
-    with store.unit_of_work() as uow:
-        names = {uow.products.get(sku).name for sku in "AB"}
-    winner = next(name for name in outcome if name not in failed)
-    assert names == {"Widget", f"By {winner}"}
+    assert "DeadlockDetected" in str(outcome[failed[0]])
+    with store.unit_of_work() as uow:  # the winner's two writes, none of the loser's
+        assert [uow.stock.get(sku, "L1").on_hand for sku in "AB"] == [
+            a_position(sku, "L1").on_hand + 1 for sku in "AB"
+        ]
 
 
 def test_a_concurrent_insert_of_a_taken_reference_is_a_concurrency_conflict(
@@ -331,8 +350,8 @@ def test_a_concurrent_insert_of_a_taken_reference_is_a_concurrency_conflict(
     outcome = _race_two(
         store,
         {
-            "first": ({"A"}, lambda uow: uow.orders.add(an_order("O-1", external_ref="R"))),
-            "second": ({"B"}, lambda uow: uow.orders.add(an_order("O-2", external_ref="R"))),
+            "first": ({"A"}, lambda uow, _: uow.orders.add(an_order("O-1", external_ref="R"))),
+            "second": ({"B"}, lambda uow, _: uow.orders.add(an_order("O-2", external_ref="R"))),
         },
     )
     assert sorted(type(error).__name__ for error in outcome.values()) == [

@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, settings
 from omskit.adapters.memory import MemoryStore
 from omskit.adapters.sqlite import SqliteStore
 from omskit.ports import Store
-from omskit.testing.contracts import InMemoryStoreContracts, StoreContracts, StoreFactory
+from omskit.testing.contracts import (
+    InMemoryStoreContracts,
+    StockScopedContract,
+    StoreContracts,
+    StoreFactory,
+)
 
 
 class TestMemoryStore(InMemoryStoreContracts):
@@ -52,7 +57,7 @@ class TestSqliteStore(StoreContracts):
         return SqliteStore(store.path, synchronous="NORMAL")
 
 
-class TestPostgresStore(StoreContracts):
+class TestPostgresStore(StoreContracts, StockScopedContract):
     """The same suites on a real PostgreSQL server, one fresh schema per store."""
 
     durable = True

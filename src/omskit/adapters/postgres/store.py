@@ -19,14 +19,16 @@ commit or rollback:
   process and in every other.
 * A unit of work opened with :meth:`PostgresStore.stock_unit_of_work`
   (:class:`~omskit.Oms` uses it to place an order or hold stock) takes the
-  same advisory lock in shared mode, then locks the ``products`` rows of its
-  SKUs with ``SELECT ... ORDER BY sku FOR UPDATE``. Every such unit of work
-  locks in the same (code point) order, so two multi-line orders can never
-  deadlock, whatever the order of their lines; units of work on different
-  SKUs run in parallel; one on a SKU another holds waits for its commit and
-  then reads the committed stock (``READ COMMITTED`` takes a fresh snapshot
-  per statement). The product row, not the stock rows, is the lock, so a SKU
-  with no stock position yet (a backorder) is covered too.
+  same advisory lock in shared mode, then one exclusive advisory lock per
+  SKU (a 64-bit hash of schema and SKU), one statement each, in SKU order.
+  Every such unit of work locks in the same (code point) order, so two
+  multi-line orders can never deadlock, whatever the order of their lines;
+  units of work on different SKUs run in parallel; one on a SKU another
+  holds waits for its commit and then reads the committed stock (``READ
+  COMMITTED`` takes a fresh snapshot per statement). A SKU's lock stands for
+  every row of its stock (its positions at every location, its holds, its
+  ledger), including rows that do not exist yet, which a row lock could not
+  cover: a backorder's first position, say.
 
 So stock cannot be oversold, an idempotency key cannot create two orders
 (the ``UNIQUE (channel, external_ref)`` index makes the second insert wait
@@ -111,7 +113,7 @@ class _Session(SqlSession):
         """Open the transaction and take its locks, waiting up to lock_timeout for each.
 
         The schema's advisory lock, exclusive; or, for a stock unit of work,
-        shared, then the product rows of its SKUs in SKU order.
+        shared, then one advisory lock per SKU, in SKU order.
         """
         assert self.connection is not None
         try:
@@ -124,10 +126,12 @@ class _Session(SqlSession):
                     "SELECT pg_advisory_xact_lock_shared(%s, hashtext(current_schema()))",
                     (WORK_LOCK,),
                 )
-                self.connection.execute(
-                    "SELECT sku FROM products WHERE sku = ANY(%s) ORDER BY sku FOR UPDATE",
-                    (list(self.skus),),
-                )
+                for sku in self.skus:  # sorted: every stock unit of work locks in one order
+                    self.connection.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(current_schema()"
+                        " || '/' || %s, 0))",
+                        (sku,),
+                    )
         except _CONFLICTS as error:
             self.connection.rollback()
             raise ConcurrencyConflict(
@@ -281,7 +285,7 @@ class PostgresStore(ConnectionPerThread[Connection]):
     def stock_unit_of_work(self, skus: Collection[str]) -> PostgresUnitOfWork:
         """Open a unit of work whose stock reads and writes are confined to ``skus``.
 
-        It locks the SKUs' product rows in SKU order, so it runs in parallel
+        It takes a lock per SKU, in SKU order, so it runs in parallel
         with stock units of work on other SKUs and waits for those on any of
         its own and for ordinary units of work (see the module notes). Only
         ``skus`` may have their stock, holds or ledger touched in it; the

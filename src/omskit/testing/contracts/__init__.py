@@ -33,8 +33,10 @@ of work and checks they agree with each other and with a plain model.
 Capability flags (class attributes) switch optional checks on:
 ``threads`` (default on: units of work from several threads are isolated
 and lose no update) and ``durable`` (default off: state survives
-:meth:`StoreContract.reopen`). Needs the ``testing`` extra (Hypothesis and
-pytest).
+:meth:`StoreContract.reopen`). A store that can run units of work on
+different SKUs side by side (:class:`~omskit.ports.StockScopedStore`) adds
+:class:`StockScopedContract` to its test class. Needs the ``testing`` extra
+(Hypothesis and pytest).
 """
 
 from omskit.testing.contracts._base import StoreContract, StoreFactory
@@ -62,6 +64,7 @@ from omskit.testing.contracts.stock import (
 )
 from omskit.testing.contracts.unit_of_work import (
     DurabilityContract,
+    StockScopedContract,
     ThreadingContract,
     UnitOfWorkContract,
 )
@@ -83,6 +86,7 @@ __all__ = [
     "StockContracts",
     "StockLedgerContract",
     "StockRepositoryContract",
+    "StockScopedContract",
     "InMemoryStoreContracts",
     "StoreAgreesWithMemoryContract",
     "StoreContract",

@@ -1,4 +1,4 @@
-"""Contract suites for the unit of work: transactions, misuse and threads."""
+"""Contract suites for the unit of work: transactions, misuse, threads and stock units of work."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from omskit.model import (
     Location,
     OrderStatus,
 )
-from omskit.ports import Store, UnitOfWork
+from omskit.ports import StockScopedStore, Store, UnitOfWork
 from omskit.testing.contracts._base import StoreContract
 from omskit.testing.contracts._builders import (
     Boom,
@@ -425,3 +425,103 @@ class DurabilityContract(StoreContract):
         with self.reopen(again).unit_of_work() as uow:
             assert [e.event_id for e in uow.outbox.pending()] == ["E-3"]
             assert uow.invoices.next_number("INV") == 3
+
+
+class StockScopedContract(StoreContract):
+    """Stock units of work (:class:`~omskit.ports.StockScopedStore`): they exclude the right ones.
+
+    Not part of :class:`~omskit.testing.contracts.StoreContracts`: add it to
+    your test class when your store implements ``stock_unit_of_work``. A
+    stock unit of work must commit and roll back like an ordinary one, must
+    never run beside another on one of its SKUs or beside an ordinary unit
+    of work (no update is lost), and must not wait for one on other SKUs.
+    """
+
+    def test_the_store_is_a_stock_scoped_store(self, store: Store) -> None:
+        """The store satisfies the StockScopedStore Protocol."""
+        assert isinstance(store, StockScopedStore)
+
+    def test_a_stock_unit_of_work_commits_and_rolls_back_as_an_ordinary_one(
+        self, store: Store
+    ) -> None:
+        """A stock unit of work commits and rolls back as an ordinary one."""
+        scoped = _scoped(store)
+        with scoped.stock_unit_of_work({"SKU-1"}) as uow:
+            uow.stock.save(a_position("SKU-1", "L1", on_hand=4))
+            uow.commit()
+        with scoped.stock_unit_of_work(["SKU-1"]) as uow:
+            uow.stock.save(a_position("SKU-1", "L1", on_hand=9))
+        with store.unit_of_work() as uow:
+            assert uow.stock.get("SKU-1", "L1").on_hand == 4
+
+    def test_increments_from_stock_and_ordinary_units_of_work_on_one_sku_lose_no_update(
+        self, store: Store
+    ) -> None:
+        """Stock units of work naming the SKU among others, and ordinary ones, lose no update."""
+        scoped = _scoped(store)
+        with committed(store) as uow:
+            uow.stock.save(a_position("SKU-1", "L1"))
+        failures: list[BaseException] = []
+
+        def increment(number: int) -> None:
+            skus = [f"SKU-{number + 2}", "SKU-1"] if number % 2 else ["SKU-1", "SKU-0"]
+            try:
+                for attempt in range(50):
+                    opened = (
+                        store.unit_of_work()
+                        if number == 0 and attempt % 5 == 0
+                        else scoped.stock_unit_of_work(skus)
+                    )
+                    with opened as uow:
+                        position = uow.stock.get("SKU-1", "L1")
+                        time.sleep(0)  # invite a thread switch between the read and the write
+                        uow.stock.save(attrs.evolve(position, on_hand=position.on_hand + 1))
+                        uow.commit()
+            except BaseException as error:  # pragma: no cover - reported below
+                failures.append(error)
+
+        threads = [threading.Thread(target=increment, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert failures == []
+        assert not any(thread.is_alive() for thread in threads)
+        with store.unit_of_work() as uow:
+            assert uow.stock.get("SKU-1", "L1").on_hand == 400
+
+    def test_stock_units_of_work_on_other_skus_do_not_wait_for_each_other(
+        self, store: Store
+    ) -> None:
+        """A stock unit of work on other SKUs commits while one on SKU-1 stays open."""
+        scoped = _scoped(store)
+        held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with scoped.stock_unit_of_work({"SKU-1"}):
+                held.set()
+                release.wait(timeout=30)
+
+        def write_another() -> None:
+            with scoped.stock_unit_of_work({"SKU-2", "SKU-3"}) as uow:
+                uow.stock.save(a_position("SKU-2", "L1", on_hand=1))
+                uow.commit()
+            done.set()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert held.wait(timeout=10)
+            writer = threading.Thread(target=write_another)
+            writer.start()
+            finished = done.wait(timeout=10)
+        finally:
+            release.set()
+            holder.join(timeout=30)
+        writer.join(timeout=30)
+        assert finished, "a stock unit of work on SKU-2 and SKU-3 waited for one on SKU-1"
+
+
+def _scoped(store: Store) -> StockScopedStore:
+    assert isinstance(store, StockScopedStore), "the store has no stock_unit_of_work"
+    return store
