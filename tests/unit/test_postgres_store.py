@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ from test_sqlite_store import (
 )
 
 from omskit import Oms
+from omskit.adapters.memory import RecordingPublisher
 from omskit.adapters.postgres import MIGRATIONS, PostgresStore, PostgresUnitOfWork, migrate
 from omskit.adapters.postgres.schema import to_postgres
 from omskit.adapters.sqlite import Migration
@@ -40,7 +42,13 @@ from omskit.errors import (
     OmsError,
 )
 from omskit.ports import Store, UnitOfWork
-from omskit.testing.contracts._builders import a_location, a_position, a_product, an_order
+from omskit.testing.contracts._builders import (
+    a_location,
+    a_position,
+    a_product,
+    an_event,
+    an_order,
+)
 from omskit.testing.contracts._dump import dump
 
 Schemas = Callable[[], str]
@@ -360,6 +368,45 @@ def test_a_concurrent_insert_of_a_taken_reference_is_a_concurrency_conflict(
     ]
     with store.unit_of_work() as uow:
         assert len(uow.orders.list()) == 1
+
+
+class SlowPublisher(RecordingPublisher):
+    """Records deliveries, taking a moment over each, so two relays overlap."""
+
+    def publish(self, event: Any) -> None:
+        time.sleep(0.0005)
+        super().publish(event)
+
+
+def test_two_relays_at_once_deliver_every_event_once(pg_dsn: str, schema: str) -> None:
+    with PostgresStore(pg_dsn, schema=schema) as store, store.unit_of_work() as uow:
+        uow.outbox.append([an_event(f"E-{n:03}") for n in range(300)])
+        uow.commit()
+    publishers = [SlowPublisher(), SlowPublisher()]
+    stores = [PostgresStore(pg_dsn, schema=schema) for _ in publishers]
+    sent: list[int] = []
+    start = threading.Barrier(2)
+
+    def relay(number: int) -> None:
+        oms = Oms(stores[number], publisher=publishers[number])
+        start.wait(timeout=10)
+        sent.append(oms.relay_events(batch=10))
+
+    threads = [threading.Thread(target=relay, args=(n,)) for n in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        delivered = [event.event_id for p in publishers for event in p.events]
+        assert sorted(delivered) == [f"E-{n:03}" for n in range(300)]  # each once
+        assert sorted(sent) == sorted(len(p.events) for p in publishers)
+        assert min(sent) > 0, "the relays took turns instead of running side by side"
+        with stores[0].unit_of_work() as uow:
+            assert uow.outbox.pending() == ()
+    finally:
+        for opened in stores:
+            opened.close()
 
 
 def _open_through_the_ports(store: Store, unit_of_work: UnitOfWork) -> tuple[UnitOfWork, ...]:

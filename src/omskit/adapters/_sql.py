@@ -124,6 +124,10 @@ class Decoded:
 class SqlSession(ABC):
     """The converter of one unit of work and its open/closed state; subclasses run the SQL."""
 
+    claim_rows = ""
+    """What a query that claims rows for this transaction ends with (PostgreSQL's
+    ``FOR UPDATE SKIP LOCKED``; nothing where a unit of work runs alone anyway)."""
+
     def __init__(self, converter: cattrs.Converter, decoded: Decoded | None = None) -> None:
         self.converter = converter
         self.decoded = decoded if decoded is not None else Decoded()

@@ -366,12 +366,8 @@ class ServiceBase:
         return result
 
     def _open(self, skus: Collection[str] | None) -> UnitOfWork:
-        """A unit of work; confined to ``skus`` when given, the store can, and nothing forbids it.
-
-        Issuing documents reads and updates the year's distance sales, which
-        no SKU covers, so with invoicing on every call runs alone.
-        """
-        if skus is not None and self.invoicing is None and isinstance(self.store, StockScopedStore):
+        """A unit of work, confined to the stock of ``skus`` when given and the store can."""
+        if skus is not None and isinstance(self.store, StockScopedStore):
             return self.store.stock_unit_of_work(skus)
         return self.store.unit_of_work()
 
@@ -380,7 +376,9 @@ class ServiceBase:
     ) -> tuple[T, list[DomainEvent], list[Task], list[str]]:
         """One attempt of :meth:`_run`: the work, its documents, tasks and events, committed."""
         events: list[DomainEvent] = []
-        with self._open(skus) as raw:
+        # Issuing documents reads and updates the year's distance sales, which no
+        # SKU covers, so with invoicing on every call runs alone.
+        with self._open(None if self.invoicing else skus) as raw:
             uow = TrackingUnitOfWork(raw)
             result = work(uow, events)
             touched = _touched_orders(events)
@@ -579,7 +577,9 @@ class ServiceBase:
         """
         sent = 0
         while True:
-            with self.store.unit_of_work() as uow:
+            # The relay touches no stock: on a store that can, it runs beside stock
+            # calls, and the outbox hands each pending event to one relay at a time.
+            with self._open(()) as uow:
                 pending = uow.outbox.pending(limit=batch)
                 if not pending:
                     return sent

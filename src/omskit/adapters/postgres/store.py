@@ -30,6 +30,10 @@ commit or rollback:
   ledger), including rows that do not exist yet, which a row lock could not
   cover: a backorder's first position, say.
 
+The relay of :class:`~omskit.Oms` opens a stock unit of work on no SKU: it
+runs beside placements, and the outbox claims the pending events it reads
+(``FOR UPDATE SKIP LOCKED``), so two relays at once deliver each event once.
+
 So stock cannot be oversold, an idempotency key cannot create two orders
 (the ``UNIQUE (channel, external_ref)`` index makes the second insert wait
 and fail), and invoice numbers (an ``INSERT ... ON CONFLICT DO UPDATE ...
@@ -91,6 +95,8 @@ def _conflict(error: psycopg.Error) -> ConcurrencyConflict:
 
 class _Session(SqlSession):
     """The connection of one PostgreSQL unit of work; the first statement takes the lock."""
+
+    claim_rows = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
         self, converter: cattrs.Converter, decoded: Decoded, skus: tuple[str, ...] | None

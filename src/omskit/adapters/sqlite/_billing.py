@@ -157,9 +157,10 @@ class SqliteOutbox(Repo):
         )
 
     def pending(self, *, limit: int = 100) -> Sequence[DomainEvent]:
-        """Unpublished events, oldest first."""
+        """Unpublished events, oldest first; claimed, so a concurrent relay skips them."""
         rows = self._s.rows(
-            "SELECT data FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?", (max(0, limit),)
+            "SELECT data FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?" + self._s.claim_rows,
+            (max(0, limit),),
         )
         return self._s.load_all(rows, DomainEvent)
 
