@@ -306,11 +306,11 @@ class ServiceBase:
         )
         """Where issued invoices, credit notes and payments are posted (F2, F6)."""
         self.store_credit_bonus: Decimal = _bonus(store_credit_bonus)
+        """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 20:
             raise InvalidInput("must be a whole number from 0 to 20", path="retries", value=retries)
         self.retries = retries
         """How many times a call the store refused with ConcurrencyConflict is run again."""
-        """The bonus on store credit offered instead of a refused cancel (D2), e.g. 0.10."""
         # Writers hold this lock from applying their changes to the index until their
         # commit, so the index always reflects the committed state in commit order.
         self._index_lock = threading.RLock()
