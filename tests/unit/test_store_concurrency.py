@@ -6,7 +6,8 @@ round, see no deadlock and no lock timeout (with ``Oms(retries=0)``, so none
 could hide behind a retry); 1 000 submissions of one idempotency key from 8
 processes make one order and get identical answers; and commits failing at
 random (before or after they happen) and a failing relay over 1 000 state
-changes, with restarts, lose, invent and duplicate no event. The figures are
+changes, with restarts, lose, invent and duplicate no event; relay processes
+killed (SIGKILL) part way through a batch lose and invent none. The figures are
 printed (``pytest -s`` shows them). Last, on the memory store: ``Oms`` runs a
 call the store refused with ConcurrencyConflict again, up to ``retries``.
 """
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Collection
 from functools import partial
@@ -32,7 +35,7 @@ from omskit.adapters.memory import MemoryStore, RecordingPublisher
 from omskit.adapters.postgres import PostgresStore
 from omskit.adapters.sqlite import SqliteStore
 from omskit.errors import ConcurrencyConflict, IdempotencyConflict, InvalidInput
-from omskit.events import StockReceived
+from omskit.events import DomainEvent, StockReceived
 from omskit.geo import GeoPoint
 from omskit.invoicing import InvoicingSettings
 from omskit.model import (
@@ -366,6 +369,74 @@ def test_failing_commits_and_relays_lose_invent_and_duplicate_no_event(
     for event in publisher.events:
         by_id.setdefault(event.event_id, set()).add(event)
     assert all(len(versions) == 1 for versions in by_id.values()), "an id named two events"
+
+
+class FilePublisher:
+    """Appends each event id to a file, one ``write`` per event, so a killed process loses none."""
+
+    def __init__(self, path: str, pause: float = 0.0) -> None:
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self._pause = pause
+
+    def publish(self, event: DomainEvent) -> None:
+        time.sleep(self._pause)
+        os.write(self._fd, f"{event.event_id}\n".encode())
+
+
+def relay_until_killed(target: Target, received: str) -> None:
+    """A relay process: deliver pending events slowly, until done or killed."""
+    with target.open() as store:
+        Oms(store, publisher=FilePublisher(received, pause=0.002)).relay_events(batch=20)
+
+
+def test_a_relay_killed_at_random_points_loses_and_invents_no_event(
+    target: Target, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with target.open() as store:
+        oms = Oms(store, publisher=FilePublisher(os.devnull))
+        world(oms, units=1)
+        oms.relay_events()
+    setup = {row[0] for row in target.rows("SELECT event_id FROM outbox")}
+    with target.open() as store:  # changes whose relay fails: their events stay pending
+        oms = Oms(store, publisher=cast(Any, FlakyPublisher(random.Random(1), rate=1.0)))
+        for change in range(150):
+            oms.receive_stock("BEANS", "DC-NORTH", 1, reference=f"receipt-{change}")
+    received = tmp_path / "received.txt"
+    received.touch()
+    rng = random.Random(11)
+    context = multiprocessing.get_context("spawn")
+    kills = 0
+    for _ in range(5):
+        relay = context.Process(target=relay_until_killed, args=(target, str(received)))
+        before = len(received.read_text().splitlines())
+        relay.start()
+        deadline = time.monotonic() + 30
+        while len(received.read_text().splitlines()) == before and relay.is_alive():
+            assert time.monotonic() < deadline, "the relay process never delivered"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.2))  # kill it part way through a batch
+        if relay.is_alive():
+            relay.kill()
+            kills += 1
+        relay.join(timeout=30)
+    relay_until_killed(target, str(received))  # recovery: a relay that is not killed
+
+    stored = [
+        row[0]
+        for row in target.rows("SELECT event_id FROM outbox ORDER BY seq")
+        if row[0] not in setup
+    ]
+    pending = target.rows("SELECT event_id FROM outbox WHERE published = 0")
+    delivered = received.read_text().splitlines()
+    lost, phantom = set(stored) - set(delivered), set(delivered) - set(stored)
+    print(
+        f"relay kills ({target.kind}): {len(stored)} events, {kills} relays killed, "
+        f"{len(delivered)} deliveries ({len(delivered) - len(set(delivered))} redelivered), "
+        f"lost {len(lost)}, phantom {len(phantom)}, left pending {len(pending)}"
+    )
+    assert kills >= 3
+    assert (len(lost), len(phantom), len(pending)) == (0, 0, 0)
+    assert len(stored) == len(set(stored)) > 300
 
 
 # --- Oms runs a call the store refused again ------------------------------------------------
