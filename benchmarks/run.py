@@ -45,7 +45,8 @@ BENCHMARKS: dict[str, Entry] = {
         "routing", "routing cost vs a MIP optimum, decisions/s vs a naive router, custom rules"
     ),
     "persistence": Entry(
-        "persistence", "orders placed/s on memory and SQLite vs the same SQL writes done directly"
+        "persistence",
+        "orders placed/s on memory, SQLite and PostgreSQL vs the same SQL writes done directly",
     ),
 }
 
