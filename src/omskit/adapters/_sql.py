@@ -177,14 +177,34 @@ class SqlSession(ABC):
         """Whether ``table`` has a row whose ``key_column`` is ``key``."""
         return self.one(f"SELECT 1 FROM {table} WHERE {key_column} = ?", (key,)) is not None
 
+    def existing(self, table: str, key_column: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` ``table`` has a row for, in one query per 500 keys."""
+        found: set[str] = set()
+        for chunk in _chunks(keys):
+            marks = ", ".join("?" * len(chunk))
+            rows = self.rows(
+                f"SELECT {key_column} FROM {table} WHERE {key_column} IN ({marks})", chunk
+            )
+            found.update(str(row[0]) for row in rows)
+        return found
+
     def mark(self, table: str, key_column: str, flag: str, keys: Sequence[str], kind: str) -> None:
         """Set ``flag`` on the rows of ``keys``, all or none: an unknown key raises NotFound."""
+        found = self.existing(table, key_column, keys)
         for key in keys:
-            if not self.exists(table, key_column, key):
+            if key not in found:
                 raise NotFound(kind=kind, key=key)
-        self.executemany(
-            f"UPDATE {table} SET {flag} = 1 WHERE {key_column} = ?", [(key,) for key in keys]
-        )
+        for chunk in _chunks(keys):
+            marks = ", ".join("?" * len(chunk))
+            self.execute(f"UPDATE {table} SET {flag} = 1 WHERE {key_column} IN ({marks})", chunk)
+
+
+_CHUNK = 500
+"""Keys per ``IN (...)`` list: well under SQLite's limit of bound parameters."""
+
+
+def _chunks(keys: Sequence[str]) -> list[Sequence[str]]:
+    return [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
 
 
 class Repo:

@@ -146,9 +146,10 @@ class SqliteOutbox(Repo):
 
     def append(self, events: Sequence[DomainEvent]) -> None:
         """Add events; raises AlreadyExists on a reused event id (and adds none of them)."""
+        stored = self._s.existing("outbox", "event_id", [event.event_id for event in events])
         seen: set[str] = set()
         for event in events:
-            if event.event_id in seen or self._s.exists("outbox", "event_id", event.event_id):
+            if event.event_id in seen or event.event_id in stored:
                 raise AlreadyExists(kind="event", key=event.event_id)
             seen.add(event.event_id)
         rows = [(e.event_id, e.event_type, self._s.dumps(e)) for e in events]
