@@ -599,6 +599,8 @@ class ServiceBase:
                 uow.outbox.mark_published([e.event_id for e in pending])
                 uow.commit()
             sent += len(pending)
+            if len(pending) < batch:  # the outbox had no more: no need to look again
+                return sent
 
     def _book(
         self,
