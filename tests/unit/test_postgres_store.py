@@ -50,6 +50,7 @@ from omskit.testing.contracts._builders import (
     an_order,
 )
 from omskit.testing.contracts._dump import dump
+from omskit.testing.contracts.unit_of_work import held_open
 
 Schemas = Callable[[], str]
 
@@ -215,25 +216,6 @@ def _with_products(store: PostgresStore, *skus: str) -> None:
         uow.commit()
 
 
-def _hold_while(open_unit: Callable[[], UnitOfWork], test: Callable[[], None]) -> None:
-    """Run ``test`` while another thread holds a unit of work from ``open_unit`` open."""
-    entered, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with open_unit():
-            entered.set()
-            done.wait(timeout=10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert entered.wait(timeout=10)
-        test()
-    finally:
-        done.set()
-        holder.join(timeout=10)
-
-
 def test_stock_units_of_work_on_different_skus_run_side_by_side_and_wait_on_a_shared_one(
     pg_dsn: str, schema: str
 ) -> None:
@@ -242,20 +224,17 @@ def test_stock_units_of_work_on_different_skus_run_side_by_side_and_wait_on_a_sh
         PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
     ):
         _with_products(first, "A", "B", "C")
-
-        def while_a_is_held() -> None:
+        blocked: list[Callable[[], UnitOfWork]] = [
+            lambda: second.stock_unit_of_work({"B", "A"}),
+            second.unit_of_work,
+        ]
+        with held_open(lambda: first.stock_unit_of_work({"A"})):
             with second.stock_unit_of_work(["C", "B"]) as uow:  # no wait: B and C are free
                 uow.products.add(a_product("B", "Renamed"))
                 uow.commit()
-            blocked: list[Callable[[], UnitOfWork]] = [
-                lambda: second.stock_unit_of_work({"B", "A"}),
-                second.unit_of_work,
-            ]
             for open_unit in blocked:
                 with pytest.raises(ConcurrencyConflict), open_unit():
                     pass  # pragma: no cover - the block is never entered
-
-        _hold_while(lambda: first.stock_unit_of_work({"A"}), while_a_is_held)
         with second.unit_of_work() as uow:
             assert uow.products.get("B").name == "Renamed"
 
@@ -268,12 +247,12 @@ def test_an_ordinary_unit_of_work_keeps_every_stock_unit_of_work_waiting(
         PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
     ):
         _with_products(first, "A")
-
-        def while_the_schema_is_held() -> None:
-            with pytest.raises(ConcurrencyConflict), second.stock_unit_of_work({"Z"}):
-                pass  # pragma: no cover - the block is never entered
-
-        _hold_while(first.unit_of_work, while_the_schema_is_held)
+        with (
+            held_open(first.unit_of_work),
+            pytest.raises(ConcurrencyConflict),
+            second.stock_unit_of_work({"Z"}),
+        ):
+            pass  # pragma: no cover - the block is never entered
 
 
 def test_a_stock_unit_of_work_needs_a_collection_of_skus(store: PostgresStore) -> None:
@@ -353,19 +332,25 @@ def test_a_deadlock_the_database_breaks_is_a_concurrency_conflict_with_nothing_w
 def test_a_concurrent_insert_of_a_taken_reference_is_a_concurrency_conflict(
     store: PostgresStore,
 ) -> None:
-    # On different SKUs nothing keeps the two apart until the unique index does.
+    # On different SKUs nothing keeps the two apart until the unique index does:
+    # the second checks the reference while the first has inserted it but not
+    # committed, then its insert waits for the first's commit and fails.
     _with_products(store, "A", "B")
-    outcome = _race_two(
-        store,
-        {
-            "first": ({"A"}, lambda uow, _: uow.orders.add(an_order("O-1", external_ref="R"))),
-            "second": ({"B"}, lambda uow, _: uow.orders.add(an_order("O-2", external_ref="R"))),
-        },
-    )
-    assert sorted(type(error).__name__ for error in outcome.values()) == [
-        "ConcurrencyConflict",
-        "NoneType",
-    ]
+    inserted = threading.Event()
+
+    def first(uow: UnitOfWork, _: threading.Barrier) -> None:
+        uow.orders.add(an_order("O-1", external_ref="R"))
+        inserted.set()
+        time.sleep(0.5)  # the second's check happens meanwhile
+
+    def second(uow: UnitOfWork, _: threading.Barrier) -> None:
+        assert inserted.wait(timeout=10)
+        uow.orders.add(an_order("O-2", external_ref="R"))
+
+    outcome = _race_two(store, {"first": ({"A"}, first), "second": ({"B"}, second)})
+    assert outcome["first"] is None
+    assert isinstance(outcome["second"], ConcurrencyConflict)
+    assert "UniqueViolation" in str(outcome["second"])
     with store.unit_of_work() as uow:
         assert len(uow.orders.list()) == 1
 

@@ -45,6 +45,7 @@ from omskit.money import Money
 from omskit.ports import Store, UnitOfWork
 from omskit.testing.contracts._builders import a_location, an_order
 from omskit.testing.contracts._dump import dump, seed
+from omskit.testing.contracts.unit_of_work import held_open
 
 TABLES = {
     "cancellations",
@@ -200,23 +201,8 @@ def test_a_closed_store_refuses_new_units_of_work(store: SqliteStore) -> None:
 
 def a_waiting_writer_times_out(first: Store, second: Store) -> None:
     """While ``first`` holds a unit of work, ``second`` times out and writes nothing."""
-    entered = threading.Event()
-    done = threading.Event()
-
-    def hold_the_lock() -> None:
-        with first.unit_of_work():
-            entered.set()
-            done.wait(timeout=10)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert entered.wait(timeout=10)
-        with pytest.raises(ConcurrencyConflict), second.unit_of_work():
-            pass  # pragma: no cover - the block is never entered
-    finally:
-        done.set()
-        holder.join(timeout=10)
+    with held_open(first.unit_of_work), pytest.raises(ConcurrencyConflict), second.unit_of_work():
+        pass  # pragma: no cover - the block is never entered
     with second.unit_of_work() as uow:
         assert uow.locations.list() == ()
 

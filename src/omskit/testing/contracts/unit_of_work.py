@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
@@ -495,12 +496,7 @@ class StockScopedContract(StoreContract):
     ) -> None:
         """A stock unit of work on other SKUs commits while one on SKU-1 stays open."""
         scoped = _scoped(store)
-        held, release, done = threading.Event(), threading.Event(), threading.Event()
-
-        def hold() -> None:
-            with scoped.stock_unit_of_work({"SKU-1"}):
-                held.set()
-                release.wait(timeout=30)
+        done = threading.Event()
 
         def write_another() -> None:
             with scoped.stock_unit_of_work({"SKU-2", "SKU-3"}) as uow:
@@ -508,18 +504,32 @@ class StockScopedContract(StoreContract):
                 uow.commit()
             done.set()
 
-        holder = threading.Thread(target=hold)
-        holder.start()
-        try:
-            assert held.wait(timeout=10)
-            writer = threading.Thread(target=write_another)
+        writer = threading.Thread(target=write_another)
+        with held_open(lambda: scoped.stock_unit_of_work({"SKU-1"})):
             writer.start()
             finished = done.wait(timeout=10)
-        finally:
-            release.set()
-            holder.join(timeout=30)
         writer.join(timeout=30)
         assert finished, "a stock unit of work on SKU-2 and SKU-3 waited for one on SKU-1"
+
+
+@contextlib.contextmanager
+def held_open(open_unit: Callable[[], UnitOfWork]) -> Iterator[None]:
+    """For the body of the block, another thread holds a unit of work from ``open_unit`` open."""
+    entered, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with open_unit():
+            entered.set()
+            done.wait(timeout=30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert entered.wait(timeout=10), "the other thread could not open its unit of work"
+        yield
+    finally:
+        done.set()
+        holder.join(timeout=30)
 
 
 def _scoped(store: Store) -> StockScopedStore:
