@@ -22,6 +22,7 @@ from test_sqlite_store import (
     ATTEMPTS,
     THREADS,
     UNITS,
+    a_request,
     a_waiting_writer_times_out,
     counters,
     one_reference_from_many_threads,
@@ -253,6 +254,24 @@ def test_an_ordinary_unit_of_work_keeps_every_stock_unit_of_work_waiting(
             second.stock_unit_of_work({"Z"}),
         ):
             pass  # pragma: no cover - the block is never entered
+
+
+def test_reads_through_oms_run_beside_a_placement_and_wait_for_an_ordinary_call(
+    pg_dsn: str, schema: str
+) -> None:
+    with (
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+    ):
+        oms = Oms(first)
+        world(oms, units=5)
+        placed = Oms(second).place_order(a_request())
+        reader = Oms(second)
+        with held_open(lambda: first.stock_unit_of_work({"BEANS"})):
+            assert reader.get_order(placed.order_id) == placed
+            assert reader.stock_position("BEANS", "DC").reserved == 1
+        with held_open(first.unit_of_work), pytest.raises(ConcurrencyConflict):
+            reader.get_order(placed.order_id)
 
 
 def test_a_stock_unit_of_work_needs_a_collection_of_skus(store: PostgresStore) -> None:

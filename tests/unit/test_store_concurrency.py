@@ -547,6 +547,9 @@ def test_only_calls_confined_to_their_skus_open_a_stock_unit_of_work() -> None:
     from_cart = two_lines("WEB-2", "BEANS", "CUPS")
     assert opened_by(lambda: oms.place_order(from_cart, cart_id="C-1")) == [None]
     assert opened_by(partial(oms.cancel_order, placed[0])) == [None]
+    # Reads are stock units of work on no SKU: they wait for no placement.
+    assert opened_by(partial(oms.get_order, placed[0])) == [frozenset()]
+    assert opened_by(partial(oms.stock_position, "BEANS", "DC-NORTH")) == [frozenset()]
 
 
 def test_with_invoicing_on_every_call_runs_alone() -> None:

@@ -371,6 +371,15 @@ class ServiceBase:
             return self.store.stock_unit_of_work(skus)
         return self.store.unit_of_work()
 
+    def _read(self) -> UnitOfWork:
+        """A unit of work that only reads.
+
+        On a store that can (:class:`~omskit.ports.StockScopedStore`), it is
+        a stock unit of work on no SKU: it runs beside placements and holds
+        instead of waiting for them, and sees what they committed.
+        """
+        return self._open(())
+
     def _commit(
         self, work: Callable[[UnitOfWork, list[DomainEvent]], T], skus: Collection[str] | None
     ) -> tuple[T, list[DomainEvent], list[Task], list[str]]:

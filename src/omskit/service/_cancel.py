@@ -182,7 +182,7 @@ class CancelOperations(ServiceBase):
         _check_id(by, "by")
         if note is not None and (not isinstance(note, str) or not note.strip()):
             raise InvalidInput("must be a non-blank string or None", path="note", value=note)
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             order = uow.orders.get(order_id)
             customer = None if order.customer_id is None else uow.customers.find(order.customer_id)
         if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
@@ -271,7 +271,7 @@ class CancelOperations(ServiceBase):
         """Every recorded cancel attempt (of one order, if given), oldest first."""
         if order_id is not None:
             _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             records = list(uow.cancellations.list())
         chosen = [r for r in records if order_id is None or r.order_id == order_id]
         return tuple(sorted(chosen, key=lambda r: (r.at, r.record_id)))

@@ -100,7 +100,7 @@ class InvoicingOperations(ServiceBase):
     def invoice(self, number: str) -> Invoice:
         """The document ``number``; :class:`~omskit.errors.NotFound` when none was issued."""
         _check_id(number, "number")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             return uow.invoices.get(number)
 
     def order_payments(self, order_id: str) -> Sequence[Payment]:
@@ -110,7 +110,7 @@ class InvoicingOperations(ServiceBase):
     def _of_order(self, order_id: str, read: Callable[[UnitOfWork], T]) -> T:
         """``read`` in a unit of work, once ``order_id`` is known to be an order."""
         _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             uow.orders.get(order_id)
             return read(uow)
 
@@ -122,7 +122,7 @@ class InvoicingOperations(ServiceBase):
         if isinstance(year, bool) or not isinstance(year, int) or not 1970 <= year <= 9999:
             raise InvalidInput("must be a year", path="year", value=year)
         settings = self._settings()
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             return self._distance_sales(uow, settings, year)
 
     # ------------------------------------------------------------------ corrections

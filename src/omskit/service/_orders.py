@@ -162,7 +162,7 @@ class OrderOperations(InvoicingOperations):
         profiles = list(profiles)
         for index, profile in enumerate(profiles):
             _require(profile, RoutingProfile, f"profiles[{index}]")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             locations = {loc.location_id: loc for loc in uow.locations.list()}
             products = {p.sku: p for p in uow.products.list()}
             stock: dict[str, list[tuple[Location, int]]] = {}
@@ -182,7 +182,7 @@ class OrderOperations(InvoicingOperations):
     def plan_routing(self, request: OrderRequest) -> RoutingDecision:
         """Route ``request`` as :meth:`place_order` would, without changing anything."""
         _require(request, OrderRequest, "request")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             self._validate_request(uow, request)
             now = self.clock.now()
             order = Order.from_request("PLAN", request, placed_at=now)
@@ -208,7 +208,7 @@ class OrderOperations(InvoicingOperations):
         """
         _require(request, OrderRequest, "request")
         settings = self._settings()
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             self._validate_request(uow, request)
             order = Order.from_request("PREVIEW", request, placed_at=self.clock.now())
             self._check_invoiceable(uow, order)
@@ -536,7 +536,7 @@ class OrderOperations(InvoicingOperations):
     def get_order(self, order_id: str) -> Order:
         """The order ``order_id``; raises :class:`~omskit.errors.NotFound`."""
         _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             return uow.orders.get(order_id)
 
     def orders(
@@ -560,7 +560,7 @@ class OrderOperations(InvoicingOperations):
             _require(channel, Channel, "channel")
         if customer_id is not None:
             _check_id(customer_id, "customer_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             found = uow.orders.list(status=status)
         return tuple(
             sorted(
@@ -579,12 +579,12 @@ class OrderOperations(InvoicingOperations):
         """The order a channel placed under ``external_ref``, or ``None``."""
         _require(channel, Channel, "channel")
         _check_id(external_ref, "external_ref")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             return uow.orders.find_by_reference(channel.value, external_ref)
 
     def shipments(self, order_id: str) -> Sequence[Shipment]:
         """The shipments of an order, by id."""
         _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             uow.orders.get(order_id)
             return uow.shipments.for_order(order_id)

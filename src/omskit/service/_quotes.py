@@ -242,7 +242,7 @@ class QuoteOperations(OrderOperations):
         :meth:`expire_quotes` records it; ``Quote.is_expired(now)`` tells.
         """
         _check_id(quote_id, "quote_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             return uow.quotes.get(quote_id)
 
     def quotes(
@@ -257,6 +257,6 @@ class QuoteOperations(OrderOperations):
             _require(status, QuoteStatus, "status")
         if customer_id is not None:
             _check_id(customer_id, "customer_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             found = uow.quotes.list(status=status, customer_id=customer_id)
         return tuple(sorted(found, key=lambda quote: (quote.created_at, quote.quote_id)))

@@ -611,7 +611,7 @@ class StockOperations(ServiceBase):
         """The stock position of ``sku`` at ``location_id`` (zero if never stocked)."""
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             uow.products.get(sku)
             uow.locations.get(location_id)
             return uow.stock.get(sku, location_id)
@@ -623,7 +623,7 @@ class StockOperations(ServiceBase):
         """
         _check_id(sku, "sku")
         _check_id(location_id, "location_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             uow.products.get(sku)
             uow.locations.get(location_id)
             return uow.ledger.for_key(sku, location_id)

@@ -40,7 +40,7 @@ class TriggerOperations(ServiceBase):
         """The tasks trigger rules raised (of one order, with ``order_id``), by id."""
         if order_id is not None:
             _check_id(order_id, "order_id")
-        with self.store.unit_of_work() as uow:
+        with self._read() as uow:
             found = uow.tasks.list()
         if order_id is None:
             return found
