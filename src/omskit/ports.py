@@ -561,9 +561,11 @@ class StockScopedStore(Store, Protocol):
     events. The store must keep such a unit of work from running at the same
     time as another that touches any of those SKUs, and from running at the
     same time as an ordinary :meth:`~Store.unit_of_work`, which may touch
-    anything; two units of work on disjoint SKUs may run in parallel. A
-    store that serialises every unit of work anyway (the memory and SQLite
-    stores) simply does not implement this.
+    anything; two units of work on disjoint SKUs may run in parallel. With
+    no SKUs at all it is a unit of work that touches no stock: ``Oms`` opens
+    one for its read-only calls and for the event relay. A store that
+    serialises every unit of work anyway (the memory and SQLite stores)
+    simply does not implement this.
     """
 
     def stock_unit_of_work(self, skus: Collection[str]) -> UnitOfWork:

@@ -175,7 +175,7 @@ class PostgresUnitOfWork(SqlUnitOfWork):
     """One transaction over every repository of a :class:`PostgresStore`.
 
     The transaction (and its locks: the schema's advisory lock, or for a
-    stock unit of work its SKUs' rows) starts when the block is entered;
+    stock unit of work the shared one and its SKUs') starts when the block is entered;
     :meth:`commit` makes it durable and releases the locks; the next read or
     write starts another one with the same locks, which leaving the block
     rolls back unless it is committed too.
