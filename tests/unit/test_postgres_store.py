@@ -67,6 +67,16 @@ def store(pg_dsn: str, schema: str) -> Iterator[PostgresStore]:
         yield opened
 
 
+@pytest.fixture
+def impatient(pg_dsn: str, schema: str) -> Iterator[tuple[PostgresStore, PostgresStore]]:
+    """Two stores on one schema that wait at most 50 ms for a lock."""
+    with (
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
+        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+    ):
+        yield first, second
+
+
 def tables(dsn: str, schema: str) -> set[str]:
     with psycopg.connect(dsn) as connection:
         rows = connection.execute(
@@ -188,13 +198,10 @@ def test_a_closed_store_refuses_new_units_of_work(store: PostgresStore) -> None:
 
 
 def test_a_unit_of_work_that_cannot_get_the_lock_in_time_gets_a_concurrency_conflict(
-    pg_dsn: str, schema: str
+    impatient: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    with (
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
-    ):
-        a_waiting_writer_times_out(first, second)
+    first, second = impatient
+    a_waiting_writer_times_out(first, second)
 
 
 def test_stores_on_different_schemas_do_not_wait_for_each_other(
@@ -218,60 +225,51 @@ def _with_products(store: PostgresStore, *skus: str) -> None:
 
 
 def test_stock_units_of_work_on_different_skus_run_side_by_side_and_wait_on_a_shared_one(
-    pg_dsn: str, schema: str
+    impatient: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    with (
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
-    ):
-        _with_products(first, "A", "B", "C")
-        blocked: list[Callable[[], UnitOfWork]] = [
-            lambda: second.stock_unit_of_work({"B", "A"}),
-            second.unit_of_work,
-        ]
-        with held_open(lambda: first.stock_unit_of_work({"A"})):
-            with second.stock_unit_of_work(["C", "B"]) as uow:  # no wait: B and C are free
-                uow.products.add(a_product("B", "Renamed"))
-                uow.commit()
-            for open_unit in blocked:
-                with pytest.raises(ConcurrencyConflict), open_unit():
-                    pass  # pragma: no cover - the block is never entered
-        with second.unit_of_work() as uow:
-            assert uow.products.get("B").name == "Renamed"
+    first, second = impatient
+    _with_products(first, "A", "B", "C")
+    blocked: list[Callable[[], UnitOfWork]] = [
+        lambda: second.stock_unit_of_work({"B", "A"}),
+        second.unit_of_work,
+    ]
+    with held_open(lambda: first.stock_unit_of_work({"A"})):
+        with second.stock_unit_of_work(["C", "B"]) as uow:  # no wait: B and C are free
+            uow.products.add(a_product("B", "Renamed"))
+            uow.commit()
+        for open_unit in blocked:
+            with pytest.raises(ConcurrencyConflict), open_unit():
+                pass  # pragma: no cover - the block is never entered
+    with second.unit_of_work() as uow:
+        assert uow.products.get("B").name == "Renamed"
 
 
 def test_an_ordinary_unit_of_work_keeps_every_stock_unit_of_work_waiting(
-    pg_dsn: str, schema: str
+    impatient: tuple[PostgresStore, PostgresStore],
 ) -> None:
+    first, second = impatient
+    _with_products(first, "A")
     with (
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
+        held_open(first.unit_of_work),
+        pytest.raises(ConcurrencyConflict),
+        second.stock_unit_of_work({"Z"}),
     ):
-        _with_products(first, "A")
-        with (
-            held_open(first.unit_of_work),
-            pytest.raises(ConcurrencyConflict),
-            second.stock_unit_of_work({"Z"}),
-        ):
-            pass  # pragma: no cover - the block is never entered
+        pass  # pragma: no cover - the block is never entered
 
 
 def test_reads_through_oms_run_beside_a_placement_and_wait_for_an_ordinary_call(
-    pg_dsn: str, schema: str
+    impatient: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    with (
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as first,
-        PostgresStore(pg_dsn, schema=schema, lock_timeout=0.05) as second,
-    ):
-        oms = Oms(first)
-        world(oms, units=5)
-        placed = Oms(second).place_order(a_request())
-        reader = Oms(second)
-        with held_open(lambda: first.stock_unit_of_work({"BEANS"})):
-            assert reader.get_order(placed.order_id) == placed
-            assert reader.stock_position("BEANS", "DC").reserved == 1
-        with held_open(first.unit_of_work), pytest.raises(ConcurrencyConflict):
-            reader.get_order(placed.order_id)
+    first, second = impatient
+    oms = Oms(first)
+    world(oms, units=5)
+    placed = Oms(second).place_order(a_request())
+    reader = Oms(second)
+    with held_open(lambda: first.stock_unit_of_work({"BEANS"})):
+        assert reader.get_order(placed.order_id) == placed
+        assert reader.stock_position("BEANS", "DC").reserved == 1
+    with held_open(first.unit_of_work), pytest.raises(ConcurrencyConflict):
+        reader.get_order(placed.order_id)
 
 
 def test_a_stock_unit_of_work_needs_a_collection_of_skus(store: PostgresStore) -> None:
