@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 
 from omskit.errors import DefinitionError, OmsError
 
-__all__ = ["Migration", "checked", "pending"]
+__all__ = ["Migration", "apply", "checked", "pending"]
 
 
 def _check_statements(_: object, attribute: attrs.Attribute[object], value: object) -> None:
@@ -45,3 +46,29 @@ def pending(steps: tuple[Migration, ...], current: int) -> tuple[Migration, ...]
             f"knows ({len(steps)}); upgrade omskit to open it"
         )
     return steps[current:]
+
+
+def apply(
+    steps: tuple[Migration, ...],
+    current: int,
+    execute: Callable[..., Any],
+    *,
+    placeholder: str = "?",
+) -> tuple[int, ...]:
+    """Run the steps above ``current`` with ``execute``, recording each; return their versions.
+
+    ``execute(sql)`` or ``execute(sql, params)`` runs one statement in the
+    caller's open transaction; ``placeholder`` is the driver's parameter
+    mark. Each step's statements run in order, then its row goes into
+    ``schema_version``.
+    """
+    record = (
+        f"INSERT INTO schema_version (version, description) VALUES ({placeholder}, {placeholder})"
+    )
+    applied = []
+    for step in pending(steps, current):
+        for statement in step.statements:
+            execute(statement)
+        execute(record, (step.version, step.description))
+        applied.append(step.version)
+    return tuple(applied)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg import sql
 
-from omskit.adapters._migrations import Migration, checked, pending
+from omskit.adapters._migrations import Migration, apply, checked
 from omskit.adapters.sqlite import schema as sqlite_schema
 
 __all__ = ["MIGRATIONS", "migrate", "schema_version", "to_postgres"]
@@ -86,13 +86,4 @@ def migrate(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
             )
         connection.execute(_VERSION_TABLE)
-        applied = []
-        for step in pending(steps, schema_version(connection)):
-            for statement in step.statements:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT INTO schema_version (version, description) VALUES (%s, %s)",
-                (step.version, step.description),
-            )
-            applied.append(step.version)
-    return tuple(applied)
+        return apply(steps, schema_version(connection), connection.execute, placeholder="%s")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from omskit.adapters._migrations import Migration, checked, pending
+from omskit.adapters._migrations import Migration, apply, checked
 
 __all__ = ["MIGRATIONS", "Migration", "migrate", "schema_version"]
 
@@ -132,15 +132,7 @@ def migrate(
     connection.execute("BEGIN IMMEDIATE")
     try:
         connection.execute(_VERSION_TABLE)
-        applied = []
-        for step in pending(steps, schema_version(connection)):
-            for statement in step.statements:
-                connection.execute(statement)
-            connection.execute(
-                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
-                (step.version, step.description),
-            )
-            applied.append(step.version)
+        applied = apply(steps, schema_version(connection), connection.execute)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
