@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,6 +19,24 @@ from omskit.testing.contracts import (
     StoreContracts,
     StoreFactory,
 )
+
+if TYPE_CHECKING:
+    from omskit.adapters.postgres import PostgresStore
+
+
+def closed_afterwards(
+    open_store: Callable[[], SqliteStore | PostgresStore],
+) -> Iterator[StoreFactory]:
+    """A store factory fixture's body: ``open_store`` as the factory, every store closed after."""
+    made: list[SqliteStore | PostgresStore] = []
+
+    def make() -> Store:
+        made.append(open_store())
+        return made[-1]
+
+    yield make
+    for store in made:
+        store.close()
 
 
 class TestMemoryStore(InMemoryStoreContracts):
@@ -39,17 +57,10 @@ class TestSqliteStore(StoreContracts):
 
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> Iterator[StoreFactory]:
-        made: list[SqliteStore] = []
         numbers = itertools.count(1)
-
-        def make() -> Store:
-            store = SqliteStore(tmp_path / f"store-{next(numbers)}.db", synchronous="NORMAL")
-            made.append(store)
-            return store
-
-        yield make
-        for store in made:
-            store.close()
+        yield from closed_afterwards(
+            lambda: SqliteStore(tmp_path / f"store-{next(numbers)}.db", synchronous="NORMAL")
+        )
 
     def reopen(self, store: Store) -> Store:
         assert isinstance(store, SqliteStore)
@@ -72,16 +83,7 @@ class TestPostgresStore(StoreContracts, StockScopedContract):
     def store_factory(self, pg_dsn: str, pg_schema: Callable[[], str]) -> Iterator[StoreFactory]:
         from omskit.adapters.postgres import PostgresStore
 
-        made: list[PostgresStore] = []
-
-        def make() -> Store:
-            store = PostgresStore(pg_dsn, schema=pg_schema())
-            made.append(store)
-            return store
-
-        yield make
-        for store in made:
-            store.close()
+        yield from closed_afterwards(lambda: PostgresStore(pg_dsn, schema=pg_schema()))
 
     def reopen(self, store: Store) -> Store:
         from omskit.adapters.postgres import PostgresStore
