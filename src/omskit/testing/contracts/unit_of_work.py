@@ -360,35 +360,7 @@ class ThreadingContract(StoreContract):
     def test_concurrent_read_modify_write_increments_lose_no_update(self, store: Store) -> None:
         """Concurrent read modify write increments lose no update."""
         self.require("threads")
-        with committed(store) as uow:
-            uow.stock.save(a_position("SKU-1", "L1"))
-        failures: list[BaseException] = []
-
-        def increment_200_times() -> None:
-            try:
-                for _ in range(200):
-                    with store.unit_of_work() as uow:
-                        position = uow.stock.get("SKU-1", "L1")
-                        time.sleep(0)  # invite a thread switch between the read and the write
-                        uow.stock.save(attrs.evolve(position, on_hand=position.on_hand + 1))
-                        uow.commit()
-            except BaseException as error:  # pragma: no cover - reported below
-                failures.append(error)
-
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(1e-6)
-        try:
-            threads = [threading.Thread(target=increment_200_times) for _ in range(8)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        finally:
-            sys.setswitchinterval(interval)
-        assert failures == []
-        assert not any(thread.is_alive() for thread in threads)
-        with store.unit_of_work() as uow:
-            assert uow.stock.get("SKU-1", "L1").on_hand == 1600
+        _increments_lose_no_update(store, lambda number, attempt: store.unit_of_work(), each=200)
 
 
 class DurabilityContract(StoreContract):
@@ -460,36 +432,14 @@ class StockScopedContract(StoreContract):
     ) -> None:
         """Stock units of work naming the SKU among others, and ordinary ones, lose no update."""
         scoped = _scoped(store)
-        with committed(store) as uow:
-            uow.stock.save(a_position("SKU-1", "L1"))
-        failures: list[BaseException] = []
 
-        def increment(number: int) -> None:
+        def open_unit(number: int, attempt: int) -> UnitOfWork:
+            if number == 0 and attempt % 5 == 0:
+                return store.unit_of_work()
             skus = [f"SKU-{number + 2}", "SKU-1"] if number % 2 else ["SKU-1", "SKU-0"]
-            try:
-                for attempt in range(50):
-                    opened = (
-                        store.unit_of_work()
-                        if number == 0 and attempt % 5 == 0
-                        else scoped.stock_unit_of_work(skus)
-                    )
-                    with opened as uow:
-                        position = uow.stock.get("SKU-1", "L1")
-                        time.sleep(0)  # invite a thread switch between the read and the write
-                        uow.stock.save(attrs.evolve(position, on_hand=position.on_hand + 1))
-                        uow.commit()
-            except BaseException as error:  # pragma: no cover - reported below
-                failures.append(error)
+            return scoped.stock_unit_of_work(skus)
 
-        threads = [threading.Thread(target=increment, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert failures == []
-        assert not any(thread.is_alive() for thread in threads)
-        with store.unit_of_work() as uow:
-            assert uow.stock.get("SKU-1", "L1").on_hand == 400
+        _increments_lose_no_update(store, open_unit, each=50)
 
     def test_stock_units_of_work_on_other_skus_do_not_wait_for_each_other(
         self, store: Store
@@ -510,6 +460,45 @@ class StockScopedContract(StoreContract):
             finished = done.wait(timeout=10)
         writer.join(timeout=30)
         assert finished, "a stock unit of work on SKU-2 and SKU-3 waited for one on SKU-1"
+
+
+def _increments_lose_no_update(
+    store: Store, open_unit: Callable[[int, int], UnitOfWork], *, each: int
+) -> None:
+    """8 threads each add 1 to one position ``each`` times, in units of work from ``open_unit``.
+
+    ``open_unit(thread number, attempt)`` opens each unit of work. Every
+    increment must count: the position ends at 8 x ``each``.
+    """
+    with committed(store) as uow:
+        uow.stock.save(a_position("SKU-1", "L1"))
+    failures: list[BaseException] = []
+
+    def increment(number: int) -> None:
+        try:
+            for attempt in range(each):
+                with open_unit(number, attempt) as uow:
+                    position = uow.stock.get("SKU-1", "L1")
+                    time.sleep(0)  # invite a thread switch between the read and the write
+                    uow.stock.save(attrs.evolve(position, on_hand=position.on_hand + 1))
+                    uow.commit()
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=increment, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert not any(thread.is_alive() for thread in threads)
+    with store.unit_of_work() as uow:
+        assert uow.stock.get("SKU-1", "L1").on_hand == 8 * each
 
 
 @contextlib.contextmanager
