@@ -250,6 +250,8 @@ class ServiceBase:
         if isinstance(store, str | os.PathLike):
             store = SqliteStore(store)  # a file path: the state lives in that SQLite file
         self.store: Store = store if store is not None else MemoryStore()
+        # Checked once: a runtime Protocol check costs microseconds on every call.
+        self._scoped_store = self.store if isinstance(self.store, StockScopedStore) else None
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids: IdGenerator = ids if ids is not None else UuidIds()
         self.publisher: EventPublisher = (
@@ -367,8 +369,8 @@ class ServiceBase:
 
     def _open(self, skus: Collection[str] | None) -> UnitOfWork:
         """A unit of work, confined to the stock of ``skus`` when given and the store can."""
-        if skus is not None and isinstance(self.store, StockScopedStore):
-            return self.store.stock_unit_of_work(skus)
+        if skus is not None and self._scoped_store is not None:
+            return self._scoped_store.stock_unit_of_work(skus)
         return self.store.unit_of_work()
 
     def _read(self) -> UnitOfWork:
