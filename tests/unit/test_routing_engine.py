@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from omskit.errors import DefinitionError, InvalidInput
@@ -24,11 +25,13 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
-from omskit.routing import builtins
-from omskit.routing.cost import minor_units
+from omskit.routing import builtins, engine
+from omskit.routing.cost import DistanceCostModel, minor_units
+from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
-from omskit.routing.planner import PlanLine, plan_order
+from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, PlanLine, plan_order
 from omskit.routing.profile import Objective, RoutingProfile, default_profile
+from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import CandidateView, Excluded, LineContext
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -548,3 +551,212 @@ def test_the_engine_plans_as_plan_order_does_on_its_rankings(
         assert plan.unfulfilled == tuple(d.unfulfilled for d in decision.lines)
         assert plan.decided_by == decision.decided_by
         assert plan.exact == decision.exact
+
+
+# ---------------------------------------------------------------------- the express path
+
+EXPRESS_POINTS = [
+    GeoPoint(52.37, 4.89),
+    GeoPoint(52.3701, 4.8901),  # a few metres off: equal shipping costs, different distances
+    GeoPoint(52.09, 5.12),
+    GeoPoint(51.92, 4.48),
+    GeoPoint(51.44, 5.47),
+]
+
+
+@st.composite
+def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
+    """Networks with ties in distance and cost, and the profiles the express path serves."""
+    capabilities = st.frozensets(
+        st.sampled_from([Capability.SHIP, Capability.HANDLES_FRAGILE, Capability.RECEIVE_TRANSFERS])
+    )
+    locations = [
+        Location(
+            f"L{n}",
+            f"Location {n}",
+            LocationKind.STORE,
+            draw(st.sampled_from(EXPRESS_POINTS)),
+            "NL",
+            draw(capabilities) | {Capability.SHIP},
+        )
+        for n in range(draw(st.integers(1, 9)))
+    ]
+    products = {
+        sku: Product(
+            sku,
+            sku,
+            weight_grams=draw(st.integers(100, 3000)),
+            fragile=draw(st.booleans()),
+            hazardous=draw(st.booleans()),
+        )
+        for sku in ("A", "B", "C", "D")
+    }
+    held = {
+        sku: [(loc, draw(st.integers(-1, 12))) for loc in locations if draw(st.booleans())]
+        for sku in products
+    }
+    orders = []
+    for n in range(draw(st.integers(1, 3))):
+        skus = draw(st.lists(st.sampled_from(list(products)), min_size=1, max_size=4))
+        point = draw(st.sampled_from([*EXPRESS_POINTS, GeoPoint(53.2, 6.56), None]))
+        orders.append(
+            Order(
+                f"O-{n}",
+                Channel.WEB,
+                f"W-{n}",
+                "EUR",
+                tuple(
+                    OrderLine(f"L{i}", sku, draw(st.integers(1, 6)), Money("1.00", "EUR"))
+                    for i, sku in enumerate(skus, 1)
+                ),
+                Delivery.ship_to(attrs.evolve(HOME, point=point)),
+                NOW,
+            )
+        )
+    filters = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    ("min_stock", builtins.min_stock(draw(st.integers(0, 4)))),
+                    ("specialisation", builtins.specialisation()),
+                    ("heavy", builtins.specialisation(heavy_grams=1500, heavy=["handles_fragile"])),
+                ]
+            ),
+            max_size=2,
+            unique_by=lambda rule: rule[0],
+        )
+    )
+    rules: list[Any] = list(filters)
+    rules.insert(draw(st.integers(0, len(filters))), "nearest")
+    model = draw(
+        st.sampled_from(
+            [
+                DistanceCostModel(),
+                DistanceCostModel(per_kg=Money("0.35", "EUR")),
+                DistanceCostModel(fixed=Money("0", "EUR"), per_km=Money("0.01", "EUR")),
+            ]
+        )
+    )
+    profile = RoutingProfile.of(
+        "p",
+        rules,
+        objective=draw(st.sampled_from(Objective)),
+        max_splits=draw(st.integers(0, 2)),
+        cost_model=model,
+    )
+    return (held, products, orders), profile
+
+
+def _route_both(
+    placed: Order,
+    profile: RoutingProfile,
+    held: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    search_limit: int = DEFAULT_SEARCH_LIMIT,
+) -> tuple[RoutingDecision, RoutingDecision, bool]:
+    """The decision with and without the express path, and whether it took the express path."""
+    origin = None if placed.delivery.address is None else placed.delivery.address.point
+    general = engine._route
+    calls: list[int] = []
+
+    def counted(*args: Any) -> RoutingDecision:
+        calls.append(1)
+        return general(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "_route", counted)
+        fast = route(
+            placed,
+            profile=profile,
+            origin=origin,
+            stock=held,
+            products=products,
+            search_limit=search_limit,
+        )
+    took_express = not calls
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "EXPRESS", False)
+        plain = route(
+            placed,
+            profile=profile,
+            origin=origin,
+            stock=held,
+            products=products,
+            search_limit=search_limit,
+        )
+    return fast, plain, took_express
+
+
+@settings(max_examples=300, deadline=None)
+@given(world=express_networks(), search_limit=st.sampled_from([1, 2, DEFAULT_SEARCH_LIMIT]))
+def test_the_express_path_decides_as_the_general_engine(
+    world: tuple[Network, RoutingProfile], search_limit: int
+) -> None:
+    (held, products, orders), profile = world
+    for placed in orders:
+        fast, plain, took_express = _route_both(placed, profile, held, products, search_limit)
+        event(f"express: {took_express}")
+        # Allocations, cost, decided_by, then the explanation (notes, deciding rules).
+        assert [line.allocations for line in fast.lines] == [
+            line.allocations for line in plain.lines
+        ]
+        assert (fast.cost, fast.decided_by, fast.exact) == (
+            plain.cost,
+            plain.decided_by,
+            plain.exact,
+        )
+        assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
+        assert fast == plain
+        assert fast.explain() == plain.explain()
+        assert [line.deciding_rule for line in fast.lines] == [
+            line.deciding_rule for line in plain.lines
+        ]
+
+
+def test_the_express_path_serves_one_location_orders_and_explains_them_later() -> None:
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {"BEANS": ((STORE_AMS, 5), (DC, 5)), "KETTLE": ((STORE_AMS, 3), (DC, 9))}
+    fast, plain, took_express = _route_both(placed, default_profile(), held, PRODUCTS)
+    assert took_express
+    assert [where(line) for line in fast.lines] == [[("AMS", 2)], [("AMS", 1)]]
+    assert fast.decided_by == plain.decided_by == "the lowest shipping cost"
+    assert fast.lines[0]._notes is not fast.lines[0].candidates  # made on first read
+    assert fast.explain() == plain.explain()
+
+
+class _OwnMinStock(builtins.MinStock):
+    """A subclass may score differently: it is not the built-in."""
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        RoutingProfile.of("p", ["load_balancing", "nearest"]),
+        RoutingProfile.of("p", [("min_stock", builtins.min_stock(1)), "specialisation"]),
+        RoutingProfile.of("p", [("own", _OwnMinStock(1)), "nearest"]),
+        RoutingProfile.from_dict(
+            {"name": "p", "combine": "weighted", "rule": [{"use": "nearest", "weight": "1"}]}
+        ),
+        RoutingProfile.of("p", ["nearest"], scarcity=Scarcity(Money("0.50", "EUR"))),
+    ],
+    ids=["another-rule", "no-nearest", "a-subclass", "weighted", "scarcity"],
+)
+def test_other_profiles_take_the_general_engine(profile: RoutingProfile) -> None:
+    placed = order(("BEANS", 2))
+    fast, plain, took_express = _route_both(placed, profile, {"BEANS": ((STORE_AMS, 5),)}, PRODUCTS)
+    assert not took_express
+    assert where(fast.lines[0]) == where(plain.lines[0]) == [("AMS", 2)]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [(("BEANS", 2), ("BEANS", 1)), (("BEANS", 2), ("CUPS", 9))],
+    ids=["a-shared-sku", "two-locations"],
+)
+def test_orders_the_express_path_cannot_serve_take_the_general_engine(
+    lines: tuple[tuple[str, int], ...],
+) -> None:
+    held = {"BEANS": ((STORE_AMS, 5), (DC, 1)), "CUPS": ((DC, 9),)}
+    fast, plain, took_express = _route_both(order(*lines), default_profile(), held, PRODUCTS)
+    assert not took_express
+    assert fast == plain

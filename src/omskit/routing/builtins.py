@@ -32,7 +32,7 @@ from typing import Any, cast
 import attrs
 
 from omskit.errors import InvalidInput
-from omskit.model import Capability
+from omskit.model import Capability, Product
 from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel, minor_units
 from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
 
@@ -137,7 +137,10 @@ class Specialisation:
 
     def needs(self, line: LineContext) -> frozenset[Capability]:
         """The capabilities a location needs for this line's product."""
-        product = line.product
+        return self.needs_for(line.product)
+
+    def needs_for(self, product: Product) -> frozenset[Capability]:
+        """The capabilities a location needs to ship ``product``."""
         needed: set[Capability] = set()
         if product.fragile:
             needed |= self.fragile

@@ -41,10 +41,10 @@ Notes = tuple[CandidateNote, ...]
 class LineDecision:
     """Where one order line ships from, and what is left unfilled.
 
-    ``candidates`` may be given as the notes or as a function that makes
-    them: the engine passes a function, so a decision nobody reads the
-    explanation of costs no notes; the first read makes them and keeps them.
-    Equality compares the notes too.
+    ``candidates`` (and ``deciding_rule``) may be given as the value or as a
+    function that makes it: the engine passes functions, so a decision
+    nobody reads the explanation of costs no notes; the first read makes
+    them and keeps them. Equality compares the notes too.
     """
 
     line_id: str
@@ -54,8 +54,9 @@ class LineDecision:
     unfulfilled: int
     _notes: Notes | Callable[[], Notes] = attrs.field(alias="candidates", repr=False)
     decided_by: str
-    deciding_rule: str | None = None
-    """The rule that put the best candidate ahead of the second (``None``: fewer than two)."""
+    _deciding_rule: str | Callable[[], str | None] | None = attrs.field(
+        default=None, alias="deciding_rule", repr=False
+    )
 
     @property
     def candidates(self) -> Notes:
@@ -65,6 +66,19 @@ class LineDecision:
             notes = notes()
             object.__setattr__(self, "_notes", notes)
         return notes
+
+    @property
+    def deciding_rule(self) -> str | None:
+        """The rule that put the best candidate ahead of the second (``None``: fewer than two).
+
+        Like :attr:`candidates`, it may be given as a function that finds it,
+        called on the first read.
+        """
+        rule = self._deciding_rule
+        if callable(rule):
+            rule = rule()
+            object.__setattr__(self, "_deciding_rule", rule)
+        return rule
 
     @property
     def allocated(self) -> int:

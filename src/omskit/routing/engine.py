@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import cast
 
-from omskit.availability.eligibility import exclusion, handling_key
+from omskit.availability.eligibility import handling_key
 from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint, _haversine, _haversines, _trig
-from omskit.model import Allocation, Capability, Channel, Location, Order, Product
+from omskit.model import Allocation, Capability, Location, Order, Product
 from omskit.money import Money
+from omskit.routing._eligible import _Eligible, _eligible
+from omskit.routing._express import express
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.planner import (
@@ -35,118 +37,12 @@ from omskit.routing.planner import (
     PlanLine,
     _check,
     _plan,
-    _Units,
 )
 from omskit.routing.profile import LineRanking, RoutingProfile
 from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
 __all__ = ["route"]
-
-
-_VerdictKey = tuple[Channel, tuple[bool, bool], str | None, bool]
-_Memo = dict[int, tuple[Location, str | None]]
-_VERDICTS: dict[_VerdictKey, _Memo] = {}
-_VERDICTS_LIMIT = 65_536
-
-
-def _verdicts(key: _VerdictKey) -> _Memo:
-    """The memo of hard-constraint verdicts for one kind of line, shared across orders.
-
-    ``key`` is what a verdict depends on besides the location: channel,
-    product handling, pickup location, whether the pickup takes transfers.
-    Entries are keyed by the location object's identity and keep the
-    object, so a hit is checked to be the very same location (a changed
-    location is judged afresh). Bounded: cleared at ``_VERDICTS_LIMIT``.
-    """
-    found = _VERDICTS.get(key)
-    if found is None:
-        if len(_VERDICTS) >= 256:
-            _VERDICTS.clear()
-        found = _VERDICTS[key] = {}
-    elif len(found) >= _VERDICTS_LIMIT:
-        found.clear()
-    return found
-
-
-def _judge(location: Location, key: _VerdictKey, product: Product, memo: _Memo) -> str | None:
-    channel, _, pickup_id, no_transfers = key
-    verdict = exclusion(location, channel=channel, product=product, pickup_location_id=pickup_id)
-    if verdict is None and no_transfers and location.location_id != pickup_id:
-        verdict = f"the pickup location {pickup_id} does not receive transfers"
-    memo[id(location)] = (location, verdict)
-    return verdict
-
-
-class _Eligible:
-    """One SKU's stock list judged for one kind of line: the candidates with stock, and the rest.
-
-    The columns are tuples (shared by every order that routes the same
-    stock list, so nobody may change them); ``vectors`` are the candidates'
-    unit vectors, for their distances to each order's delivery point;
-    ``entries`` is the judged stock list itself (kept, see :func:`_eligible`).
-    """
-
-    __slots__ = ("_held", "entries", "hard", "ids", "locations", "units", "vectors")
-
-    def __init__(
-        self, entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
-    ) -> None:
-        memo = _verdicts(key)
-        locations: list[Location] = []
-        units: list[int] = []
-        hard: list[tuple[Location, int, str]] = []
-        for location, sellable in entries:
-            found = memo.get(id(location))
-            reason = (
-                found[1]
-                if found is not None and found[0] is location
-                else _judge(location, key, product, memo)
-            )
-            if reason is None and sellable > 0:
-                locations.append(location)
-                units.append(sellable)
-            else:
-                hard.append((location, sellable, reason or "no sellable stock"))
-        self.entries = entries
-        self.locations = tuple(locations)
-        self.units = tuple(units)
-        self.ids = tuple([location.location_id for location in locations])
-        self.vectors = tuple([_trig(loc.point.lat, loc.point.lon) for loc in locations])
-        self.hard = tuple(hard)
-        self._held: _Units | None = None
-
-    def held(self) -> _Units:
-        """Units per candidate id, as the planner reads them (made once, never changed)."""
-        if self._held is None:
-            self._held = _Units(zip(self.ids, self.units, strict=True))
-        return self._held
-
-
-_ELIGIBLE: dict[tuple[int, _VerdictKey], _Eligible] = {}
-_ELIGIBLE_LIMIT = 4096
-
-
-def _eligible(
-    entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
-) -> _Eligible:
-    """``entries`` judged for ``key``; memoised for tuples (as the availability index gives).
-
-    A tuple of (location, units) pairs cannot change, so its verdicts can be
-    kept while the tuple lives: entries are keyed by its identity and keep
-    it alive, so no other object can take that identity while the entry
-    stands. Any other sequence is judged afresh. Bounded: cleared at
-    ``_ELIGIBLE_LIMIT`` entries.
-    """
-    if type(entries) is not tuple:
-        return _Eligible(entries, key, product)
-    memo_key = (id(entries), key)
-    found = _ELIGIBLE.get(memo_key)
-    if found is None:
-        if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
-            _ELIGIBLE.clear()
-        found = _ELIGIBLE[memo_key] = _Eligible(entries, key, product)
-    return found
 
 
 class _OrderCache:
@@ -213,18 +109,46 @@ def route(
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
-    workload = dict(workload or {})
-    rankings: list[LineRanking] = []
-    hard: list[tuple[tuple[Location, int, str], ...]] = []
-    plan_lines: list[PlanLine] = []
-    held: dict[str, Mapping[str, int]] = {}
-    locations: dict[str, Location] = {}
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
             f"is {pickup.location_id!r}, but the order is collected at "
             f"{order.delivery.pickup_location_id!r}",
             path="pickup",
         )
+    workload = dict(workload or {})
+    if EXPRESS and type(search_limit) is int and search_limit >= 1:
+
+        def general(
+            stock: Mapping[str, Sequence[tuple[Location, int]]], products: Mapping[str, Product]
+        ) -> RoutingDecision:
+            return _route(order, profile, origin, stock, products, workload, pickup, search_limit)
+
+        decided = express(order, profile, origin, stock, products, pickup, search_limit, general)
+        if decided is not None:
+            return decided
+    return _route(order, profile, origin, stock, products, workload, pickup, search_limit)
+
+
+EXPRESS = True
+"""Whether :func:`route` tries the express path first (the tests compare both ways)."""
+
+
+def _route(
+    order: Order,
+    profile: RoutingProfile,
+    origin: GeoPoint | None,
+    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    workload: dict[str, int],
+    pickup: Location | None,
+    search_limit: int,
+) -> RoutingDecision:
+    """:func:`route` by the general engine: every candidate ranked, then the split planner."""
+    rankings: list[LineRanking] = []
+    hard: list[tuple[tuple[Location, int, str], ...]] = []
+    plan_lines: list[PlanLine] = []
+    held: dict[str, Mapping[str, int]] = {}
+    locations: dict[str, Location] = {}
     cache = _OrderCache(order, origin, pickup)
     for index, line in enumerate(order.lines):
         product = products.get(line.sku)

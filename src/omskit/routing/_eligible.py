@@ -1,0 +1,151 @@
+"""Candidate stock judged against the hard constraints, memoised per stock list.
+
+The routing engine and its express path both read a SKU's stock list
+through :func:`_eligible`: the locations that may fulfil a kind of line
+(channel, product handling, pickup) with their units and unit vectors,
+judged once per stock tuple and shared by every order that routes against
+it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omskit.availability.eligibility import exclusion
+from omskit.geo import _trig, _Vector
+from omskit.model import Capability, Channel, Location, Product
+from omskit.routing.planner import _Units
+
+_VerdictKey = tuple[Channel, tuple[bool, bool], str | None, bool]
+_Memo = dict[int, tuple[Location, str | None]]
+_VERDICTS: dict[_VerdictKey, _Memo] = {}
+_VERDICTS_LIMIT = 65_536
+
+
+def _verdicts(key: _VerdictKey) -> _Memo:
+    """The memo of hard-constraint verdicts for one kind of line, shared across orders.
+
+    ``key`` is what a verdict depends on besides the location: channel,
+    product handling, pickup location, whether the pickup takes transfers.
+    Entries are keyed by the location object's identity and keep the
+    object, so a hit is checked to be the very same location (a changed
+    location is judged afresh). Bounded: cleared at ``_VERDICTS_LIMIT``.
+    """
+    found = _VERDICTS.get(key)
+    if found is None:
+        if len(_VERDICTS) >= 256:
+            _VERDICTS.clear()
+        found = _VERDICTS[key] = {}
+    elif len(found) >= _VERDICTS_LIMIT:
+        found.clear()
+    return found
+
+
+def _judge(location: Location, key: _VerdictKey, product: Product, memo: _Memo) -> str | None:
+    channel, _, pickup_id, no_transfers = key
+    verdict = exclusion(location, channel=channel, product=product, pickup_location_id=pickup_id)
+    if verdict is None and no_transfers and location.location_id != pickup_id:
+        verdict = f"the pickup location {pickup_id} does not receive transfers"
+    memo[id(location)] = (location, verdict)
+    return verdict
+
+
+class _Eligible:
+    """One SKU's stock list judged for one kind of line: the candidates with stock, and the rest.
+
+    The columns are tuples (shared by every order that routes the same
+    stock list, so nobody may change them); ``vectors`` are the candidates'
+    unit vectors, for their distances to each order's delivery point;
+    ``entries`` is the judged stock list itself (kept, see :func:`_eligible`).
+    """
+
+    __slots__ = (
+        "_capable",
+        "_held",
+        "_vector_of",
+        "entries",
+        "hard",
+        "ids",
+        "locations",
+        "total",
+        "units",
+        "vectors",
+    )
+
+    def __init__(
+        self, entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
+    ) -> None:
+        memo = _verdicts(key)
+        locations: list[Location] = []
+        units: list[int] = []
+        hard: list[tuple[Location, int, str]] = []
+        for location, sellable in entries:
+            found = memo.get(id(location))
+            reason = (
+                found[1]
+                if found is not None and found[0] is location
+                else _judge(location, key, product, memo)
+            )
+            if reason is None and sellable > 0:
+                locations.append(location)
+                units.append(sellable)
+            else:
+                hard.append((location, sellable, reason or "no sellable stock"))
+        self.entries = entries
+        self.locations = tuple(locations)
+        self.units = tuple(units)
+        self.ids = tuple([location.location_id for location in locations])
+        self.vectors = tuple([_trig(loc.point.lat, loc.point.lon) for loc in locations])
+        self.hard = tuple(hard)
+        self.total = sum(units)
+        """Every candidate's units together."""
+        self._held: _Units | None = None
+        self._vector_of: dict[str, _Vector] | None = None
+        self._capable: dict[frozenset[Capability], frozenset[str]] = {}
+
+    def held(self) -> _Units:
+        """Units per candidate id, as the planner reads them (made once, never changed)."""
+        if self._held is None:
+            self._held = _Units(zip(self.ids, self.units, strict=True))
+        return self._held
+
+    def vector_of(self) -> dict[str, _Vector]:
+        """Each candidate's unit vector by location id (made once, never changed)."""
+        if self._vector_of is None:
+            self._vector_of = dict(zip(self.ids, self.vectors, strict=True))
+        return self._vector_of
+
+    def capable(self, needed: frozenset[Capability]) -> frozenset[str]:
+        """The candidates whose location has every capability in ``needed`` (memoised)."""
+        found = self._capable.get(needed)
+        if found is None:
+            found = self._capable[needed] = frozenset(
+                [loc.location_id for loc in self.locations if needed <= loc.capabilities]
+            )
+        return found
+
+
+_ELIGIBLE: dict[tuple[int, _VerdictKey], _Eligible] = {}
+_ELIGIBLE_LIMIT = 4096
+
+
+def _eligible(
+    entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
+) -> _Eligible:
+    """``entries`` judged for ``key``; memoised for tuples (as the availability index gives).
+
+    A tuple of (location, units) pairs cannot change, so its verdicts can be
+    kept while the tuple lives: entries are keyed by its identity and keep
+    it alive, so no other object can take that identity while the entry
+    stands. Any other sequence is judged afresh. Bounded: cleared at
+    ``_ELIGIBLE_LIMIT`` entries.
+    """
+    if type(entries) is not tuple:
+        return _Eligible(entries, key, product)
+    memo_key = (id(entries), key)
+    found = _ELIGIBLE.get(memo_key)
+    if found is None:
+        if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
+            _ELIGIBLE.clear()
+        found = _ELIGIBLE[memo_key] = _Eligible(entries, key, product)
+    return found
