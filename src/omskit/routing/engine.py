@@ -172,14 +172,18 @@ def _route(
     model = profile.cost_model
     distances = cache.distances
     monotone: Mapping[str, float] | None = None
+    empty_shipments = None
     if isinstance(model, DistanceCostModel):
         if cache.origin is not None:
             # An empty shipment costs more the farther it goes: price them nearest first.
             monotone = cast("Mapping[str, float]", distances)
-        minor_km = model._minor_km
+        minor_km, minor_kms = model._minor_km, model._minor_kms
 
         def shipment_cost(location_id: str, grams: int) -> int:
             return minor_km(distances[location_id], grams)
+
+        def empty_shipments(location_ids: Sequence[str]) -> list[int]:
+            return minor_kms(map(distances.__getitem__, location_ids), 0)
 
     else:
 
@@ -200,6 +204,7 @@ def _route(
         search_limit,
         charges,
         monotone,
+        empty_shipments,
     )
     decisions = tuple(
         _line_decision(order, index, rankings[index], hard[index], plan, cache, scarcity, charges)

@@ -168,8 +168,11 @@ class _Search:
         shipment_cost: Callable[[str, int], int],
         objective: Objective,
         rates: _Rates | None = None,
+        empty_shipments: Callable[[Sequence[str]], list[int]] | None = None,
     ) -> None:
         self.lines = lines
+        self.empty_shipments = empty_shipments
+        """``shipment_cost(loc, 0)`` for many locations in one call (optional, the same costs)."""
         self.held = held
         """Per SKU: location -> units (positive), where some line of the SKU may take them."""
         self.shipment_cost = shipment_cost
@@ -225,6 +228,16 @@ class _Search:
             allocations.append(tuple(taken))
             unfulfilled.append(need)
         return tuple(allocations), tuple(unfulfilled)
+
+    def empty_costs(self, locations: Sequence[str]) -> list[int]:
+        """The cost of an empty shipment from each of ``locations`` (memoised, as in cost_of)."""
+        costs = self.costs
+        if self.empty_shipments is None:
+            return [self.cost_of(loc, 0) for loc in locations]
+        found = self.empty_shipments(locations)
+        for loc, cost in zip(locations, found, strict=True):
+            costs[(loc, 0)] = cost
+        return found
 
     def cost_of(self, location_id: str, grams: int) -> int:
         key = (location_id, grams)
@@ -343,6 +356,7 @@ def _plan(
     search_limit: int,
     charges: _Rates | None = None,
     monotone: Mapping[str, float] | None = None,
+    empty_shipments: Callable[[Sequence[str]], list[int]] | None = None,
 ) -> Plan:
     """:func:`plan_order` on checked input, with the stock as ``held`` by :class:`_Search`.
 
@@ -350,9 +364,11 @@ def _plan(
     an empty shipment from it never decreases with (the distance, for a
     :class:`~omskit.routing.cost.DistanceCostModel`): single locations are
     then priced nearest first and only until the search stops, instead of
-    all of them before sorting. The plan is the same either way.
+    all of them before sorting. ``empty_shipments`` (optional) prices empty
+    shipments from many locations in one call, as ``shipment_cost(loc, 0)``
+    would. The plan is the same either way.
     """
-    search = _Search(lines, held, shipment_cost, objective, charges)
+    search = _Search(lines, held, shipment_cost, objective, charges, empty_shipments)
     # Every location at once gives the best possible fill.
     target = search.consider(None)
     fullest = search.best
@@ -456,25 +472,31 @@ class _Sets:
             return
         search, pool = self.search, self.pool
         if self.by_cost:
-            base = {loc: search.cost_of(loc, 0) for loc in pool}
-            self.order = sorted(pool, key=lambda loc: (base[loc], loc))
-            self.base = [base[loc] for loc in self.order]
+            priced = sorted(zip(search.empty_costs(pool), pool, strict=True))
+            self.order = [loc for _, loc in priced]
+            self.base = [cost for cost, _ in priced]
         else:
             self.order = list(pool)
             self.base = [0] * len(pool)
-        # have[p][s]: eligible units of SKU s at position p, capped at what the order needs.
-        columns = [(self.held[sku], need) for sku, need in zip(self.skus, self.needs, strict=True)]
-        self.have = [
-            tuple([min(held.get(loc, 0), need) for held, need in columns]) for loc in self.order
-        ]
-        self.at_least = [
-            [0]
-            + [
-                sum(1 << p for p, held in enumerate(self.have) if held[s] >= k)
-                for k in range(1, need + 1)
-            ]
-            for s, need in enumerate(self.needs)
-        ]
+        # have[p][s]: eligible units of SKU s at position p, capped at what the order needs;
+        # at_least[s][k]: the positions holding at least k of SKU s (a suffix OR of buckets).
+        columns = []
+        self.at_least = []
+        for sku, need in zip(self.skus, self.needs, strict=True):
+            get = self.held[sku].get
+            column = [min(get(loc, 0), need) for loc in self.order]
+            buckets = [0] * (need + 1)
+            for position, units in enumerate(column):
+                if units:
+                    buckets[units] |= 1 << position
+            masks = [0] * (need + 1)
+            mask = 0
+            for units in range(need, 0, -1):
+                mask |= buckets[units]
+                masks[units] = mask
+            columns.append(column)
+            self.at_least.append(masks)
+        self.have = list(zip(*columns, strict=True)) if columns else [() for _ in self.order]
 
     def _singles(self) -> None:
         """Sets of one: the locations that hold every unit the order needs, cheapest first."""
