@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +21,9 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
-from omskit.routing import RoutingProfile, RoutingStrategy, builtins, default_profile
+from omskit.routing import RoutingProfile, RoutingStrategy, builtins, default_profile, route
+from omskit.routing.builtins import nearest
+from omskit.routing.strategy import CandidateView, LineContext, Score, pointwise
 from omskit.testing.routing import RoutingCase, RoutingStrategyContract
 
 
@@ -127,12 +131,72 @@ def reversing_seed(case: RoutingCase) -> int:
     )
 
 
+def moving_seed(candidates: int, *, part: bool) -> int:
+    """A seed for which the pointwise check moves some candidate (as the check draws it)."""
+    for seed in range(100):
+        rng = random.Random(seed)
+        positions = list(range(candidates))
+        rng.shuffle(positions)
+        if part:
+            positions = positions[: rng.randint(0, len(positions))]
+        if positions and positions != list(range(len(positions))):
+            return seed
+    raise AssertionError("no seed moves a candidate")  # pragma: no cover
+
+
+def _relative(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """Distance beyond the nearest candidate: it depends on the others, and says so."""
+    nearest = min((c.distance_km or 0.0 for c in candidates), default=0.0)
+    return [(c.distance_km or 0.0) - nearest for c in candidates]
+
+
+_relative.pointwise = False  # type: ignore[attr-defined]
+
+
+class RelativeDistance(RoutingStrategyContract):
+    """A strategy that compares candidates with each other, and declares it."""
+
+    def make_strategy(self) -> RoutingStrategy:
+        return _relative
+
+
+class PositionBiasedDeclared(RoutingStrategyContract):
+    """Declaring ``pointwise = False`` does not excuse depending on the order."""
+
+    def make_strategy(self) -> RoutingStrategy:
+        def biased(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+            return [float(i) for i, _ in enumerate(candidates)]
+
+        biased.pointwise = False  # type: ignore[attr-defined]
+        return biased
+
+
 def test_the_contract_catches_a_strategy_that_depends_on_candidate_order() -> None:
     case = two_location_case()
-    check = PositionBiased.test_it_is_deterministic_whatever_the_order_of_the_candidates
-    with pytest.raises(AssertionError):
-        check.hypothesis.inner_test(PositionBiased(), case, reversing_seed(case))  # type: ignore[attr-defined]
-    check.hypothesis.inner_test(TestNearest(), case, reversing_seed(case))  # type: ignore[attr-defined]
+    check = PositionBiased.test_it_scores_each_candidate_on_its_own
+    with pytest.raises(AssertionError, match="scores a candidate differently"):
+        check.hypothesis.inner_test(PositionBiased(), case, moving_seed(2, part=True))  # type: ignore[attr-defined]
+    check.hypothesis.inner_test(TestNearest(), case, moving_seed(2, part=True))  # type: ignore[attr-defined]
+    # Declared not pointwise: still checked for the order, with every candidate.
+    declared = PositionBiasedDeclared.test_it_scores_each_candidate_on_its_own
+    with pytest.raises(AssertionError, match="scores a candidate differently"):
+        declared.hypothesis.inner_test(PositionBiasedDeclared(), case, moving_seed(2, part=False))  # type: ignore[attr-defined]
+    relative = RelativeDistance.test_it_scores_each_candidate_on_its_own
+    relative.hypothesis.inner_test(RelativeDistance(), case, moving_seed(2, part=False))  # type: ignore[attr-defined]
+
+
+def test_a_strategy_that_says_it_is_not_pointwise_is_scored_with_every_candidate() -> None:
+    profile = RoutingProfile.of("relative", [("relative", _relative), "nearest"])
+    assert not pointwise(_relative)
+    assert pointwise(nearest)
+    case = two_location_case()
+    decided = route(
+        case.order, profile=profile, origin=case.origin, stock=case.stock, products=case.products
+    )
+    # Both candidates were scored together: the nearer one scores 0, the other its extra km.
+    scores = {n.location_id: dict(n.scores)["relative"] for n in decided.lines[0].candidates}
+    assert scores["LOC-0"] == 0.0
+    assert (scores["LOC-1"] or 0.0) > 50
 
 
 def test_the_contract_catches_a_strategy_that_answers_short() -> None:

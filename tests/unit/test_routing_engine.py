@@ -25,7 +25,7 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
-from omskit.routing import builtins, engine
+from omskit.routing import _express, builtins, engine
 from omskit.routing.cost import DistanceCostModel, minor_units
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
@@ -564,6 +564,14 @@ EXPRESS_POINTS = [
 ]
 
 
+def _stock_then_distance(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+    """A strategy of a shop's own: excludes thin stock, else prefers more stock, then nearer."""
+    return [
+        Excluded("thin") if c.sellable < line.quantity + 1 else -c.sellable + (c.distance_km or 0)
+        for c in candidates
+    ]
+
+
 @st.composite
 def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
     """Networks with ties in distance and cost, and the profiles the express path serves."""
@@ -579,7 +587,7 @@ def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
             "NL",
             draw(capabilities) | {Capability.SHIP},
         )
-        for n in range(draw(st.integers(1, 9)))
+        for n in range(draw(st.integers(2, 9)))
     ]
     products = {
         sku: Product(
@@ -592,12 +600,12 @@ def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
         for sku in ("A", "B", "C", "D")
     }
     held = {
-        sku: [(loc, draw(st.integers(-1, 12))) for loc in locations if draw(st.booleans())]
+        sku: [(loc, draw(st.integers(-1, 12))) for loc in locations if draw(st.integers(0, 3))]
         for sku in products
     }
     orders = []
     for n in range(draw(st.integers(1, 3))):
-        skus = draw(st.lists(st.sampled_from(list(products)), min_size=1, max_size=4))
+        skus = draw(st.lists(st.sampled_from(list(products)), min_size=1, max_size=3))
         point = draw(st.sampled_from([*EXPRESS_POINTS, GeoPoint(53.2, 6.56), None]))
         orders.append(
             Order(
@@ -606,7 +614,7 @@ def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
                 f"W-{n}",
                 "EUR",
                 tuple(
-                    OrderLine(f"L{i}", sku, draw(st.integers(1, 6)), Money("1.00", "EUR"))
+                    OrderLine(f"L{i}", sku, draw(st.integers(1, 4)), Money("1.00", "EUR"))
                     for i, sku in enumerate(skus, 1)
                 ),
                 Delivery.ship_to(attrs.evolve(HOME, point=point)),
@@ -627,7 +635,15 @@ def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
         )
     )
     rules: list[Any] = list(filters)
-    rules.insert(draw(st.integers(0, len(filters))), "nearest")
+    extra = draw(st.sampled_from([None, "load_balancing", "co2", "priority", "own"]))
+    if extra == "priority":
+        rules.append(("priority", builtins.priority([f"L{n}" for n in (3, 1, 4, 0)])))
+    elif extra == "own":
+        rules.append(("own", _stock_then_distance))
+    elif extra is not None:
+        rules.append(extra)
+    if extra is None or draw(st.booleans()):
+        rules.insert(draw(st.integers(0, len(rules))), "nearest")
     model = draw(
         st.sampled_from(
             [
@@ -695,7 +711,8 @@ def test_the_express_path_decides_as_the_general_engine(
     (held, products, orders), profile = world
     for placed in orders:
         fast, plain, took_express = _route_both(placed, profile, held, products, search_limit)
-        event(f"express: {took_express}")
+        shape = _express._shape(profile)
+        event(f"express: {took_express}, scored: {shape is not None and shape.scored}")
         # Allocations, cost, decided_by, then the explanation (notes, deciding rules).
         assert [line.allocations for line in fast.lines] == [
             line.allocations for line in plain.lines
@@ -759,4 +776,28 @@ def test_orders_the_express_path_cannot_serve_take_the_general_engine(
     held = {"BEANS": ((STORE_AMS, 5), (DC, 1)), "CUPS": ((DC, 9),)}
     fast, plain, took_express = _route_both(order(*lines), default_profile(), held, PRODUCTS)
     assert not took_express
+    assert fast == plain
+
+
+def _most_stock_first(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+    return [-float(c.sellable) for c in candidates]
+
+
+def test_lines_that_rank_the_fitting_locations_differently_take_the_general_engine() -> None:
+    # AMS ranks first for BEANS, UTR for KETTLE: only the sum of ranks x units can decide.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 9), (STORE_UTR, 5), (STORE_RTM, 4)),
+        "KETTLE": ((STORE_AMS, 4), (STORE_UTR, 8), (STORE_RTM, 6)),
+    }
+    profile = RoutingProfile.of("p", [("most_stock", _most_stock_first)])
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+    assert not took_express
+    assert fast == plain
+    # BEANS: AMS 0, UTR 1, RTM 2; KETTLE: UTR 0, RTM 1, AMS 2. AMS: 0*2 + 2*1 = 2 wins.
+    assert [where(line) for line in fast.lines] == [[("AMS", 2)], [("AMS", 1)]]
+    same = RoutingProfile.of("q", [("most_stock", _most_stock_first)])
+    consistent = {"BEANS": held["BEANS"], "KETTLE": ((STORE_AMS, 9), (STORE_UTR, 8))}
+    fast, plain, took_express = _route_both(placed, same, consistent, PRODUCTS)
+    assert took_express
     assert fast == plain

@@ -21,7 +21,13 @@ from omskit.routing.profile import (
     default_profile,
 )
 from omskit.routing.registry import StrategyRegistry, builtin_registry, strategy_factory
-from omskit.routing.strategy import CandidateView, Excluded, LineContext, RoutingStrategy
+from omskit.routing.strategy import (
+    CandidateView,
+    Excluded,
+    LineContext,
+    RoutingStrategy,
+    pointwise,
+)
 
 __all__ = [
     "CandidateNote",
@@ -45,6 +51,7 @@ __all__ = [
     "builtin_registry",
     "default_profile",
     "plan_order",
+    "pointwise",
     "route",
     "strategy_factory",
 ]

@@ -62,6 +62,7 @@ class _Eligible:
     __slots__ = (
         "_capable",
         "_held",
+        "_location_of",
         "_vector_of",
         "entries",
         "hard",
@@ -101,6 +102,7 @@ class _Eligible:
         """Every candidate's units together."""
         self._held: _Units | None = None
         self._vector_of: dict[str, _Vector] | None = None
+        self._location_of: dict[str, Location] | None = None
         self._capable: dict[frozenset[Capability], frozenset[str]] = {}
 
     def held(self) -> _Units:
@@ -114,6 +116,12 @@ class _Eligible:
         if self._vector_of is None:
             self._vector_of = dict(zip(self.ids, self.vectors, strict=True))
         return self._vector_of
+
+    def location_of(self) -> dict[str, Location]:
+        """Each candidate location by id (made once, never changed)."""
+        if self._location_of is None:
+            self._location_of = dict(zip(self.ids, self.locations, strict=True))
+        return self._location_of
 
     def capable(self, needed: frozenset[Capability]) -> frozenset[str]:
         """The candidates whose location has every capability in ``needed`` (memoised)."""

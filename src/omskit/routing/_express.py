@@ -35,16 +35,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from math import asin, dist
+from typing import Any
 
 from omskit.availability.eligibility import handling_key
-from omskit.geo import _DIAMETER_KM, GeoPoint, _trig
+from omskit.geo import _DIAMETER_KM, GeoPoint, _trig, _Vector
 from omskit.model import Allocation, Capability, Location, Order, Product
 from omskit.money import Money
-from omskit.routing._eligible import _eligible
+from omskit.routing._eligible import _Eligible, _eligible
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
 from omskit.routing.profile import Combine, Objective, RoutingProfile
+from omskit.routing.strategy import Candidates, LineContext, pointwise
 
 __all__ = ["express"]
 
@@ -55,19 +57,26 @@ _NOTHING = "no eligible location has sellable stock"
 
 
 class _Shape:
-    """What :func:`express` needs of a profile it can serve."""
+    """What :func:`express` needs of a profile it can serve.
 
-    __slots__ = ("by_cost", "filters", "model")
+    ``filters`` are the built-in filters it applies as location sets, when
+    the only other rule is ``nearest``; ``scored`` says that some rule is
+    another strategy, so candidates are scored by the profile instead.
+    """
+
+    __slots__ = ("by_cost", "filters", "model", "scored")
 
     def __init__(
         self,
         by_cost: bool,
         filters: tuple[MinStock | Specialisation, ...],
         model: DistanceCostModel,
+        scored: bool,
     ) -> None:
         self.by_cost = by_cost
         self.filters = filters
         self.model = model
+        self.scored = scored
 
 
 _SHAPES: dict[int, tuple[RoutingProfile, _Shape | None]] = {}
@@ -92,10 +101,12 @@ def _analyse(profile: RoutingProfile) -> _Shape | None:
         profile.combine is not Combine.RANKED
         or profile.scarcity is not None
         or type(model) is not DistanceCostModel
+        or not all(pointwise(rule.strategy) for rule in profile.rules)
     ):
         return None
     filters: list[MinStock | Specialisation] = []
     distance = 0
+    scored = False
     for rule in profile.rules:
         strategy = rule.strategy
         if strategy is nearest:
@@ -103,10 +114,9 @@ def _analyse(profile: RoutingProfile) -> _Shape | None:
         elif type(strategy) is MinStock or type(strategy) is Specialisation:
             filters.append(strategy)
         else:
-            return None
-    if distance != 1:
-        return None
-    return _Shape(profile.objective is Objective.COST, tuple(filters), model)
+            scored = True
+    by_cost = profile.objective is Objective.COST
+    return _Shape(by_cost, tuple(filters), model, scored or distance != 1)
 
 
 class _Later:
@@ -130,10 +140,8 @@ class _Later:
         return self._line(index).deciding_rule
 
 
-General = Callable[
-    [Mapping[str, Sequence[tuple[Location, int]]], Mapping[str, Product]], RoutingDecision
-]
-"""Routes the order with the general engine, given the order's stock and products."""
+General = Callable[[Mapping[str, Product]], RoutingDecision]
+"""Routes the order with the general engine, given its products (its stock is judged)."""
 
 
 def express(
@@ -142,85 +150,58 @@ def express(
     origin: GeoPoint | None,
     stock: Mapping[str, Sequence[tuple[Location, int]]],
     products: Mapping[str, Product],
+    workload: Mapping[str, int],
     pickup: Location | None,
     search_limit: int,
     general: General,
+    judged: dict[str, _Eligible],
 ) -> RoutingDecision | None:
     """The decision for an order one location fills, as the general engine makes it; else ``None``.
 
-    ``general`` routes the order with the general engine from the stock and
-    products given to it: the explanation is taken from it when first read.
+    Each line's stock list, judged, is left in ``judged`` by SKU (for the
+    general engine, which then need not judge it again). ``general`` routes
+    the order with the general engine: the explanation is taken from it when
+    first read.
     """
     shape = _shape(profile)
     if shape is None or origin is None:
         return None
     lines = order.lines
-    channel = order.channel
-    pickup_id = order.delivery.pickup_location_id
+    key = (order.channel, order.delivery.pickup_location_id)
     no_transfers = pickup is not None and not pickup.can(Capability.RECEIVE_TRANSFERS)
-    taken_stock: dict[str, Sequence[tuple[Location, int]]] = {}
     taken_products: dict[str, Product] = {}
-    needs: list[int] = []
-    fits: frozenset[str] | None = None
-    vector_of = None
-    grams = 0
-    filters = shape.filters
     for line in lines:
         sku = line.sku
         product = products.get(sku)
-        if product is None or sku in taken_stock:
+        if product is None or sku in judged:
             return None  # an unknown product (the general engine says so) or a shared SKU
-        entries = stock.get(sku, ())
-        if type(entries) is not tuple:
-            entries = tuple(entries)
-        taken_stock[sku] = entries
         taken_products[sku] = product
-        eligible = _eligible(
-            entries, (channel, handling_key(product), pickup_id, no_transfers), product
-        )
-        units = eligible.held()
-        quantity = line.quantity
-        kept: frozenset[str] | None = None
-        for rule in filters:
-            if isinstance(rule, MinStock):
-                passed = units.at_least(quantity + rule.units)
-            else:
-                needed = rule.needs_for(product)
-                if not needed:
-                    continue
-                passed = eligible.capable(needed)
-            kept = passed if kept is None else kept & passed
-        total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
-        need = quantity if quantity < total else total
-        needs.append(need)
-        if need:
-            where = units.at_least(need)
-            if kept is not None:
-                where = where & kept
-            fits = where if fits is None else fits & where
-            if not fits:
-                return None
-            grams += need * product.weight_grams
-            if vector_of is None:
-                vector_of = eligible.vector_of()
-    if fits is None or vector_of is None or len(fits) > search_limit:
-        return None
-
+        handling = (key[0], handling_key(product), key[1], no_transfers)
+        judged[sku] = _eligible(stock.get(sku, ()), handling, product)
+    lists = [judged[line.sku] for line in lines]
     here = _trig(origin.lat, origin.lon)
-    walk = sorted([(dist(here, vector_of[loc]), loc) for loc in fits])
+    if shape.scored:
+        found = _scored(order, profile, origin, here, lists, taken_products, workload)
+    else:
+        found = _filtered(order, shape.filters, here, lists, taken_products)
+    if found is None:
+        return None
+    needs, walk, rank, grams = found
+    if len(walk) > search_limit:
+        return None
     minor_km = shape.model._minor_km
     if shape.by_cost:
-        chosen, cost, runner_up = _cheapest(walk, minor_km, grams)
+        chosen, cost, runner_up = _cheapest(walk, rank, minor_km, grams)
     else:
-        chosen, cost, runner_up = _nearest(walk, minor_km, grams)
+        chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
-    elif _pool_size(order, taken_stock, taken_products, no_transfers, filters) > 1:
+    elif _pool_size(order, lists, taken_products, shape.filters) > 1:
         decided_by = _FEWEST
     else:
         decided_by = "the only plan"
 
-    later = _Later(partial(general, taken_stock, taken_products))
+    later = _Later(partial(general, taken_products))
     decisions = []
     for index, (line, need) in enumerate(zip(lines, needs, strict=True)):
         decisions.append(
@@ -245,13 +226,137 @@ def express(
     )
 
 
+_Found = tuple[list[int], list[tuple[float, str]], Callable[[str, float], Any], int]
+"""Per line the units its best fill takes; the locations that fit, as (chord, id) nearest
+first; their preference order as a sort key of (id, km); the grams one location ships."""
+
+
+def _filtered(
+    order: Order,
+    filters: Sequence[MinStock | Specialisation],
+    here: _Vector,
+    judged: Sequence[_Eligible],
+    products: Mapping[str, Product],
+) -> _Found | None:
+    """The locations that fit, with the built-in filters applied as location sets."""
+    needs: list[int] = []
+    fits: frozenset[str] | None = None
+    vector_of = None
+    grams = 0
+    for line, eligible in zip(order.lines, judged, strict=True):
+        product = products[line.sku]
+        units = eligible.held()
+        quantity = line.quantity
+        kept = _kept(eligible, quantity, product, filters)
+        total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
+        need = quantity if quantity < total else total
+        needs.append(need)
+        if need:
+            where = units.at_least(need)
+            if kept is not None:
+                where = where & kept
+            fits = where if fits is None else fits & where
+            if not fits:
+                return None
+            grams += need * product.weight_grams
+            if vector_of is None:
+                vector_of = eligible.vector_of()
+    if fits is None or vector_of is None:
+        return None
+    walk = sorted([(dist(here, vector_of[loc]), loc) for loc in fits])
+    # Every line ranks by distance then id, so the nearer location has the better ranks.
+    return needs, walk, _by_distance, grams
+
+
+def _by_distance(loc: str, km: float) -> tuple[float, str]:
+    return (km, loc)
+
+
+def _kept(
+    eligible: _Eligible,
+    quantity: int,
+    product: Product,
+    filters: Sequence[MinStock | Specialisation],
+) -> frozenset[str] | None:
+    """The candidates the built-in ``filters`` keep for a line (``None``: all of them)."""
+    kept: frozenset[str] | None = None
+    for rule in filters:
+        if isinstance(rule, MinStock):
+            passed = eligible.held().at_least(quantity + rule.units)
+        else:
+            needed = rule.needs_for(product)
+            if not needed:
+                continue
+            passed = eligible.capable(needed)
+        kept = passed if kept is None else kept & passed
+    return kept
+
+
+def _scored(
+    order: Order,
+    profile: RoutingProfile,
+    origin: GeoPoint,
+    here: _Vector,
+    judged: Sequence[_Eligible],
+    products: Mapping[str, Product],
+    workload: Mapping[str, int],
+) -> _Found | None:
+    """The locations that fit, scored by the profile's rules (every one of them pointwise).
+
+    Only the candidates that alone hold every line in full are scored; as a
+    strategy scores each candidate on its own (:func:`pointwise`), their
+    order in each line's ranking is their order in the full ranking. The
+    plan follows from that order when it is the same on every line (the
+    location that ranks better everywhere has the better preference);
+    otherwise, or when only one location fits (the runner-up would then
+    depend on every candidate), the general engine decides.
+    """
+    lines = order.lines
+    fits: frozenset[str] | None = None
+    for line, eligible in zip(lines, judged, strict=True):
+        where = eligible.held().at_least(line.quantity)
+        fits = where if fits is None else fits & where
+        if not fits:
+            return None
+    if fits is None or len(fits) < 2:
+        return None
+    vector_of = judged[0].vector_of()
+    ids = sorted(fits)
+    km = [_km(dist(here, vector_of[loc])) for loc in ids]
+    orders = []
+    grams = 0
+    for line, eligible in zip(lines, judged, strict=True):
+        product = products[line.sku]
+        location_of = eligible.location_of()
+        units = eligible.held()
+        candidates = Candidates(
+            [location_of[loc] for loc in ids], [units[loc] for loc in ids], km, ids
+        )
+        ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
+        orders.append(ranking.ranked_ids)
+        grams += line.quantity * product.weight_grams
+    kept = set(orders[0]).intersection(*orders[1:])
+    if len(kept) < 2:
+        return None
+    common = [loc for loc in orders[0] if loc in kept]
+    for ranked in orders[1:]:
+        if [loc for loc in ranked if loc in kept] != common:
+            return None  # the lines rank the fitting locations differently
+    position = {loc: index for index, loc in enumerate(common)}
+    walk = sorted([(dist(here, vector_of[loc]), loc) for loc in common])
+    return [line.quantity for line in lines], walk, lambda loc, _km: position[loc], grams
+
+
 def _km(chord: float) -> float:
     """The great-circle km of a chord between unit vectors (the engine's very floats)."""
     return _DIAMETER_KM * asin(min(1.0, chord / 2))
 
 
 def _cheapest(
-    walk: Sequence[tuple[float, str]], minor_km: Callable[[float | None, int], int], grams: int
+    walk: Sequence[tuple[float, str]],
+    rank: Callable[[str, float], Any],
+    minor_km: Callable[[float | None, int], int],
+    grams: int,
 ) -> tuple[str, int, str | None]:
     """The planner's single-location search with the cost objective: (winner, cost, decided_by).
 
@@ -261,25 +366,27 @@ def _cheapest(
     costs more than the best plan, which then stands for the runner-up
     (cost only). ``decided_by`` is ``None`` when no plan came second.
     """
-    best: tuple[int, float, str] | None = None
-    second: tuple[int, int, float, str] | None = None
+    best: tuple[int, Any, str] | None = None
+    second: int | None = None
+    """The runner-up's cost (it differs from the best's, or the preference decided)."""
+    tied = False
     for empty, loc, km in _by_cost(walk, minor_km):
         if best is not None and empty > best[0]:
-            cut = (empty, 0, 0.0, "")  # the sets cut off: their cost, and nothing else known
-            if second is None or cut < second:
-                second = cut
+            # The sets cut off: their cost, and nothing else known.
+            if second is None or empty < second:
+                second, tied = empty, False
             break
-        key = (minor_km(km, grams) if grams else empty, km, loc)
+        key = (minor_km(km, grams) if grams else empty, rank(loc, km), loc)
         if best is None or key < best:
             if best is not None:
-                second = (best[0], 1, best[1], best[2])
+                second, tied = best[0], best[0] == key[0]
             best = key
-        elif second is None or (key[0], 1, km, loc) < second:
-            second = (key[0], 1, km, loc)
+        elif second is None or key[0] <= second:
+            second, tied = key[0], key[0] == best[0]
     assert best is not None
     if second is None:
         return best[2], best[0], None
-    return best[2], best[0], _CHEAPEST if second[0] != best[0] else _BEST_RANKED
+    return best[2], best[0], _BEST_RANKED if tied else _CHEAPEST
 
 
 def _by_cost(
@@ -303,45 +410,31 @@ def _by_cost(
         yield run_cost, done, done_km
 
 
-def _nearest(
-    walk: Sequence[tuple[float, str]], minor_km: Callable[[float | None, int], int], grams: int
+def _preferred(
+    walk: Sequence[tuple[float, str]],
+    rank: Callable[[str, float], Any],
+    minor_km: Callable[[float | None, int], int],
+    grams: int,
 ) -> tuple[str, int, str | None]:
     """The planner's single-location search with the preference objective.
 
-    Every location is filled; the nearest (then the lowest id) has the best
-    ranks on every line and wins on preference; any other is the runner-up.
+    Every location is filled; the one with the best ranks on every line wins
+    on preference, and any other is the runner-up.
     """
-    first_km = _km(walk[0][0])
-    best = (first_km, walk[0][1])
-    for chord, loc in walk[1:]:
-        km = _km(chord)
-        if km > first_km:
-            break
-        best = min(best, (km, loc))
+    best = min((rank(loc, km), km, loc) for km, loc in [(_km(c), loc) for c, loc in walk])
     runner_up = _BEST_RANKED if len(walk) > 1 else None
-    return best[1], minor_km(best[0], grams), runner_up
+    return best[2], minor_km(best[1], grams), runner_up
 
 
 def _pool_size(
     order: Order,
-    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    judged: Sequence[_Eligible],
     products: Mapping[str, Product],
-    no_transfers: bool,
     filters: Sequence[MinStock | Specialisation],
 ) -> int:
-    """How many locations some line may take from (the planner's pool)."""
+    """How many locations some line may take from (the planner's pool; filtered path only)."""
     pool: set[str] = set()
-    channel, pickup_id = order.channel, order.delivery.pickup_location_id
-    for line in order.lines:
-        product = products[line.sku]
-        key = (channel, handling_key(product), pickup_id, no_transfers)
-        eligible = _eligible(stock[line.sku], key, product)
-        kept: frozenset[str] | set[str] = frozenset(eligible.ids)
-        units = eligible.held()
-        for rule in filters:
-            if isinstance(rule, MinStock):
-                kept = kept & units.at_least(line.quantity + rule.units)
-            elif needed := rule.needs_for(product):
-                kept = kept & eligible.capable(needed)
-        pool.update(kept)
+    for line, eligible in zip(order.lines, judged, strict=True):
+        kept = _kept(eligible, line.quantity, products[line.sku], filters)
+        pool.update(eligible.ids if kept is None else kept)
     return len(pool)

@@ -69,11 +69,17 @@ class _OrderCache:
         return cast("float | None", found)
 
     def split(
-        self, product: Product, stock: Sequence[tuple[Location, int]]
+        self, product: Product, stock: Sequence[tuple[Location, int]], judged: _Eligible | None
     ) -> tuple[Candidates, _Eligible]:
-        """The eligible candidates with stock, and the judged stock list (``hard``: the others)."""
-        key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
-        eligible = _eligible(stock, key, product)
+        """The eligible candidates with stock, and the judged stock list (``hard``: the others).
+
+        ``judged`` is the stock list already judged for this order's line, if it was.
+        """
+        if judged is not None:
+            eligible = judged
+        else:
+            key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
+            eligible = _eligible(stock, key, product)
         ids = eligible.ids
         distances: Sequence[float | None] = (
             [None] * len(ids) if self.origin is None else _haversines(self.origin, eligible.vectors)
@@ -116,17 +122,21 @@ def route(
             path="pickup",
         )
     workload = dict(workload or {})
+    judged: dict[str, _Eligible] = {}
     if EXPRESS and type(search_limit) is int and search_limit >= 1:
 
-        def general(
-            stock: Mapping[str, Sequence[tuple[Location, int]]], products: Mapping[str, Product]
-        ) -> RoutingDecision:
-            return _route(order, profile, origin, stock, products, workload, pickup, search_limit)
+        def general(products: Mapping[str, Product]) -> RoutingDecision:
+            # Every line's stock is judged already: the stock mapping is no longer read.
+            return _route(
+                order, profile, origin, {}, products, workload, pickup, search_limit, judged
+            )
 
-        decided = express(order, profile, origin, stock, products, pickup, search_limit, general)
+        decided = express(
+            order, profile, origin, stock, products, workload, pickup, search_limit, general, judged
+        )
         if decided is not None:
             return decided
-    return _route(order, profile, origin, stock, products, workload, pickup, search_limit)
+    return _route(order, profile, origin, stock, products, workload, pickup, search_limit, judged)
 
 
 EXPRESS = True
@@ -142,8 +152,12 @@ def _route(
     workload: dict[str, int],
     pickup: Location | None,
     search_limit: int,
+    judged: Mapping[str, _Eligible],
 ) -> RoutingDecision:
-    """:func:`route` by the general engine: every candidate ranked, then the split planner."""
+    """:func:`route` by the general engine: every candidate ranked, then the split planner.
+
+    ``judged`` holds the stock lists of SKUs already judged for this order.
+    """
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
     plan_lines: list[PlanLine] = []
@@ -155,7 +169,7 @@ def _route(
         if product is None:
             raise InvalidInput(f"has no product {line.sku!r}", path=f"lines[{index}].sku")
         entries = stock.get(line.sku, ())
-        candidates, eligible = cache.split(product, entries)
+        candidates, eligible = cache.split(product, entries, judged.get(line.sku))
         sku = line.sku
         locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
         context = LineContext(order, line, product, origin, workload)

@@ -17,7 +17,13 @@ A plain function qualifies::
 One call per line, not per location: a strategy can compute whatever it
 needs once and score every candidate in a loop or a comprehension. A
 strategy must be deterministic (same input, same scores) and must not
-mutate its inputs; it never chooses quantities, the planner does. Hard
+mutate its inputs; it never chooses quantities, the planner does. It
+scores each candidate on its own: a candidate's score depends on the line
+and that candidate, not on which other candidates are in the call. The
+engine relies on that to score first only the locations that could fill
+the whole order; a strategy whose scores compare candidates with each other
+declares ``pointwise = False`` (an attribute of the function or class) and
+is then always called with every candidate (see :func:`pointwise`). Hard
 constraints (the location serves the channel, can ship, handles fragile or
 hazardous goods, has sellable stock) are applied before any strategy runs:
 a strategy only ever sees eligible candidates.
@@ -47,6 +53,7 @@ __all__ = [
     "check_scores",
     "checked_scores",
     "check_strategy",
+    "pointwise",
 ]
 
 
@@ -234,6 +241,21 @@ class RoutingStrategy(Protocol):
     ) -> Sequence[Score]:
         """One score per candidate, in candidate order."""
         ...
+
+
+def pointwise(strategy: object) -> bool:
+    """Whether ``strategy`` scores each candidate on its own (unless it says ``pointwise = False``).
+
+    ``True`` for every built-in and for any strategy without the attribute::
+
+        >>> def relative_distance(line, candidates):
+        ...     nearest = min(c.distance_km or 0.0 for c in candidates)
+        ...     return [(c.distance_km or 0.0) - nearest for c in candidates]
+        >>> relative_distance.pointwise = False
+        >>> pointwise(relative_distance)
+        False
+    """
+    return getattr(strategy, "pointwise", True) is not False
 
 
 def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:

@@ -20,7 +20,9 @@ deterministic, scores every candidate with a number or ``Excluded``, never
 picks a location without sellable stock, never allocates more than ordered
 or available, accounts for every unit (allocated plus unfulfilled equals
 ordered), never gives units to a candidate it excluded, keeps the profile's
-split limit, and does not depend on the order the candidates come in.
+split limit, does not depend on the order the candidates come in, scores
+each candidate on its own (unless it says ``pointwise = False``), and
+decides through the engine's express path as through the general one.
 Override :meth:`RoutingStrategyContract.make_profile` to check a whole
 profile instead (weighted, with filters, another ``max_splits``).
 
@@ -50,10 +52,17 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
+from omskit.routing import engine
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
 from omskit.routing.profile import RoutingProfile
-from omskit.routing.strategy import CandidateView, LineContext, RoutingStrategy, check_scores
+from omskit.routing.strategy import (
+    CandidateView,
+    LineContext,
+    RoutingStrategy,
+    check_scores,
+    pointwise,
+)
 
 __all__ = [
     "RoutingCase",
@@ -275,6 +284,57 @@ class RoutingStrategyContract:
             )
             for rule in profile.rules:
                 check_scores(rule.strategy(context, views), len(views), name=rule.name)
+
+    @_CONTRACT_SETTINGS
+    @given(case=routing_cases(), seed=st.integers(0, 1000))
+    def test_it_scores_each_candidate_on_its_own(self, case: RoutingCase, seed: int) -> None:
+        """A candidate's score does not depend on the others in the call, nor on their order.
+
+        The engine scores first only the locations that could fill the whole
+        order (see :func:`~omskit.routing.strategy.pointwise`): each score of
+        a shuffled part of the candidates must be the one the candidate gets
+        among all of them. A strategy that says ``pointwise = False`` is only
+        checked for the order: all the candidates, shuffled, get the same
+        scores.
+        """
+        rng = random.Random(seed)
+        profile = self.make_profile()
+        for line in case.order.lines:
+            views = [
+                CandidateView(
+                    loc, units, None if case.origin is None else case.origin.distance_km(loc.point)
+                )
+                for loc, units in case.stock.get(line.sku, ())
+                if units > 0
+            ]
+            context = LineContext(
+                case.order, line, case.products[line.sku], case.origin, case.workload
+            )
+            for rule in profile.rules:
+                scores = check_scores(rule.strategy(context, views), len(views), name=rule.name)
+                positions = list(range(len(views)))
+                rng.shuffle(positions)
+                if pointwise(rule.strategy):
+                    positions = positions[: rng.randint(0, len(positions))]
+                part = [views[p] for p in positions]
+                again = check_scores(rule.strategy(context, part), len(part), name=rule.name)
+                assert again == [scores[p] for p in positions], (
+                    f"rule {rule.name!r} scores a candidate differently among other candidates"
+                )
+
+    @_CONTRACT_SETTINGS
+    @given(case=routing_cases())
+    def test_it_decides_as_the_general_engine_does(self, case: RoutingCase) -> None:
+        """The engine's express path for one-location orders decides as ranking everything does."""
+        profile = self.make_profile()
+        quick = self.route_case(case, profile)
+        engine.EXPRESS = False
+        try:
+            plain = self.route_case(case, profile)
+        finally:
+            engine.EXPRESS = True
+        assert quick == plain
+        assert quick.explain() == plain.explain()
 
     @_CONTRACT_SETTINGS
     @given(case=routing_cases())
