@@ -275,3 +275,41 @@ def test_the_written_out_pair_loop_takes_the_steps_of_the_general_one(
     finally:
         _Sets.quick_pairs = True
     assert quick == general
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(1, 3),
+    objective=st.sampled_from(Objective),
+    search_limit=st.sampled_from([1, 2, 5, DEFAULT_SEARCH_LIMIT]),
+    charged=st.booleans(),
+)
+def test_single_locations_priced_without_filling_them_plan_as_filling_does(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+    charged: bool,
+) -> None:
+    lines, stock = problem
+    charges = {"A": {"L1": 37.5, "L4": 12.25}, "C": {"L1": 80.0}} if charged else None
+
+    def plan() -> Plan:
+        return plan_order(
+            lines,
+            stock,
+            shipment_cost=weighty_cost,
+            max_shipments=max_shipments,
+            objective=objective,
+            search_limit=search_limit,
+            charges=charges,
+        )
+
+    quick = plan()
+    _Sets.quick_singles = False
+    try:
+        general = plan()
+    finally:
+        _Sets.quick_singles = True
+    assert quick == general  # every field, the sets examined and the charge included

@@ -283,6 +283,41 @@ class _Search:
             self.runner_up = key
         return values["unfulfilled"]
 
+    def offer(
+        self,
+        loc: str,
+        taking: Sequence[tuple[int, int, Mapping[str, int], int]],
+        grams: int,
+        preference: int,
+        unfulfilled: tuple[int, ...],
+    ) -> None:
+        """:meth:`consider` for the set of ``loc`` alone, its fill already known.
+
+        ``taking`` is (line number, units, ranks, unit weight) for each line
+        that takes units; the others take none.
+        """
+        self.examined += 1
+        allocations: list[tuple[tuple[str, int], ...]] = [()] * len(self.lines)
+        for index, units, _, _ in taking:
+            allocations[index] = ((loc, units),)
+        taken: _Taken = tuple(allocations)
+        charge = self._charge(taken) if self.rates is not None else 0
+        values = {
+            "unfulfilled": sum(unfulfilled),
+            "shipments": 1,
+            "preference": preference,
+            "cost": self.cost_of(loc, grams) + charge,
+        }
+        order = self.order
+        key: _Key = (values[order[0]], 1, values[order[2]], values[order[3]], (loc,))
+        if self.best is None or key < self.best[0]:
+            if self.best is not None and self.best[0] != key:
+                self.runner_up = self.best[0]
+            self.best = (key, taken, unfulfilled)
+            self.charge = charge
+        elif key != self.best[0] and (self.runner_up is None or key < self.runner_up):
+            self.runner_up = key
+
     def _charge(self, allocations: _Taken) -> int:
         """The scarcity charge of ``allocations`` in minor units (rounded once, half even)."""
         rates = self.rates
@@ -430,6 +465,8 @@ class _Sets:
 
     quick_pairs = True
     """Whether the last two positions take :meth:`_extend_pairs` (the tests compare both)."""
+    quick_singles = True
+    """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
 
     def __init__(
         self,
@@ -513,11 +550,30 @@ class _Sets:
         else:
             costs = {loc: search.cost_of(loc, 0) for loc in fits or ()}
             ordered = sorted([(cost, loc) for loc, cost in costs.items()])
+        skus = [line.sku for line in search.lines]
+        if not self.quick_singles or len(set(skus)) < len(skus):
+            for cost, loc in ordered:
+                if not self._step() or (self.by_cost and self._bound_exceeded(cost, 1)):
+                    return
+                if search.consider((loc,)) == self.target:
+                    self.reached = True
+            return
+        # One line per SKU: every location here gives each line its best fill, so a
+        # set's units, weight and preference follow without filling it.
+        needs = dict(zip(self.skus, self.needs, strict=True))
+        taking = [
+            (index, needs[line.sku], rank, line.unit_weight_grams)
+            for index, (line, rank) in enumerate(zip(search.lines, search.rank, strict=True))
+            if line.sku in needs
+        ]
+        grams = sum(need * weight for _, need, _, weight in taking)
+        unfulfilled = tuple(line.quantity - needs.get(line.sku, 0) for line in search.lines)
         for cost, loc in ordered:
             if not self._step() or (self.by_cost and self._bound_exceeded(cost, 1)):
                 return
-            if search.consider((loc,)) == self.target:
-                self.reached = True
+            preference = sum(rank[loc] * need for _, need, rank, _ in taking)
+            search.offer(loc, taking, grams, preference, unfulfilled)
+            self.reached = True
 
     def _next_positions(self, residual: Sequence[int], after: int, more: int) -> Iterator[int]:
         """Positions after ``after`` worth adding when ``more`` locations are still to come.
