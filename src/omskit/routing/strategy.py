@@ -57,15 +57,41 @@ __all__ = [
 ]
 
 
-@attrs.frozen
 class Excluded:
-    """A strategy's verdict that a candidate must not fulfil the line, and why."""
+    """A strategy's verdict that a candidate must not fulfil the line, and why.
 
+    Immutable; equal when the reasons are. A plain class rather than an
+    attrs one: strategies make one per excluded candidate, so it is kept
+    as cheap to make as a tuple.
+    """
+
+    __slots__ = ("reason",)
     reason: str
 
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.reason, str) or not self.reason.strip():
-            raise InvalidInput("must be a non-blank string", path="reason", value=self.reason)
+    def __init__(self, reason: str) -> None:
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput("must be a non-blank string", path="reason", value=reason)
+        object.__setattr__(self, "reason", reason)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Excluded) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.reason == other.reason
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self.reason))
+
+    def __repr__(self) -> str:
+        return f"Excluded(reason={self.reason!r})"
+
+    def __reduce__(self) -> tuple[type[Excluded], tuple[str]]:
+        return (self.__class__, (self.reason,))
 
 
 Score = float | int | Excluded
@@ -281,6 +307,7 @@ def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
 
 
 _FLOAT = {float}
+_FLOAT_OR_EXCLUDED = {float, Excluded}
 
 
 def check_scores(scores: object, count: int, *, name: str) -> list[float | Excluded]:
@@ -306,8 +333,13 @@ def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float
         raise DefinitionError(
             f"routing strategy {name!r} returned {len(values)} scores for {count} candidates"
         )
-    if set(map(type, values)) <= _FLOAT and math.isfinite(sum(values)):
+    types = set(map(type, values))
+    if types <= _FLOAT and math.isfinite(sum(values)):
         return cast("list[float | Excluded]", values), False  # finite floats: the usual answer
+    if types <= _FLOAT_OR_EXCLUDED and math.isfinite(
+        sum([value for value in values if type(value) is float])
+    ):
+        return cast("list[float | Excluded]", values), Excluded in types  # a filter's answer
     checked: list[float | Excluded] = []
     excluded = False
     for index, value in enumerate(values):
