@@ -17,7 +17,7 @@ from omskit.model import Capability, Channel, Location, Product
 from omskit.routing.planner import _Units
 
 _VerdictKey = tuple[Channel, tuple[bool, bool], str | None, bool]
-_Memo = dict[int, tuple[Location, str | None]]
+_Memo = dict[int, tuple[Location, str | None, _Vector]]
 _VERDICTS: dict[_VerdictKey, _Memo] = {}
 _VERDICTS_LIMIT = 65_536
 
@@ -41,13 +41,17 @@ def _verdicts(key: _VerdictKey) -> _Memo:
     return found
 
 
-def _judge(location: Location, key: _VerdictKey, product: Product, memo: _Memo) -> str | None:
+def _judge(
+    location: Location, key: _VerdictKey, product: Product, memo: _Memo
+) -> tuple[Location, str | None, _Vector]:
+    """The location's verdict for ``key`` and its unit vector, kept in ``memo``."""
     channel, _, pickup_id, no_transfers = key
     verdict = exclusion(location, channel=channel, product=product, pickup_location_id=pickup_id)
     if verdict is None and no_transfers and location.location_id != pickup_id:
         verdict = f"the pickup location {pickup_id} does not receive transfers"
-    memo[id(location)] = (location, verdict)
-    return verdict
+    point = location.point
+    found = memo[id(location)] = (location, verdict, _trig(point.lat, point.lon))
+    return found
 
 
 class _Eligible:
@@ -79,24 +83,24 @@ class _Eligible:
         memo = _verdicts(key)
         locations: list[Location] = []
         units: list[int] = []
+        vectors: list[_Vector] = []
         hard: list[tuple[Location, int, str]] = []
         for location, sellable in entries:
             found = memo.get(id(location))
-            reason = (
-                found[1]
-                if found is not None and found[0] is location
-                else _judge(location, key, product, memo)
-            )
+            if found is None or found[0] is not location:
+                found = _judge(location, key, product, memo)
+            reason = found[1]
             if reason is None and sellable > 0:
                 locations.append(location)
                 units.append(sellable)
+                vectors.append(found[2])
             else:
                 hard.append((location, sellable, reason or "no sellable stock"))
         self.entries = entries
         self.locations = tuple(locations)
         self.units = tuple(units)
         self.ids = tuple([location.location_id for location in locations])
-        self.vectors = tuple([_trig(loc.point.lat, loc.point.lon) for loc in locations])
+        self.vectors = tuple(vectors)
         self.hard = tuple(hard)
         self.total = sum(units)
         """Every candidate's units together."""

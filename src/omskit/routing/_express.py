@@ -323,7 +323,8 @@ def _scored(
     vector_of = judged[0].vector_of()
     ids = sorted(fits)
     km = [_km(dist(here, vector_of[loc])) for loc in ids]
-    orders = []
+    orders: list[tuple[str, ...]] = []
+    kept: set[str] = set()
     grams = 0
     for line, eligible in zip(lines, judged, strict=True):
         product = products[line.sku]
@@ -333,11 +334,12 @@ def _scored(
             [location_of[loc] for loc in ids], [units[loc] for loc in ids], km, ids
         )
         ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
-        orders.append(ranking.ranked_ids)
+        ranked = ranking.ranked_ids
+        kept = set(ranked) if not orders else kept.intersection(ranked)
+        if len(kept) < 2:
+            return None
+        orders.append(ranked)
         grams += line.quantity * product.weight_grams
-    kept = set(orders[0]).intersection(*orders[1:])
-    if len(kept) < 2:
-        return None
     common = [loc for loc in orders[0] if loc in kept]
     for ranked in orders[1:]:
         if [loc for loc in ranked if loc in kept] != common:
