@@ -801,3 +801,91 @@ def test_lines_that_rank_the_fitting_locations_differently_take_the_general_engi
     fast, plain, took_express = _route_both(placed, same, consistent, PRODUCTS)
     assert took_express
     assert fast == plain
+
+
+def _pair_point(draw: st.DrawFn) -> GeoPoint:
+    return GeoPoint(52 + draw(st.integers(0, 900)) / 1000, 4.5 + draw(st.integers(0, 900)) / 1000)
+
+
+@st.composite
+def pair_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
+    """Orders that often need two locations, for the cost objective the express pairs serve."""
+    locations = [
+        Location(
+            f"L{n}",
+            f"Location {n}",
+            LocationKind.STORE,
+            _pair_point(draw),
+            "NL",
+            {Capability.SHIP} | ({Capability.HANDLES_FRAGILE} if draw(st.booleans()) else set()),
+        )
+        for n in range(draw(st.integers(2, 8)))
+    ]
+    products = {
+        sku: Product(sku, sku, weight_grams=500, fragile=draw(st.booleans()))
+        for sku in ("A", "B", "C")
+    }
+    held = {
+        sku: [(loc, draw(st.integers(0, 5))) for loc in locations if draw(st.integers(0, 3))]
+        for sku in products
+    }
+    skus = draw(st.lists(st.sampled_from(list(products)), min_size=1, max_size=3, unique=True))
+    wanted: list[tuple[str, int]] = [(sku, draw(st.integers(1, 4))) for sku in skus]
+    placed = order(*wanted)
+    placed = attrs.evolve(
+        placed,
+        delivery=Delivery.ship_to(attrs.evolve(HOME, point=_pair_point(draw))),
+    )
+    filters: list[Any] = draw(
+        st.sampled_from(
+            [
+                ["specialisation"],
+                [("min_stock", builtins.min_stock(1)), "specialisation"],
+                [],
+            ]
+        )
+    )
+    profile = RoutingProfile.of(
+        "pairs",
+        [*filters, "nearest"],
+        objective=Objective.COST,
+        max_splits=draw(st.integers(0, 2)),
+        cost_model=draw(
+            st.sampled_from(
+                [
+                    DistanceCostModel(),
+                    DistanceCostModel(fixed=Money("1", "EUR"), per_km=Money("0.5", "EUR")),
+                ]
+            )
+        ),
+    )
+    return (held, products, [placed]), profile
+
+
+@settings(max_examples=400, deadline=None)
+@given(world=pair_worlds(), search_limit=st.sampled_from([3, 10, DEFAULT_SEARCH_LIMIT]))
+def test_the_express_pairs_decide_as_the_general_engine(
+    world: tuple[Network, RoutingProfile], search_limit: int
+) -> None:
+    (held, products, orders), profile = world
+    fast, plain, took_express = _route_both(orders[0], profile, held, products, search_limit)
+    event(f"express: {took_express}, shipments: {plain.shipment_count}")
+    assert [line.allocations for line in fast.lines] == [line.allocations for line in plain.lines]
+    assert (fast.cost, fast.decided_by, fast.exact) == (plain.cost, plain.decided_by, plain.exact)
+    assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
+    assert fast == plain
+
+
+def test_two_locations_fill_what_neither_holds_alone_on_the_express_path() -> None:
+    placed = order(("BEANS", 3), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 2), (STORE_UTR, 1), (STORE_RTM, 3)),
+        "KETTLE": ((STORE_UTR, 1), (DC, 1)),
+    }
+    fast, plain, took_express = _route_both(placed, default_profile(), held, PRODUCTS)
+    assert took_express
+    assert fast == plain
+    # AMS + UTR is the cheapest pair that holds 3 BEANS and the KETTLE; AMS is nearer.
+    assert [where(line) for line in fast.lines] == [[("AMS", 2), ("UTR", 1)], [("UTR", 1)]]
+    assert fast.decided_by == "the lowest shipping cost"
+    assert fast.lines[0].decided_by == "split over 2 locations; the lowest shipping cost"

@@ -185,7 +185,12 @@ def express(
     else:
         found = _filtered(order, shape.filters, here, lists, taken_products)
     if found is None:
-        return None
+        if shape.scored or not shape.by_cost or profile.max_shipments < 2:
+            return None
+        paired = _pair(order, shape, here, lists, taken_products, search_limit)
+        if paired is None:
+            return None
+        return _decision(order, profile, shape, paired, _CHEAPEST, general, taken_products)
     needs, walk, rank, grams = found
     if len(walk) > search_limit:
         return None
@@ -201,18 +206,44 @@ def express(
     else:
         decided_by = "the only plan"
 
-    later = _Later(partial(general, taken_products))
+    taken: list[tuple[tuple[str, int], ...]] = [((chosen, need),) if need else () for need in needs]
+    plan = (taken, cost)
+    return _decision(order, profile, shape, plan, decided_by, general, taken_products)
+
+
+_Chosen = tuple[list[tuple[tuple[str, int], ...]], int]
+"""Per line the (location id, units) it takes, in fill order; the plan's cost."""
+
+
+def _decision(
+    order: Order,
+    profile: RoutingProfile,
+    shape: _Shape,
+    plan: _Chosen,
+    decided_by: str,
+    general: General,
+    products: Mapping[str, Product],
+) -> RoutingDecision:
+    """The decision for ``plan``, its explanation left to the general engine."""
+    taken, cost = plan
+    later = _Later(partial(general, products))
     decisions = []
-    for index, (line, need) in enumerate(zip(lines, needs, strict=True)):
+    for index, (line, pairs) in enumerate(zip(order.lines, taken, strict=True)):
+        if not pairs:
+            why = _NOTHING
+        elif len(pairs) > 1:
+            why = f"split over {len(pairs)} locations; {decided_by}"
+        else:
+            why = decided_by
         decisions.append(
             LineDecision(
                 line.line_id,
                 line.sku,
                 line.quantity,
-                (Allocation(chosen, need),) if need else (),
-                line.quantity - need,
+                tuple([Allocation(loc, units) for loc, units in pairs]),
+                line.quantity - sum(units for _, units in pairs),
                 partial(later.notes, index),
-                decided_by if need else _NOTHING,
+                why,
                 partial(later.rule, index),
             )
         )
@@ -224,6 +255,115 @@ def express(
         cost=Money.from_minor(cost, shape.model.currency),
         decided_by=decided_by,
     )
+
+
+def _pair(
+    order: Order,
+    shape: _Shape,
+    here: _Vector,
+    judged: Sequence[_Eligible],
+    products: Mapping[str, Product],
+    search_limit: int,
+) -> _Chosen | None:
+    """The cheapest two locations that fill every line, as the planner's search finds them.
+
+    For the cost objective with a cost per shipment that does not depend on
+    its weight, when no location fills the order alone but every line can
+    be filled. Locations are taken nearest (so cheapest) first; each is
+    completed by the cheapest location holding what it leaves missing (an
+    intersection of the memoised "at least k units" sets), until two of
+    the next location cost more than the best pair. ``None`` whenever the
+    planner's answer could turn on something this does not follow: a tie in
+    cost, a single pair that fills the order (whether the search then cuts
+    anything off decides ``decided_by``), or a search that could stop at
+    its step limit.
+    """
+    model = shape.model
+    if model._rates[2] != 0:
+        return None  # the weight counts: the cost of a pair depends on how the lines split
+    lines = order.lines
+    columns = []
+    pool: set[str] = set()
+    vectors: dict[str, _Vector] = {}
+    for line, eligible in zip(lines, judged, strict=True):
+        units = eligible.held()
+        kept = _kept(eligible, line.quantity, products[line.sku], shape.filters)
+        total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
+        if total < line.quantity:
+            return None  # a line left short: the best fill is another question
+        columns.append((units, kept, line.quantity))
+        pool.update(units if kept is None else kept)
+        vectors.update(eligible.vector_of())
+    size = len(pool)
+    if size * (size + 1) // 2 + size > search_limit:
+        return None
+    chords = {loc: dist(here, vectors[loc]) for loc in pool}
+    walk = sorted([(chord, loc) for loc, chord in chords.items()])
+    minor_km = model._minor_km
+    costs: dict[str, int] = {}
+
+    def cost_of(loc: str) -> int:
+        found = costs.get(loc)
+        if found is None:
+            found = costs[loc] = minor_km(_km(chords[loc]), 0)
+        return found
+
+    best: tuple[int, str, str] | None = None
+    pairs: set[tuple[str, str]] = set()
+    beyond = False
+    """Past the bound: every pair left costs more than the best; one is looked for only to
+    know that a runner-up exists."""
+    for _, first in walk:
+        cost = cost_of(first)
+        if best is not None and 2 * cost > best[0]:
+            if len(pairs) > 1:
+                break
+            beyond = True
+        completions: frozenset[str] | None = None
+        for units, kept, quantity in columns:
+            held = units.get(first, 0) if kept is None or first in kept else 0
+            if held >= quantity:
+                continue
+            where = units.at_least(quantity - held)
+            if kept is not None:
+                where = where & kept
+            completions = where if completions is None else completions & where
+        if completions is None:
+            return None  # one location fills it all (the planner's sets of one would have)
+        ranked = sorted([(chords[loc], loc) for loc in completions if loc != first])
+        if not ranked:
+            continue
+        if beyond:
+            pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
+            if len(pairs) > 1:
+                break
+            continue
+        second = ranked[0][1]
+        total = cost + cost_of(second)
+        if len(ranked) > 1 and cost_of(ranked[1][1]) + cost == total:
+            return None  # two pairs of the same cost
+        pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
+        key = (min(first, second), max(first, second))
+        if best is None or total < best[0]:
+            best = (total, *key)
+        elif total == best[0] and key != best[1:]:
+            return None  # two pairs of the same cost
+    if best is None or len(pairs) < 2:
+        return None
+    cost, one, other = best
+    # Each line takes from its better-ranked location first: the nearer, then the lower id.
+    near, far = sorted([one, other], key=lambda loc: (_km(chords[loc]), loc))
+    taken = []
+    for units, kept, quantity in columns:
+        fill = []
+        for loc in (near, far):
+            held = units.get(loc, 0) if kept is None or loc in kept else 0
+            if held and quantity:
+                take = held if held < quantity else quantity
+                fill.append((loc, take))
+                quantity -= take
+        taken.append(tuple(fill))
+    return taken, cost
 
 
 _Found = tuple[list[int], list[tuple[float, str]], Callable[[str, float], Any], int]
