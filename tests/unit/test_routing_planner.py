@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations
 
+import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from omskit.errors import InvalidInput
+from omskit.routing import planner
 from omskit.routing.planner import (
     DEFAULT_SEARCH_LIMIT,
     Plan,
@@ -313,3 +315,49 @@ def test_single_locations_priced_without_filling_them_plan_as_filling_does(
     finally:
         _Sets.quick_singles = True
     assert quick == general  # every field, the sets examined and the charge included
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(1, 3),
+    objective=st.sampled_from(Objective),
+    search_limit=st.sampled_from([1, 3, 8, 20, DEFAULT_SEARCH_LIMIT]),
+)
+def test_an_unreachable_fill_goes_straight_to_the_greedy_cover_with_the_same_plan(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+) -> None:
+    lines, stock = problem
+
+    def plan() -> Plan:
+        return plan_order(
+            lines,
+            stock,
+            shipment_cost=weighty_cost,
+            max_shipments=max_shipments,
+            objective=objective,
+            search_limit=search_limit,
+        )
+
+    quick = plan()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(planner, "_fewest_locations", lambda sets: 0)  # never skip the search
+        searched = plan()
+    # The same plan and reasons; only the count of sets examined may be smaller.
+    assert attrs.evolve(quick, examined=0) == attrs.evolve(searched, examined=0)
+    assert quick.examined <= searched.examined
+    event(f"shortcut: {quick.examined < searched.examined}")
+
+
+def test_a_sku_spread_too_thin_for_the_split_limit_is_covered_greedily_at_once() -> None:
+    # Five locations hold one unit each: three shipments cannot bring five units.
+    lines = [PlanLine("1", "A", 5, 100, tuple(LOCATIONS[:5]))]
+    stock = {("A", loc): 1 for loc in LOCATIONS[:5]}
+    found = plan_order(lines, stock, shipment_cost=cost, max_shipments=3, search_limit=10)
+    assert not found.exact
+    assert found.unfulfilled == (2,)
+    assert len(found.locations) == 3
+    assert found.examined == 3  # the greedy cover's three steps, no search first

@@ -418,7 +418,16 @@ def _plan(
     pool = sets.pool
     sizes = range(1, min(max_shipments, len(pool)) + 1)
     reached = False
-    for size in sizes:
+    if (
+        sets.uniform
+        and sizes
+        and _fewest_locations(sets) > sizes[-1]
+        and sum(comb(len(pool), size) for size in sizes) > search_limit
+    ):
+        # No allowed set holds what some SKU needs, and too many sets to try them all: the
+        # search would only end in the greedy cover below, whatever it examined first.
+        sets.exact = False
+    for size in sizes if sets.exact else ():
         reached = sets.examine(size, target)
         if reached or not sets.exact:
             break
@@ -451,6 +460,25 @@ def _plan(
         search.decided_by(len(pool)),
         search.charge,
     )
+
+
+def _fewest_locations(sets: _Sets) -> int:
+    """A lower bound on the locations a set needs to hold what each SKU needs.
+
+    Per SKU, its largest holdings (capped at the need) are added up until
+    they reach the need; the bound is the largest such count (``len + 1``
+    of the pool when a SKU's units do not reach its need at all).
+    """
+    fewest = 0
+    for sku, need in zip(sets.skus, sets.needs, strict=True):
+        count = 0
+        for units in sorted(sets.held[sku].values(), reverse=True):
+            if need <= 0:
+                break
+            need -= units
+            count += 1
+        fewest = max(fewest, count if need <= 0 else len(sets.pool) + 1)
+    return fewest
 
 
 class _Sets:
