@@ -32,6 +32,7 @@ between lines, has no delivery point, or the profile is any other,
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from math import asin, dist
@@ -291,6 +292,12 @@ def _pair(
         total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
         if total < line.quantity:
             return None  # a line left short: the best fill is another question
+        if kept is None:
+            top = heapq.nlargest(2, eligible.units)
+        else:
+            top = heapq.nlargest(2, map(units.__getitem__, kept))
+        if sum(top) < line.quantity:
+            return None  # no two locations hold the line
         columns.append((units, kept, line.quantity))
         pool.update(units if kept is None else kept)
         vectors.update(eligible.vector_of())
@@ -314,8 +321,7 @@ def _pair(
     """Past the bound: every pair left costs more than the best; one is looked for only to
     know that a runner-up exists."""
     for _, first in walk:
-        cost = cost_of(first)
-        if best is not None and 2 * cost > best[0]:
+        if best is not None and not beyond and 2 * cost_of(first) > best[0]:
             if len(pairs) > 1:
                 break
             beyond = True
@@ -339,6 +345,7 @@ def _pair(
                 break
             continue
         second = ranked[0][1]
+        cost = cost_of(first)
         total = cost + cost_of(second)
         if len(ranked) > 1 and cost_of(ranked[1][1]) + cost == total:
             return None  # two pairs of the same cost
