@@ -768,26 +768,37 @@ def _cheapest_first(
 
 
 def _greedy(search: _Search, pool: Sequence[str], target: int, max_shipments: int) -> None:
-    """Add the location covering most missing units, up to ``max_shipments``; keep each step."""
+    """Add the location covering most missing units, up to ``max_shipments``; keep each step.
+
+    Ties go to the better mean rank over the lines still missing units, then
+    the id. Only locations some such line may take from are weighed (the
+    others gain nothing), line by line.
+    """
     chosen: list[str] = []
     lines = search.lines
+    in_pool = set(pool)
     while len(chosen) < max_shipments:
         _, unfulfilled = search.fill(chosen)
         if sum(unfulfilled) == target and chosen:
             break
+        gains: dict[str, int] = {}
+        ranks: dict[str, tuple[int, int]] = {}
+        for index, line in enumerate(lines):
+            missing = unfulfilled[index]
+            if not missing:
+                continue
+            held = search.held[line.sku]
+            for loc, position in search.rank[index].items():
+                units = held.get(loc, 0)
+                gains[loc] = gains.get(loc, 0) + (units if units < missing else missing)
+                total, count = ranks.get(loc, (0, 0))
+                ranks[loc] = (total + position, count + 1)
         best: tuple[int, float, str] | None = None
-        for loc in pool:
-            if loc in chosen:
+        for loc, gain in gains.items():
+            if gain == 0 or loc in chosen or loc not in in_pool:
                 continue
-            gain = 0
-            positions = []
-            for index, line in enumerate(lines):
-                if unfulfilled[index] and loc in search.rank[index]:
-                    gain += min(unfulfilled[index], search.held[line.sku].get(loc, 0))
-                    positions.append(search.rank[index][loc])
-            if gain == 0:
-                continue
-            candidate = (-gain, sum(positions) / len(positions), loc)
+            total, count = ranks[loc]
+            candidate = (-gain, total / count, loc)
             if best is None or candidate < best:
                 best = candidate
         if best is None:
