@@ -274,6 +274,13 @@ class _Search:
             values[self.order[3]],
             used,
         )
+        self._keep(key, allocations, unfulfilled, charge)
+        return values["unfulfilled"]
+
+    def _keep(
+        self, key: _Key, allocations: _Taken, unfulfilled: tuple[int, ...], charge: int
+    ) -> None:
+        """Keep the plan if it is the best so far; else remember it if it is the runner-up."""
         if self.best is None or key < self.best[0]:
             if self.best is not None and self.best[0] != key:
                 self.runner_up = self.best[0]
@@ -281,7 +288,6 @@ class _Search:
             self.charge = charge
         elif key != self.best[0] and (self.runner_up is None or key < self.runner_up):
             self.runner_up = key
-        return values["unfulfilled"]
 
     def offer(
         self,
@@ -310,13 +316,7 @@ class _Search:
         }
         order = self.order
         key: _Key = (values[order[0]], 1, values[order[2]], values[order[3]], (loc,))
-        if self.best is None or key < self.best[0]:
-            if self.best is not None and self.best[0] != key:
-                self.runner_up = self.best[0]
-            self.best = (key, taken, unfulfilled)
-            self.charge = charge
-        elif key != self.best[0] and (self.runner_up is None or key < self.runner_up):
-            self.runner_up = key
+        self._keep(key, taken, unfulfilled, charge)
 
     def _charge(self, allocations: _Taken) -> int:
         """The scarcity charge of ``allocations`` in minor units (rounded once, half even)."""

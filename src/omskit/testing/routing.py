@@ -221,6 +221,22 @@ _CONTRACT_SETTINGS = settings(
 )
 
 
+def _lines(case: RoutingCase) -> list[tuple[LineContext, list[CandidateView]]]:
+    """Each line of the case as a strategy sees it: its context, its candidates with stock."""
+    found = []
+    for line in case.order.lines:
+        views = [
+            CandidateView(
+                loc, units, None if case.origin is None else case.origin.distance_km(loc.point)
+            )
+            for loc, units in case.stock.get(line.sku, ())
+            if units > 0
+        ]
+        context = LineContext(case.order, line, case.products[line.sku], case.origin, case.workload)
+        found.append((context, views))
+    return found
+
+
 class RoutingStrategyContract:
     """Properties every routing strategy keeps. Subclass it under a ``Test`` name.
 
@@ -271,17 +287,7 @@ class RoutingStrategyContract:
     def test_it_scores_every_candidate_with_a_number_or_excluded(self, case: RoutingCase) -> None:
         """One finite number or ``Excluded`` per candidate, for every rule."""
         profile = self.make_profile()
-        for line in case.order.lines:
-            views = [
-                CandidateView(
-                    loc, units, None if case.origin is None else case.origin.distance_km(loc.point)
-                )
-                for loc, units in case.stock.get(line.sku, ())
-                if units > 0
-            ]
-            context = LineContext(
-                case.order, line, case.products[line.sku], case.origin, case.workload
-            )
+        for context, views in _lines(case):
             for rule in profile.rules:
                 check_scores(rule.strategy(context, views), len(views), name=rule.name)
 
@@ -299,17 +305,7 @@ class RoutingStrategyContract:
         """
         rng = random.Random(seed)
         profile = self.make_profile()
-        for line in case.order.lines:
-            views = [
-                CandidateView(
-                    loc, units, None if case.origin is None else case.origin.distance_km(loc.point)
-                )
-                for loc, units in case.stock.get(line.sku, ())
-                if units > 0
-            ]
-            context = LineContext(
-                case.order, line, case.products[line.sku], case.origin, case.workload
-            )
+        for context, views in _lines(case):
             for rule in profile.rules:
                 scores = check_scores(rule.strategy(context, views), len(views), name=rule.name)
                 positions = list(range(len(views)))
