@@ -59,6 +59,24 @@ def weighty_cost(location_id: str, grams: int) -> int:
     return COSTS[location_id] + grams // 150
 
 
+def with_and_without(
+    switch: tuple[object, str, object],
+    lines: list[PlanLine],
+    stock: dict[tuple[str, str], int],
+    **options: object,
+) -> tuple[Plan, Plan]:
+    """``plan_order`` as it is, then with ``setattr(*switch)`` (a shortcut turned off)."""
+
+    def plan() -> Plan:
+        return plan_order(lines, stock, shipment_cost=weighty_cost, **options)  # type: ignore[arg-type]
+
+    quick = plan()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(*switch)
+        general = plan()
+    return quick, general
+
+
 def brute_force_best(
     lines: list[PlanLine],
     stock: dict[tuple[str, str], int],
@@ -259,23 +277,14 @@ def test_the_written_out_pair_loop_takes_the_steps_of_the_general_one(
 ) -> None:
     # Small limits stop the search part-way: the fallback then depends on every step taken.
     lines, stock = problem
-
-    def plan() -> Plan:
-        return plan_order(
-            lines,
-            stock,
-            shipment_cost=weighty_cost,
-            max_shipments=max_shipments,
-            objective=objective,
-            search_limit=search_limit,
-        )
-
-    quick = plan()
-    _Sets.quick_pairs = False
-    try:
-        general = plan()
-    finally:
-        _Sets.quick_pairs = True
+    quick, general = with_and_without(
+        (_Sets, "quick_pairs", False),
+        lines,
+        stock,
+        max_shipments=max_shipments,
+        objective=objective,
+        search_limit=search_limit,
+    )
     assert quick == general
 
 
@@ -296,24 +305,15 @@ def test_single_locations_priced_without_filling_them_plan_as_filling_does(
 ) -> None:
     lines, stock = problem
     charges = {"A": {"L1": 37.5, "L4": 12.25}, "C": {"L1": 80.0}} if charged else None
-
-    def plan() -> Plan:
-        return plan_order(
-            lines,
-            stock,
-            shipment_cost=weighty_cost,
-            max_shipments=max_shipments,
-            objective=objective,
-            search_limit=search_limit,
-            charges=charges,
-        )
-
-    quick = plan()
-    _Sets.quick_singles = False
-    try:
-        general = plan()
-    finally:
-        _Sets.quick_singles = True
+    quick, general = with_and_without(
+        (_Sets, "quick_singles", False),
+        lines,
+        stock,
+        max_shipments=max_shipments,
+        objective=objective,
+        search_limit=search_limit,
+        charges=charges,
+    )
     assert quick == general  # every field, the sets examined and the charge included
 
 
@@ -331,21 +331,14 @@ def test_an_unreachable_fill_goes_straight_to_the_greedy_cover_with_the_same_pla
     search_limit: int,
 ) -> None:
     lines, stock = problem
-
-    def plan() -> Plan:
-        return plan_order(
-            lines,
-            stock,
-            shipment_cost=weighty_cost,
-            max_shipments=max_shipments,
-            objective=objective,
-            search_limit=search_limit,
-        )
-
-    quick = plan()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(planner, "_fewest_locations", lambda sets: 0)  # never skip the search
-        searched = plan()
+    quick, searched = with_and_without(
+        (planner, "_fewest_locations", lambda sets: 0),  # never skip the search
+        lines,
+        stock,
+        max_shipments=max_shipments,
+        objective=objective,
+        search_limit=search_limit,
+    )
     # The same plan and reasons; only the count of sets examined may be smaller.
     assert attrs.evolve(quick, examined=0) == attrs.evolve(searched, examined=0)
     assert quick.examined <= searched.examined
