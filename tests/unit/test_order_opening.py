@@ -24,7 +24,7 @@ from omskit.model import (
     OrderLineRequest,
     OrderRequest,
 )
-from omskit.model.orders import _field_setters
+from omskit.model.orders import MAX_LINES, _field_setters
 from omskit.money import Money
 from omskit.testing.strategies import aware_datetimes, identifiers, order_requests
 
@@ -165,3 +165,10 @@ def test_with_validators_disabled_opening_checks_what_init_checks() -> None:
 def test_trusted_construction_must_name_every_field_in_order() -> None:
     with pytest.raises(TypeError, match="order_id"):
         _field_setters(Order, "channel order_id")
+
+
+def test_the_longest_request_opens_every_line() -> None:
+    lines = [OrderLineRequest(f"SKU-{n}", 1, Money("1", "EUR")) for n in range(MAX_LINES)]
+    opened = Order.from_request("O-1", request(lines=lines), placed_at=NOW)
+    assert [line.line_id for line in opened.lines] == [str(n) for n in range(1, MAX_LINES + 1)]
+    assert opened == validated("O-1", request(lines=lines), NOW)

@@ -525,6 +525,8 @@ def _validating() -> bool:
     "version routing holds payment_authorised",
 )
 _NO_HOLDS: frozenset[str] = frozenset()
+_LINE_IDS: tuple[str, ...] = tuple(str(number) for number in range(1, MAX_LINES + 1))
+"""The ids of an opened order's lines: ``"1"``, ``"2"``, ... (a request has at most MAX_LINES)."""
 
 
 def _opened_line(line_id: str, request: OrderLineRequest) -> OrderLine:
@@ -556,10 +558,12 @@ def _opened_order(order_id: str, request: OrderRequest, placed_at: datetime) -> 
     _set_lines(
         order,
         tuple(
-            _opened_line(str(number), line)
-            if type(line) is OrderLineRequest
-            else OrderLine.from_request(str(number), line)
-            for number, line in enumerate(request.lines, 1)
+            [
+                _opened_line(line_id, line)
+                if type(line) is OrderLineRequest
+                else OrderLine.from_request(line_id, line)
+                for line_id, line in zip(_LINE_IDS, request.lines, strict=False)
+            ]
         ),
     )
     _set_delivery(order, request.delivery)
