@@ -254,8 +254,10 @@ class ServiceBase:
         self._scoped_store = self.store if isinstance(self.store, StockScopedStore) else None
         # On the memory store every write this service makes reaches the index before
         # the store lock is released, and no product is ever removed: a product the
-        # index knows is in the store, so reads may take it from the index. (A SQL
-        # store's other processes and in-flight commits make no such promise.)
+        # index knows is in the store, so reads may take it from the index. (Writes
+        # that bypass this service only leave the index missing products, which are
+        # then read from the store. A SQL store makes no such promise: its index is
+        # updated before the commit that may still fail, and other processes write.)
         self._index_vouches_for_products = type(self.store) is MemoryStore
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids: IdGenerator = ids if ids is not None else UuidIds()
