@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ import attrs
 from omskit.errors import InvalidInput, NotFound
 from omskit.model._checks import (
     aware_datetime,
+    check_aware_datetime,
     check_identifier,
     identifier,
     instance_of,
@@ -319,6 +321,9 @@ class OrderLine:
     @classmethod
     def from_request(cls, line_id: str, request: OrderLineRequest) -> OrderLine:
         """Open a line from its request."""
+        if cls is OrderLine and type(request) is OrderLineRequest and _validating():
+            # The request's validators checked every value it hands over already.
+            return _opened_line(check_identifier(line_id, "line_id"), request)
         return cls(line_id, request.sku, request.quantity, request.unit_price, request.discount)
 
     def matches(self, request: OrderLineRequest) -> bool:
@@ -401,6 +406,13 @@ class Order:
     @classmethod
     def from_request(cls, order_id: str, request: OrderRequest, *, placed_at: datetime) -> Order:
         """Open an order from ``request``; lines are numbered ``1``, ``2``, ..."""
+        if cls is Order and type(request) is OrderRequest and _validating():
+            # The request's validators checked every value it hands over already: only
+            # the order id and the placing time are new (checked in the order __init__ does).
+            check_identifier(order_id, "order_id")
+            return _opened_order(
+                order_id, request, check_aware_datetime(request.placed_at or placed_at, "placed_at")
+            )
         return cls(
             order_id=order_id,
             channel=request.channel,
@@ -446,3 +458,121 @@ class Order:
     def evolve(self, **changes: Any) -> Order:
         """Return a copy with ``changes`` applied (validated like a new order)."""
         return attrs.evolve(self, **changes)
+
+
+# ---------------------------------------------------------------- trusted construction
+#
+# Opening an order from its request copies values the request's validators have
+# checked already; running the same validators again was most of the cost of
+# ``Order.from_request``. The functions below build the instances without
+# ``__init__`` and are used only for a request of the exact class (a subclass
+# might hand over other values) while attrs validators are on (when they are
+# off, ``__init__`` skips them too, and the plain path stays the one path).
+# ``Order(...)`` and ``OrderLine(...)`` themselves always validate.
+
+_Setter = Callable[[object, Any], None]
+
+
+def _field_setters(cls: type, names: str) -> tuple[_Setter, ...]:
+    """The slot setters of every field of ``cls``; ``names`` must list the fields in order.
+
+    A trusted constructor skips ``__init__``, so it must set each field
+    itself: a field added to the class but not here fails at import.
+    """
+    fields = tuple(field.name for field in attrs.fields(cls))
+    if tuple(names.split()) != fields:
+        raise TypeError(f"{cls.__name__} trusted construction sets {names!r}, not {fields}")
+    return tuple(cls.__dict__[name].__set__ for name in fields)
+
+
+def _validating() -> bool:
+    """Whether attrs runs validators (``attrs.validators.set_disabled`` turns them off)."""
+    return not attrs.validators.get_disabled()
+
+
+(
+    _set_line_id,
+    _set_line_sku,
+    _set_line_quantity,
+    _set_line_unit_price,
+    _set_line_discount,
+    _set_line_status,
+    _set_line_allocations,
+    _set_line_shipped,
+    _set_line_promised,
+) = _field_setters(
+    OrderLine,
+    "line_id sku quantity unit_price discount status allocations shipped_quantity promised_date",
+)
+(
+    _set_order_id,
+    _set_channel,
+    _set_external_ref,
+    _set_currency,
+    _set_lines,
+    _set_delivery,
+    _set_placed_at,
+    _set_customer_id,
+    _set_flags,
+    _set_status,
+    _set_version,
+    _set_routing,
+    _set_holds,
+    _set_payment_authorised,
+) = _field_setters(
+    Order,
+    "order_id channel external_ref currency lines delivery placed_at customer_id flags status "
+    "version routing holds payment_authorised",
+)
+_NO_HOLDS: frozenset[str] = frozenset()
+_LINE_IDS: tuple[str, ...] = tuple(str(number) for number in range(1, MAX_LINES + 1))
+"""The ids of an opened order's lines: ``"1"``, ``"2"``, ... (a request has at most MAX_LINES)."""
+
+
+def _opened_line(line_id: str, request: OrderLineRequest) -> OrderLine:
+    """``OrderLine.from_request`` for a valid ``line_id`` and an ``OrderLineRequest``."""
+    line: OrderLine = object.__new__(OrderLine)
+    _set_line_id(line, line_id)
+    _set_line_sku(line, request.sku)
+    _set_line_quantity(line, request.quantity)
+    _set_line_unit_price(line, request.unit_price)
+    _set_line_discount(line, request.discount)
+    _set_line_status(line, LineStatus.OPEN)
+    _set_line_allocations(line, ())
+    _set_line_shipped(line, 0)
+    _set_line_promised(line, None)
+    return line
+
+
+def _opened_order(order_id: str, request: OrderRequest, placed_at: datetime) -> Order:
+    """``Order.from_request`` for a valid ``order_id`` and ``placed_at`` and an ``OrderRequest``.
+
+    Its lines are numbered from ``1`` (valid, unique ids); their currency,
+    count and values are the request's, which its own checks passed.
+    """
+    order: Order = object.__new__(Order)
+    _set_order_id(order, order_id)
+    _set_channel(order, request.channel)
+    _set_external_ref(order, request.external_ref)
+    _set_currency(order, request.currency)
+    _set_lines(
+        order,
+        tuple(
+            [
+                _opened_line(line_id, line)
+                if type(line) is OrderLineRequest
+                else OrderLine.from_request(line_id, line)
+                for line_id, line in zip(_LINE_IDS, request.lines, strict=False)
+            ]
+        ),
+    )
+    _set_delivery(order, request.delivery)
+    _set_placed_at(order, placed_at)
+    _set_customer_id(order, request.customer_id)
+    _set_flags(order, request.flags)
+    _set_status(order, OrderStatus.CREATED)
+    _set_version(order, 0)
+    _set_routing(order, None)
+    _set_holds(order, _NO_HOLDS)
+    _set_payment_authorised(order, request.payment_authorised)
+    return order

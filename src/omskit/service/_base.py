@@ -252,6 +252,13 @@ class ServiceBase:
         self.store: Store = store if store is not None else MemoryStore()
         # Checked once: a runtime Protocol check costs microseconds on every call.
         self._scoped_store = self.store if isinstance(self.store, StockScopedStore) else None
+        # On the memory store every write this service makes reaches the index before
+        # the store lock is released, and no product is ever removed: a product the
+        # index knows is in the store, so reads may take it from the index. (Writes
+        # that bypass this service only leave the index missing products, which are
+        # then read from the store. A SQL store makes no such promise: its index is
+        # updated before the commit that may still fail, and other processes write.)
+        self._index_vouches_for_products = type(self.store) is MemoryStore
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids: IdGenerator = ids if ids is not None else UuidIds()
         self.publisher: EventPublisher = (
@@ -526,6 +533,9 @@ class ServiceBase:
         :func:`~omskit.routing.profile.default_profile`.
         """
         _require(channel, Channel, "channel")
+        return self._profile_for(channel)
+
+    def _profile_for(self, channel: Channel) -> RoutingProfile:
         return self._routing.get(channel) or self._routing[None]
 
     # ------------------------------------------------------------------ the index

@@ -57,9 +57,35 @@ class OrderOperations(InvoicingOperations):
         for index, line in enumerate(request.lines):
             if uow.products.find(line.sku) is None:
                 raise NotFound(kind="product", key=line.sku, path=f"lines[{index}].sku")
+        self._validate_parties(uow, request)
+
+    def _validate_parties(self, uow: UnitOfWork, request: OrderRequest) -> None:
+        """The customer and the pickup location ``request`` names exist and can take it."""
         if request.customer_id is not None:
             uow.customers.get(request.customer_id)
         self._check_pickup(uow, request.channel, request.delivery)
+
+    def _indexed_products(self, uow: UnitOfWork, request: OrderRequest) -> dict[str, Product]:
+        """The products of ``request``'s lines by SKU, checked as :meth:`_validate_request` does.
+
+        An unknown SKU raises ``NotFound`` at ``lines[i].sku``. Only for a
+        store the index vouches for (``_index_vouches_for_products``): a
+        product the index knows is in the store, so the store is asked only
+        about the others. The caller holds the read unit of work.
+        """
+        products: dict[str, Product] = {}
+        with self._index_lock:
+            for index, line in enumerate(request.lines):
+                sku = line.sku
+                if sku in products:
+                    continue
+                known = self._index.product(sku)
+                if known is None:
+                    known = uow.products.find(sku)
+                    if known is None:
+                        raise NotFound(kind="product", key=sku, path=f"lines[{index}].sku")
+                products[sku] = known
+        return products
 
     @staticmethod
     def _check_pickup(uow: UnitOfWork, channel: Channel, delivery: Delivery) -> None:
@@ -124,16 +150,27 @@ class OrderOperations(InvoicingOperations):
         products: Mapping[str, Product],
         workload: Mapping[str, int],
     ) -> RoutingDecision:
-        pickup_id = order.delivery.pickup_location_id
         today = self.clock.now().date()
         # A product before its release date ships from nowhere yet: its lines are pre-orders.
         stock = {
             sku: () if products[sku].before_release(today) else units
             for sku, units in stock.items()
         }
+        return self._routed(uow, order, stock, products, workload)
+
+    def _routed(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        stock: Mapping[str, Sequence[tuple[Location, int]]],
+        products: Mapping[str, Product],
+        workload: Mapping[str, int],
+    ) -> RoutingDecision:
+        """Route ``order`` with its channel's profile on ``stock`` (released products only)."""
+        pickup_id = order.delivery.pickup_location_id
         return route(
             order,
-            profile=self.routing_profile(order.channel),
+            profile=self._profile_for(order.channel),
             origin=self._origin(uow, order),
             stock=stock,
             products=products,
@@ -183,19 +220,30 @@ class OrderOperations(InvoicingOperations):
         """Route ``request`` as :meth:`place_order` would, without changing anything."""
         _require(request, OrderRequest, "request")
         with self._read() as uow:
-            self._validate_request(uow, request)
+            if self._index_vouches_for_products:
+                products = self._indexed_products(uow, request)
+                self._validate_parties(uow, request)
+            else:
+                self._validate_request(uow, request)
+                products = {}
             now = self.clock.now()
             order = Order.from_request("PLAN", request, placed_at=now)
+            today = now.date()
             # The committed stock, from the availability index (no stock reads in the store).
             stock: dict[str, tuple[tuple[Location, int], ...]] = {}
-            products: dict[str, Product] = {}
             with self._index_lock:
-                for sku in {line.sku for line in order.lines}:
-                    stock[sku] = self._index.stock_for_routing(sku, order.channel, now=now)
-                    known = self._index.product(sku)
-                    products[sku] = known if known is not None else uow.products.get(sku)
+                for sku in dict.fromkeys(line.sku for line in order.lines):
+                    units = self._index.stock_for_routing(sku, order.channel, now=now)
+                    product = products.get(sku)
+                    if product is None:
+                        known = self._index.product(sku)
+                        product = products[sku] = (
+                            known if known is not None else uow.products.get(sku)
+                        )
+                    # A product before its release date ships from nowhere yet (pre-orders).
+                    stock[sku] = () if product.before_release(today) else units
                 workload = self._index.workload()
-            return self._decide(uow, order, stock, products, workload)
+            return self._routed(uow, order, stock, products, workload)
 
     def preview_invoice(self, request: OrderRequest) -> InvoicePreview:
         """The invoice ``request`` would get if it were placed now: lines, VAT and totals.

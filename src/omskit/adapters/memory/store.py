@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from omskit.adapters._rules import check_version, same_owner, same_reference, same_request
 from omskit.errors import AlreadyExists, NotFound, OmsError
@@ -656,28 +656,58 @@ class MemoryOutbox(_Repo):
         _mark_done(self._j, tables.outbox, tables.unpublished, event_ids, "event")
 
 
+R = TypeVar("R", bound=_Repo)
+
+
+class _Repository(Generic[R]):
+    """A repository of a :class:`MemoryUnitOfWork`, made when the unit of work first asks for it.
+
+    A call that reads two tables then builds two repositories, not fifteen.
+    """
+
+    def __init__(self, kind: type[R]) -> None:
+        self._kind = kind
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, uow: MemoryUnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: MemoryUnitOfWork | None, owner: type) -> R | Self:
+        if uow is None:
+            return self
+        repository = self._kind(uow._store._tables, uow._journal)
+        uow.__dict__[self._name] = repository  # the instance attribute answers from now on
+        return repository
+
+
 class MemoryUnitOfWork:
     """A unit of work over a :class:`MemoryStore` (see the module docstring)."""
+
+    locations = _Repository(MemoryLocationRepository)
+    products = _Repository(MemoryProductRepository)
+    customers = _Repository(MemoryCustomerRepository)
+    stock = _Repository(MemoryStockRepository)
+    reservations = _Repository(MemoryReservationRepository)
+    ledger = _Repository(MemoryStockLedger)
+    orders = _Repository(MemoryOrderRepository)
+    shipments = _Repository(MemoryShipmentRepository)
+    invoices = _Repository(MemoryInvoiceRepository)
+    payments = _Repository(MemoryPaymentRepository)
+    returns = _Repository(MemoryReturnRepository)
+    quotes = _Repository(MemoryQuoteRepository)
+    cancellations = _Repository(MemoryCancellationLog)
+    tasks = _Repository(MemoryTaskRepository)
+    outbox = _Repository(MemoryOutbox)
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self._journal = _Journal()
-        tables, journal = store._tables, self._journal
-        self.locations = MemoryLocationRepository(tables, journal)
-        self.products = MemoryProductRepository(tables, journal)
-        self.customers = MemoryCustomerRepository(tables, journal)
-        self.stock = MemoryStockRepository(tables, journal)
-        self.reservations = MemoryReservationRepository(tables, journal)
-        self.ledger = MemoryStockLedger(tables, journal)
-        self.orders = MemoryOrderRepository(tables, journal)
-        self.shipments = MemoryShipmentRepository(tables, journal)
-        self.invoices = MemoryInvoiceRepository(tables, journal)
-        self.payments = MemoryPaymentRepository(tables, journal)
-        self.returns = MemoryReturnRepository(tables, journal)
-        self.quotes = MemoryQuoteRepository(tables, journal)
-        self.cancellations = MemoryCancellationLog(tables, journal)
-        self.tasks = MemoryTaskRepository(tables, journal)
-        self.outbox = MemoryOutbox(tables, journal)
 
     def __enter__(self) -> Self:
         if self._journal.active:
