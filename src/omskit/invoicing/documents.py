@@ -430,7 +430,7 @@ def credit_lines(
             # All that is left of the line: give back exactly what remains.
             base = base_left if c >= left else _capped(credit_base, base_left)
             (vat_kept,) = split_vat([base_left - base], [source.vat_rate], included=included)
-            vat = vat_left - vat_kept
+            vat = _within(vat_left - vat_kept, vat_left)
             result.append(
                 InvoiceLine(
                     description=source.description,
@@ -466,6 +466,23 @@ def _remaining_units(original: Invoice, credited: Sequence[Invoice], line_id: st
     for credit in credited:
         left -= _goods_units(credit).get(line_id, 0)
     return left
+
+
+def _within(vat: Money, left: Money) -> Money:
+    """``vat``, kept between zero and ``left`` (what remains of the line's VAT, either sign).
+
+    Per-invoice rounding shares a rate's VAT out by largest remainder, so a
+    line's VAT can be a cent below its own rounding; the VAT kept for the
+    units not credited is its own rounding, and the credit must not take
+    back more than remains, nor give a discount line positive VAT.
+    """
+    zero = Money.zero(vat.currency)
+    low, high = (left, zero) if left.is_negative() else (zero, left)
+    if vat < low:
+        return low
+    if vat > high:
+        return high
+    return vat
 
 
 def _remaining_amounts(
