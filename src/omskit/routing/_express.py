@@ -1,33 +1,41 @@
-"""The express path of routing: one location for the whole order, without ranking every candidate.
+"""The express path of routing: orders one location (or two) can fill, without ranking everyone.
 
-Most orders ship from one location. For a profile whose rules are the
-built-in ``nearest`` and any of the built-in filters ``min_stock`` and
-``specialisation`` (ranked, no scarcity charge, the default
-:class:`~omskit.routing.cost.DistanceCostModel`), the plan the split
-planner would choose for such an order follows from stock and distance
-alone:
+Most orders ship from one location. For a ranked profile with no scarcity
+charge and the default :class:`~omskit.routing.cost.DistanceCostModel`, the
+plan the split planner would choose for such an order follows from stock
+and distance, and from the scores of a few locations only:
 
-* each filter keeps a set of locations per line (``min_stock(n)``: those
-  holding at least ``quantity + n``; ``specialisation``: those with the
-  capabilities the product needs), shared by every order that routes
-  against the same stock tuple;
-* the best fill of a line is its quantity, capped by the units its kept
+* **Built-in rules only** (``nearest`` with any of the filters
+  ``min_stock`` and ``specialisation``): each filter keeps a set of
+  locations per line (``min_stock(n)``: those holding at least
+  ``quantity + n``; ``specialisation``: those with the capabilities the
+  product needs), shared by every order that routes against the same stock
+  tuple. A line's best fill is its quantity, capped by what its kept
   locations hold together; the locations that alone give every line its
-  best fill are an intersection of the memoised "at least k units" sets;
-* every candidate ranks by distance, then id, so among those locations
-  the one with the better ranks on every line is the nearer one: the
-  planner's preference orders them as ``(distance, id)`` does, and only
-  their distances are needed, not the whole ranking of every line.
+  best fill are an intersection of the memoised "at least k units" sets.
+  Every line ranks them by distance, then id, so the nearer one has the
+  better ranks everywhere: the planner's preference orders them as
+  ``(distance, id)`` does. Nothing is scored.
+* **Other strategies** (each scoring every candidate on its own, see
+  :func:`~omskit.routing.strategy.pointwise`): only the locations that hold
+  every line in full are scored, with the profile's own ranking. When every
+  line ranks them in the same order, that order is their preference order.
+* **Two locations** (built-in rules, the cost objective, a shipping cost
+  that does not depend on weight): when no location fills the order, the
+  cheapest pair that does is found nearest first, each location completed
+  from the intersection of the "at least k units" sets of what it leaves
+  missing.
 
-:func:`express` then walks those locations exactly as the planner's search
-of single locations does (cheapest empty shipment first with the cost
-objective, stopping at the same bound) and returns the same decision,
-``decided_by`` included. The explanation (every candidate's note) and each
-line's deciding rule are left to a function: on the first read the general
-engine routes the order again from the same inputs and they are taken from
-its decision. When the order needs more than one location, shares a SKU
-between lines, has no delivery point, or the profile is any other,
-:func:`express` returns ``None`` and the general engine decides.
+:func:`express` walks those locations exactly as the planner's search does
+(cheapest empty shipment first with the cost objective, stopping at the
+same bound) and returns the same decision, ``decided_by`` included. The
+explanation (every candidate's note) and each line's deciding rule are left
+to a function: on the first read the general engine routes the order again
+from the same judged stock and they are taken from its decision. Whatever
+it cannot decide exactly as the planner would (a tie it cannot resolve, a
+SKU on two lines, a line left short in the scored or paired modes, three or
+more locations, no delivery point) makes it return ``None``: the general
+engine decides.
 """
 
 from __future__ import annotations
