@@ -249,7 +249,7 @@ def _decision(
                 line.line_id,
                 line.sku,
                 line.quantity,
-                tuple([Allocation(loc, units) for loc, units in pairs]),
+                tuple([_allocation(loc, units) for loc, units in pairs]),
                 line.quantity - sum(units for _, units in pairs),
                 partial(later.notes, index),
                 why,
@@ -261,9 +261,40 @@ def _decision(
         profile.name,
         tuple(decisions),
         profile=profile.label,
-        cost=Money.from_minor(cost, shape.model.currency),
+        cost=_money(cost, shape.model.currency),
         decided_by=decided_by,
     )
+
+
+_ALLOCATIONS: dict[tuple[str, int], Allocation] = {}
+_MONEY: dict[tuple[int, str], Money] = {}
+_VALUES_LIMIT = 65_536
+
+
+def _allocation(location_id: str, units: int) -> Allocation:
+    """``Allocation(location_id, units)``, the same immutable value for the same pair.
+
+    Decisions share them: most orders take a few units from the same
+    locations. Bounded: cleared at ``_VALUES_LIMIT`` entries.
+    """
+    key = (location_id, units)
+    found = _ALLOCATIONS.get(key)
+    if found is None:
+        if len(_ALLOCATIONS) >= _VALUES_LIMIT:
+            _ALLOCATIONS.clear()
+        found = _ALLOCATIONS[key] = Allocation(location_id, units)
+    return found
+
+
+def _money(minor: int, currency: str) -> Money:
+    """``Money.from_minor(minor, currency)``, shared as :func:`_allocation` shares its values."""
+    key = (minor, currency)
+    found = _MONEY.get(key)
+    if found is None:
+        if len(_MONEY) >= _VALUES_LIMIT:
+            _MONEY.clear()
+        found = _MONEY[key] = Money.from_minor(minor, currency)
+    return found
 
 
 def _pair(
