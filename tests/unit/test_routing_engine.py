@@ -889,3 +889,21 @@ def test_two_locations_fill_what_neither_holds_alone_on_the_express_path() -> No
     assert [where(line) for line in fast.lines] == [[("AMS", 2), ("UTR", 1)], [("UTR", 1)]]
     assert fast.decided_by == "the lowest shipping cost"
     assert fast.lines[0].decided_by == "split over 2 locations; the lowest shipping cost"
+
+
+def test_two_pairs_of_one_cost_are_told_apart_by_preference_on_the_express_path() -> None:
+    # Two stores on one spot: Amsterdam with either costs the same; the ranking decides.
+    twin_a, twin_b = (
+        Location(f"UTR-{n}", "Store Utrecht", LocationKind.STORE, GeoPoint(52.09, 5.12), "NL", SHIP)
+        for n in "AB"
+    )
+    placed = order(("BEANS", 3), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 2), (twin_a, 1), (twin_b, 1)),
+        "KETTLE": ((twin_a, 1), (twin_b, 1)),
+    }
+    fast, plain, took_express = _route_both(placed, default_profile(), held, PRODUCTS)
+    assert took_express
+    assert fast == plain
+    assert [where(line) for line in fast.lines] == [[("AMS", 2), ("UTR-A", 1)], [("UTR-A", 1)]]
+    assert fast.decided_by == "the best-ranked locations"

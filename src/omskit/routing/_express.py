@@ -63,6 +63,7 @@ _FEWEST = "the fewest shipments"
 _CHEAPEST = "the lowest shipping cost"
 _BEST_RANKED = "the best-ranked locations"
 _NOTHING = "no eligible location has sellable stock"
+_IDS = "location ids (every other criterion tied)"
 
 
 class _Shape:
@@ -199,7 +200,8 @@ def express(
         paired = _pair(order, shape, here, lists, taken_products, search_limit)
         if paired is None:
             return None
-        return _decision(order, profile, shape, paired, _CHEAPEST, general, taken_products)
+        fills, paid, why = paired
+        return _decision(order, profile, shape, (fills, paid), why, general, taken_products)
     needs, walk, rank, grams = found
     if len(walk) > search_limit:
         return None
@@ -304,7 +306,7 @@ def _pair(
     judged: Sequence[_Eligible],
     products: Mapping[str, Product],
     search_limit: int,
-) -> _Chosen | None:
+) -> tuple[list[tuple[tuple[str, int], ...]], int, str] | None:
     """The cheapest two locations that fill every line, as the planner's search finds them.
 
     For the cost objective with a cost per shipment that does not depend on
@@ -313,8 +315,9 @@ def _pair(
     completed by the cheapest location holding what it leaves missing (an
     intersection of the memoised "at least k units" sets), until two of
     the next location cost more than the best pair. ``None`` whenever the
-    planner's answer could turn on something this does not follow: a tie in
-    cost, a single pair that fills the order (whether the search then cuts
+    planner's answer could turn on something this does not follow (pairs of
+    the same cost are told apart by their preference, as the planner does): a
+    single pair that fills the order (whether the search then cuts
     anything off decides ``decided_by``), or a search that could stop at
     its step limit.
     """
@@ -354,13 +357,16 @@ def _pair(
             found = costs[loc] = minor_km(_km(chords[loc]), 0)
         return found
 
-    best: tuple[int, str, str] | None = None
+    best: int | None = None
+    """The lowest cost of a pair so far."""
+    tied: set[tuple[str, str]] = set()
+    """The pairs of that cost."""
     pairs: set[tuple[str, str]] = set()
     beyond = False
     """Past the bound: every pair left costs more than the best; one is looked for only to
     know that a runner-up exists."""
     for _, first in walk:
-        if best is not None and not beyond and 2 * cost_of(first) > best[0]:
+        if best is not None and not beyond and 2 * cost_of(first) > best:
             if len(pairs) > 1:
                 break
             beyond = True
@@ -378,27 +384,47 @@ def _pair(
         ranked = sorted([(chords[loc], loc) for loc in completions if loc != first])
         if not ranked:
             continue
+        pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
         if beyond:
-            pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
             if len(pairs) > 1:
                 break
             continue
-        second = ranked[0][1]
         cost = cost_of(first)
-        total = cost + cost_of(second)
-        if len(ranked) > 1 and cost_of(ranked[1][1]) + cost == total:
-            return None  # two pairs of the same cost
-        pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
-        key = (min(first, second), max(first, second))
-        if best is None or total < best[0]:
-            best = (total, *key)
-        elif total == best[0] and key != best[1:]:
-            return None  # two pairs of the same cost
+        total = cost + cost_of(ranked[0][1])
+        if best is None or total < best:
+            best, tied = total, set()
+        if total == best:
+            # Every completion as cheap as the cheapest (costs never fall with distance).
+            for _, loc in ranked:
+                if cost + cost_of(loc) != total:
+                    break
+                tied.add((min(first, loc), max(first, loc)))
     if best is None or len(pairs) < 2:
         return None
-    cost, one, other = best
-    # Each line takes from its better-ranked location first: the nearer, then the lower id.
-    near, far = sorted([one, other], key=lambda loc: (_km(chords[loc]), loc))
+    if len(tied) == 1:
+        (pair,) = tied
+        return _filled(pair, columns, chords), best, _CHEAPEST
+    # Pairs of the same cost: the preference decides, then the ids (as the planner's key).
+    ranks = _ranks(judged, columns, here)
+    plans = sorted(
+        (_preference(taken, ranks), pair, taken)
+        for pair in tied
+        for taken in [_filled(pair, columns, chords)]
+    )
+    decided_by = _BEST_RANKED if plans[0][0] != plans[1][0] else _IDS
+    return plans[0][2], best, decided_by
+
+
+def _filled(
+    pair: tuple[str, str],
+    columns: Sequence[tuple[Mapping[str, int], frozenset[str] | None, int]],
+    chords: Mapping[str, float],
+) -> list[tuple[tuple[str, int], ...]]:
+    """What each line takes from ``pair``, its better-ranked location first.
+
+    That is the nearer, then the lower id: the lines rank by distance.
+    """
+    near, far = sorted(pair, key=lambda loc: (_km(chords[loc]), loc))
     taken = []
     for units, kept, quantity in columns:
         fill = []
@@ -409,7 +435,33 @@ def _pair(
                 fill.append((loc, take))
                 quantity -= take
         taken.append(tuple(fill))
-    return taken, cost
+    return taken
+
+
+def _ranks(
+    judged: Sequence[_Eligible],
+    columns: Sequence[tuple[Mapping[str, int], frozenset[str] | None, int]],
+    here: _Vector,
+) -> list[dict[str, int]]:
+    """Each line's ranking positions: its kept candidates by distance, then id."""
+    found = []
+    for eligible, (_, kept, _) in zip(judged, columns, strict=True):
+        ordered = sorted(
+            (_km(dist(here, vector)), loc)
+            for loc, vector in zip(eligible.ids, eligible.vectors, strict=True)
+            if kept is None or loc in kept
+        )
+        found.append({loc: position for position, (_, loc) in enumerate(ordered)})
+    return found
+
+
+def _preference(
+    taken: Sequence[tuple[tuple[str, int], ...]], ranks: Sequence[Mapping[str, int]]
+) -> int:
+    """The planner's preference of a plan: each unit's location's place in its line's ranking."""
+    return sum(
+        rank[loc] * units for fill, rank in zip(taken, ranks, strict=True) for loc, units in fill
+    )
 
 
 _Found = tuple[list[int], list[tuple[float, str]], Callable[[str, float], Any], int]
