@@ -44,7 +44,7 @@ import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from math import asin, dist
-from typing import Any
+from typing import Any, TypeVar
 
 from omskit.availability.eligibility import handling_key
 from omskit.geo import _DIAMETER_KM, GeoPoint, _trig, _Vector
@@ -58,6 +58,8 @@ from omskit.routing.profile import Combine, Objective, RoutingProfile
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
 __all__ = ["express"]
+
+_V = TypeVar("_V")
 
 _FEWEST = "the fewest shipments"
 _CHEAPEST = "the lowest shipping cost"
@@ -279,24 +281,26 @@ def _allocation(location_id: str, units: int) -> Allocation:
     Decisions share them: most orders take a few units from the same
     locations. Bounded: cleared at ``_VALUES_LIMIT`` entries.
     """
-    key = (location_id, units)
-    found = _ALLOCATIONS.get(key)
+    found = _ALLOCATIONS.get((location_id, units))
     if found is None:
-        if len(_ALLOCATIONS) >= _VALUES_LIMIT:
-            _ALLOCATIONS.clear()
-        found = _ALLOCATIONS[key] = Allocation(location_id, units)
+        found = _keep(_ALLOCATIONS, (location_id, units), Allocation(location_id, units))
     return found
 
 
 def _money(minor: int, currency: str) -> Money:
     """``Money.from_minor(minor, currency)``, shared as :func:`_allocation` shares its values."""
-    key = (minor, currency)
-    found = _MONEY.get(key)
+    found = _MONEY.get((minor, currency))
     if found is None:
-        if len(_MONEY) >= _VALUES_LIMIT:
-            _MONEY.clear()
-        found = _MONEY[key] = Money.from_minor(minor, currency)
+        found = _keep(_MONEY, (minor, currency), Money.from_minor(minor, currency))
     return found
+
+
+def _keep(table: dict[Any, Any], key: object, value: _V) -> _V:
+    """Put ``value`` in ``table`` under ``key``, clearing the table first when it is full."""
+    if len(table) >= _VALUES_LIMIT:
+        table.clear()
+    table[key] = value
+    return value
 
 
 def _pair(
