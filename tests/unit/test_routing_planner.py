@@ -224,7 +224,7 @@ def test_nearest_first_pricing_yields_the_cheapest_first_order(
     def priced(loc: str, grams: int) -> int:
         return 450 + int(km[loc]) * per_km  # rounds: equal costs at different distances
 
-    walked = list(_cheapest_first(km, km, priced))
+    walked = list(_cheapest_first(sorted(km, key=km.__getitem__), priced))
     assert walked == sorted((priced(loc, 0), loc) for loc in km)
 
 

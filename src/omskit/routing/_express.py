@@ -46,14 +46,14 @@ from functools import partial
 from math import asin, dist
 from typing import Any, TypeVar
 
-from omskit.availability.eligibility import handling_key
 from omskit.geo import _DIAMETER_KM, GeoPoint, _trig, _Vector
-from omskit.model import Allocation, Capability, Location, Order, Product
+from omskit.model import Allocation, Location, Order, Product
 from omskit.money import Money
-from omskit.routing._eligible import _Eligible, _eligible
+from omskit.routing._eligible import _Eligible
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
+from omskit.routing.planner import _cheapest_first
 from omskit.routing.profile import Combine, Objective, RoutingProfile
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
@@ -163,24 +163,22 @@ def express(
     stock: Mapping[str, Sequence[tuple[Location, int]]],
     products: Mapping[str, Product],
     workload: Mapping[str, int],
-    pickup: Location | None,
+    judge: Callable[[Product, Sequence[tuple[Location, int]]], _Eligible],
     search_limit: int,
     general: General,
     judged: dict[str, _Eligible],
 ) -> RoutingDecision | None:
     """The decision for an order one location fills, as the general engine makes it; else ``None``.
 
-    Each line's stock list, judged, is left in ``judged`` by SKU (for the
-    general engine, which then need not judge it again). ``general`` routes
-    the order with the general engine: the explanation is taken from it when
-    first read.
+    ``judge`` judges a SKU's stock list against the order's hard constraints;
+    each line's, judged, is left in ``judged`` by SKU (for the general
+    engine, which then need not judge it again). ``general`` routes the order
+    with the general engine: the explanation is taken from it when first read.
     """
     shape = _shape(profile)
     if shape is None or origin is None:
         return None
     lines = order.lines
-    key = (order.channel, order.delivery.pickup_location_id)
-    no_transfers = pickup is not None and not pickup.can(Capability.RECEIVE_TRANSFERS)
     taken_products: dict[str, Product] = {}
     for line in lines:
         sku = line.sku
@@ -188,8 +186,7 @@ def express(
         if product is None or sku in judged:
             return None  # an unknown product (the general engine says so) or a shared SKU
         taken_products[sku] = product
-        handling = (key[0], handling_key(product), key[1], no_transfers)
-        judged[sku] = _eligible(stock.get(sku, ()), handling, product)
+        judged[sku] = judge(product, stock.get(sku, ()))
     lists = [judged[line.sku] for line in lines]
     here = _trig(origin.lat, origin.lon)
     if shape.scored:
@@ -203,7 +200,7 @@ def express(
         if paired is None:
             return None
         fills, paid, why = paired
-        return _decision(order, profile, shape, (fills, paid), why, general, taken_products)
+        return _decision(order, profile, shape, fills, paid, why, general, taken_products)
     needs, walk, rank, grams = found
     if len(walk) > search_limit:
         return None
@@ -219,26 +216,25 @@ def express(
     else:
         decided_by = "the only plan"
 
-    taken: list[tuple[tuple[str, int], ...]] = [((chosen, need),) if need else () for need in needs]
-    plan = (taken, cost)
-    return _decision(order, profile, shape, plan, decided_by, general, taken_products)
+    taken: _Fills = [((chosen, need),) if need else () for need in needs]
+    return _decision(order, profile, shape, taken, cost, decided_by, general, taken_products)
 
 
-_Chosen = tuple[list[tuple[tuple[str, int], ...]], int]
-"""Per line the (location id, units) it takes, in fill order; the plan's cost."""
+_Fills = list[tuple[tuple[str, int], ...]]
+"""Per line the (location id, units) it takes, in fill order."""
 
 
 def _decision(
     order: Order,
     profile: RoutingProfile,
     shape: _Shape,
-    plan: _Chosen,
+    taken: _Fills,
+    cost: int,
     decided_by: str,
     general: General,
     products: Mapping[str, Product],
 ) -> RoutingDecision:
-    """The decision for ``plan``, its explanation left to the general engine."""
-    taken, cost = plan
+    """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``general``."""
     later = _Later(partial(general, products))
     decisions = []
     for index, (line, pairs) in enumerate(zip(order.lines, taken, strict=True)):
@@ -310,7 +306,7 @@ def _pair(
     judged: Sequence[_Eligible],
     products: Mapping[str, Product],
     search_limit: int,
-) -> tuple[list[tuple[tuple[str, int], ...]], int, str] | None:
+) -> tuple[_Fills, int, str] | None:
     """The cheapest two locations that fill every line, as the planner's search finds them.
 
     For the cost objective with a cost per shipment that does not depend on
@@ -334,8 +330,7 @@ def _pair(
     vectors: dict[str, _Vector] = {}
     for line, eligible in zip(lines, judged, strict=True):
         units = eligible.held()
-        kept = _kept(eligible, line.quantity, products[line.sku], shape.filters)
-        total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
+        kept, total = _kept(eligible, line.quantity, products[line.sku], shape.filters)
         if total < line.quantity:
             return None  # a line left short: the best fill is another question
         if kept is None:
@@ -423,7 +418,7 @@ def _filled(
     pair: tuple[str, str],
     columns: Sequence[tuple[Mapping[str, int], frozenset[str] | None, int]],
     chords: Mapping[str, float],
-) -> list[tuple[tuple[str, int], ...]]:
+) -> _Fills:
     """What each line takes from ``pair``, its better-ranked location first.
 
     That is the nearer, then the lower id: the lines rank by distance.
@@ -489,8 +484,7 @@ def _filtered(
         product = products[line.sku]
         units = eligible.held()
         quantity = line.quantity
-        kept = _kept(eligible, quantity, product, filters)
-        total = eligible.total if kept is None else sum(map(units.__getitem__, kept))
+        kept, total = _kept(eligible, quantity, product, filters)
         need = quantity if quantity < total else total
         needs.append(need)
         if need:
@@ -519,19 +513,22 @@ def _kept(
     quantity: int,
     product: Product,
     filters: Sequence[MinStock | Specialisation],
-) -> frozenset[str] | None:
-    """The candidates the built-in ``filters`` keep for a line (``None``: all of them)."""
+) -> tuple[frozenset[str] | None, int]:
+    """The candidates the built-in ``filters`` keep for a line (``None``: all), and their units."""
     kept: frozenset[str] | None = None
+    units = eligible.held()
     for rule in filters:
         if isinstance(rule, MinStock):
-            passed = eligible.held().at_least(quantity + rule.units)
+            passed = units.at_least(quantity + rule.units)
         else:
             needed = rule.needs_for(product)
             if not needed:
                 continue
             passed = eligible.capable(needed)
         kept = passed if kept is None else kept & passed
-    return kept
+    if kept is None:
+        return None, eligible.total
+    return kept, sum(map(units.__getitem__, kept))
 
 
 def _scored(
@@ -636,22 +633,16 @@ def _cheapest(
 def _by_cost(
     walk: Sequence[tuple[float, str]], minor_km: Callable[[float | None, int], int]
 ) -> Iterator[tuple[int, str, float]]:
-    """(empty-shipment cost, id, km) nearest first, each run of equal costs in id order."""
-    run: list[tuple[str, float]] = []
-    run_cost = 0
-    for chord, loc in walk:
-        km = _km(chord)
-        cost = minor_km(km, 0)
-        if run and cost != run_cost:
-            run.sort()
-            for done, done_km in run:
-                yield run_cost, done, done_km
-            run = []
-        run.append((loc, km))
-        run_cost = cost
-    run.sort()
-    for done, done_km in run:
-        yield run_cost, done, done_km
+    """(empty-shipment cost, id, km) as the planner walks single locations (nearest first)."""
+    kms: dict[str, float] = {}
+
+    def empty(loc: str, grams: int) -> int:
+        km = kms[loc] = _km(chords[loc])
+        return minor_km(km, grams)
+
+    chords = {loc: chord for chord, loc in walk}
+    for cost, loc in _cheapest_first([loc for _, loc in walk], empty):
+        yield cost, loc, kms[loc]
 
 
 def _preferred(
@@ -679,6 +670,6 @@ def _pool_size(
     """How many locations some line may take from (the planner's pool; filtered path only)."""
     pool: set[str] = set()
     for line, eligible in zip(order.lines, judged, strict=True):
-        kept = _kept(eligible, line.quantity, products[line.sku], filters)
+        kept, _ = _kept(eligible, line.quantity, products[line.sku], filters)
         pool.update(eligible.ids if kept is None else kept)
     return len(pool)

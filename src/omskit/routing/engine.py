@@ -68,6 +68,11 @@ class _OrderCache:
             )
         return cast("float | None", found)
 
+    def judge(self, product: Product, stock: Sequence[tuple[Location, int]]) -> _Eligible:
+        """``stock`` judged against the hard constraints for a line of ``product`` of this order."""
+        key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
+        return _eligible(stock, key, product)
+
     def split(
         self, product: Product, stock: Sequence[tuple[Location, int]], judged: _Eligible | None
     ) -> tuple[Candidates, _Eligible]:
@@ -75,11 +80,7 @@ class _OrderCache:
 
         ``judged`` is the stock list already judged for this order's line, if it was.
         """
-        if judged is not None:
-            eligible = judged
-        else:
-            key = (self.channel, handling_key(product), self.pickup_id, self.no_transfers)
-            eligible = _eligible(stock, key, product)
+        eligible = judged if judged is not None else self.judge(product, stock)
         ids = eligible.ids
         distances: Sequence[float | None] = (
             [None] * len(ids) if self.origin is None else _haversines(self.origin, eligible.vectors)
@@ -122,21 +123,32 @@ def route(
             path="pickup",
         )
     workload = dict(workload or {})
+    cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
     if EXPRESS and type(search_limit) is int and search_limit >= 1:
 
         def general(products: Mapping[str, Product]) -> RoutingDecision:
             # Every line's stock is judged already: the stock mapping is no longer read.
+            later = _OrderCache(order, origin, pickup)
             return _route(
-                order, profile, origin, {}, products, workload, pickup, search_limit, judged
+                order, profile, origin, {}, products, workload, later, search_limit, judged
             )
 
         decided = express(
-            order, profile, origin, stock, products, workload, pickup, search_limit, general, judged
+            order,
+            profile,
+            origin,
+            stock,
+            products,
+            workload,
+            cache.judge,
+            search_limit,
+            general,
+            judged,
         )
         if decided is not None:
             return decided
-    return _route(order, profile, origin, stock, products, workload, pickup, search_limit, judged)
+    return _route(order, profile, origin, stock, products, workload, cache, search_limit, judged)
 
 
 EXPRESS = True
@@ -150,20 +162,20 @@ def _route(
     stock: Mapping[str, Sequence[tuple[Location, int]]],
     products: Mapping[str, Product],
     workload: dict[str, int],
-    pickup: Location | None,
+    cache: _OrderCache,
     search_limit: int,
     judged: Mapping[str, _Eligible],
 ) -> RoutingDecision:
     """:func:`route` by the general engine: every candidate ranked, then the split planner.
 
-    ``judged`` holds the stock lists of SKUs already judged for this order.
+    ``cache`` is the order's (fresh: its distances are filled here); ``judged``
+    holds the stock lists of SKUs already judged for this order.
     """
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
     plan_lines: list[PlanLine] = []
     held: dict[str, Mapping[str, int]] = {}
     locations: dict[str, Location] = {}
-    cache = _OrderCache(order, origin, pickup)
     for index, line in enumerate(order.lines):
         product = products.get(line.sku)
         if product is None:

@@ -574,7 +574,8 @@ class _Sets:
         if not self.by_cost:
             ordered = ((0, loc) for loc in sorted(fits or ()))
         elif self.monotone is not None:
-            ordered = _cheapest_first(fits or (), self.monotone, search.cost_of)
+            walk = sorted(fits or (), key=self.monotone.__getitem__)
+            ordered = _cheapest_first(walk, search.cost_of)
         else:
             costs = {loc: search.cost_of(loc, 0) for loc in fits or ()}
             ordered = sorted([(cost, loc) for loc, cost in costs.items()])
@@ -742,18 +743,19 @@ class _Sets:
 
 
 def _cheapest_first(
-    locations: Iterable[str], monotone: Mapping[str, float], cost_of: Callable[[str, int], int]
+    walk: Iterable[str], cost_of: Callable[[str, int], int]
 ) -> Iterator[tuple[int, str]]:
     """(empty-shipment cost, location) by cost then id, pricing as few locations as it can.
 
-    The cost never decreases with ``monotone``, so the locations are walked
-    in that order and each run of equal costs is put in id order; a
-    location is priced only when the walk reaches it, and the caller stops
-    the walk as soon as the costs exceed what it looks for.
+    ``walk`` gives the locations in an order the cost never decreases along
+    (nearest first, for a cost that grows with distance); each run of equal
+    costs is put in id order. A location is priced only when the walk
+    reaches it, and the caller stops the walk as soon as the costs exceed
+    what it looks for.
     """
     run: list[str] = []
     run_cost = 0
-    for loc in sorted(locations, key=monotone.__getitem__):
+    for loc in walk:
         cost = cost_of(loc, 0)
         if run and cost != run_cost:
             run.sort()
