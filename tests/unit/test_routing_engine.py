@@ -26,6 +26,7 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import _express, builtins, engine
+from omskit.routing._eligible import _eligible
 from omskit.routing.cost import DistanceCostModel, minor_units
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
@@ -500,6 +501,42 @@ def test_a_new_stock_tuple_is_judged_afresh() -> None:
     )
     assert where(before.lines[0]) == [("AMS", 2)]
     assert where(after.lines[0]) == [("DC", 2)]
+
+
+def test_a_stock_list_changed_in_place_is_judged_afresh() -> None:
+    # Lists are memoised too, but only while they hold the pairs that were judged.
+    placed = order(("BEANS", 2))
+    beans = [(STORE_AMS, 5), (DC, 5)]
+
+    def routed() -> list[tuple[str, int]]:
+        decision = route(
+            placed,
+            profile=default_profile(),
+            origin=HOME.point,
+            stock={"BEANS": beans},
+            products=PRODUCTS,
+        )
+        return where(decision.lines[0])
+
+    assert routed() == [("AMS", 2)]
+    beans[0] = (STORE_AMS, 0)
+    assert routed() == [("DC", 2)]
+    beans.append((STORE_UTR, 9))
+    assert routed() == [("UTR", 2)]
+    beans.clear()
+    assert routed() == []
+
+
+def test_an_unchanged_stock_list_is_judged_once() -> None:
+    key = (Channel.WEB, (False, False), None, False)
+    beans = [(STORE_AMS, 5), (DC, 5)]
+    first = _eligible(beans, key, PRODUCTS["BEANS"])
+    assert _eligible(beans, key, PRODUCTS["BEANS"]) is first
+    assert _eligible(list(beans), key, PRODUCTS["BEANS"]).ids == first.ids
+    beans[1] = (DC, 6)
+    changed = _eligible(beans, key, PRODUCTS["BEANS"])
+    assert changed is not first
+    assert changed.units == (5, 6)
 
 
 @settings(max_examples=150, deadline=None)

@@ -144,20 +144,28 @@ _ELIGIBLE_LIMIT = 4096
 def _eligible(
     entries: Sequence[tuple[Location, int]], key: _VerdictKey, product: Product
 ) -> _Eligible:
-    """``entries`` judged for ``key``; memoised for tuples (as the availability index gives).
+    """``entries`` judged for ``key``; memoised per stock sequence.
 
     A tuple of (location, units) pairs cannot change, so its verdicts can be
     kept while the tuple lives: entries are keyed by its identity and keep
     it alive, so no other object can take that identity while the entry
-    stands. Any other sequence is judged afresh. Bounded: cleared at
-    ``_ELIGIBLE_LIMIT`` entries.
+    stands. Any other sequence (a list the caller may change) is keyed by
+    its identity too, but a hit counts only when its pairs are still those
+    judged (a snapshot of them is kept and compared, a C-speed walk that
+    stops at identical pairs). Bounded: cleared at ``_ELIGIBLE_LIMIT``
+    entries.
     """
-    if type(entries) is not tuple:
-        return _Eligible(entries, key, product)
     memo_key = (id(entries), key)
     found = _ELIGIBLE.get(memo_key)
-    if found is None:
-        if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
-            _ELIGIBLE.clear()
-        found = _ELIGIBLE[memo_key] = _Eligible(entries, key, product)
+    if type(entries) is tuple:
+        if found is not None and found.entries is entries:
+            return found
+        judged = entries
+    else:
+        judged = tuple(map(tuple, entries))
+        if found is not None and found.entries == judged:
+            return found
+    if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
+        _ELIGIBLE.clear()
+    found = _ELIGIBLE[memo_key] = _Eligible(judged, key, product)
     return found
