@@ -706,6 +706,7 @@ def _route_both(
     held: Mapping[str, Sequence[tuple[Location, int]]],
     products: Mapping[str, Product],
     search_limit: int = DEFAULT_SEARCH_LIMIT,
+    workload: Mapping[str, int] | None = None,
 ) -> tuple[RoutingDecision, RoutingDecision, bool]:
     """The decision with and without the express path, and whether it took the express path."""
     origin = None if placed.delivery.address is None else placed.delivery.address.point
@@ -725,6 +726,7 @@ def _route_both(
             stock=held,
             products=products,
             search_limit=search_limit,
+            workload=workload,
         )
     took_express = not calls
     with pytest.MonkeyPatch.context() as patch:
@@ -736,6 +738,7 @@ def _route_both(
             stock=held,
             products=products,
             search_limit=search_limit,
+            workload=workload,
         )
     return fast, plain, took_express
 
@@ -785,21 +788,40 @@ class _OwnMinStock(builtins.MinStock):
 @pytest.mark.parametrize(
     "profile",
     [
-        RoutingProfile.of("p", ["load_balancing", "nearest"]),
-        RoutingProfile.of("p", [("min_stock", builtins.min_stock(1)), "specialisation"]),
-        RoutingProfile.of("p", [("own", _OwnMinStock(1)), "nearest"]),
         RoutingProfile.from_dict(
             {"name": "p", "combine": "weighted", "rule": [{"use": "nearest", "weight": "1"}]}
         ),
         RoutingProfile.of("p", ["nearest"], scarcity=Scarcity(Money("0.50", "EUR"))),
     ],
-    ids=["another-rule", "no-nearest", "a-subclass", "weighted", "scarcity"],
+    ids=["weighted", "scarcity"],
 )
 def test_other_profiles_take_the_general_engine(profile: RoutingProfile) -> None:
     placed = order(("BEANS", 2))
     fast, plain, took_express = _route_both(placed, profile, {"BEANS": ((STORE_AMS, 5),)}, PRODUCTS)
     assert not took_express
     assert where(fast.lines[0]) == where(plain.lines[0]) == [("AMS", 2)]
+
+
+@pytest.mark.parametrize(
+    ("profile", "express"),
+    [
+        # No nearest: ties go by id, and RTM sorts before the nearer UTR.
+        (RoutingProfile.of("p", [("min_stock", builtins.min_stock(1)), "specialisation"]), False),
+        # A MinStock subclass is scored, not read as the built-in's location sets.
+        (RoutingProfile.of("p", [("own", _OwnMinStock(1)), "nearest"]), True),
+    ],
+    ids=["no-nearest", "a-subclass"],
+)
+def test_scored_profiles_take_the_express_path_when_the_lines_rank_by_distance(
+    profile: RoutingProfile, express: bool
+) -> None:
+    # Only UTR holds the kettle, so only UTR fits: every candidate of BEANS is ranked.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {"BEANS": ((STORE_UTR, 5), (STORE_RTM, 5)), "KETTLE": ((STORE_UTR, 3),)}
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+    assert took_express is express
+    assert fast == plain
+    assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
 
 
 @pytest.mark.parametrize(
@@ -814,6 +836,75 @@ def test_orders_the_express_path_cannot_serve_take_the_general_engine(
     fast, plain, took_express = _route_both(order(*lines), default_profile(), held, PRODUCTS)
     assert not took_express
     assert fast == plain
+
+
+def test_another_rule_takes_the_express_path_only_while_the_lines_rank_by_distance() -> None:
+    # Only UTR holds the kettle, so only UTR fits: every candidate of BEANS is ranked.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {"BEANS": ((STORE_AMS, 5), (STORE_UTR, 5)), "KETTLE": ((STORE_UTR, 3),)}
+    profile = RoutingProfile.of("p", ["load_balancing", "nearest"])
+    # No open work anywhere: load balancing ties, so nearest orders the candidates.
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+    assert took_express
+    assert fast == plain
+    assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
+    # Amsterdam busy: Utrecht ranks first for BEANS, against distance: the general engine.
+    busy = {"AMS": 40}
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS, workload=busy)
+    assert not took_express
+    assert fast == plain
+    assert fast.lines[0].candidates[0].location_id == "UTR"
+
+
+def _nearest_unless_thin(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+    """The docs' "nearest unless fewer than 5 units" as a user strategy."""
+    return [
+        Excluded("fewer than 5 left") if c.sellable - line.line.quantity < 5 else c.distance_km
+        for c in candidates
+    ]
+
+
+def test_a_user_filter_that_leaves_one_location_takes_the_express_path() -> None:
+    # Every location holds both lines, but the user rule keeps AMS and RTM for BEANS and
+    # UTR and RTM for the KETTLE: RTM alone ships the order.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 9), (STORE_UTR, 3), (STORE_RTM, 8)),
+        "KETTLE": ((STORE_AMS, 3), (STORE_UTR, 8), (STORE_RTM, 7)),
+    }
+    calls: list[int] = []
+
+    def counted(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        calls.append(len(candidates))
+        return _nearest_unless_thin(line, candidates)
+
+    for objective in Objective:
+        profile = RoutingProfile.of("p", [("thin", counted)], objective=objective)
+        fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+        assert took_express
+        assert [where(line) for line in fast.lines] == [[("RTM", 2)], [("RTM", 1)]]
+        calls.clear()
+        decision = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
+        scored = len(calls)
+        # The explanation takes the rankings the express path made: nothing is scored again.
+        assert decision == plain
+        assert decision.explain() == plain.explain()
+        assert len(calls) == scored
+
+
+def test_a_user_filter_takes_the_express_pairs() -> None:
+    placed = order(("BEANS", 7), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 12), (STORE_UTR, 2), (STORE_RTM, 3)),
+        "KETTLE": ((STORE_AMS, 5), (STORE_UTR, 6), (DC, 9)),
+    }
+    # BEANS keeps only AMS (12 - 7 >= 5); the KETTLE keeps UTR and DC: AMS + UTR is cheapest.
+    profile = RoutingProfile.of("p", [("thin", _nearest_unless_thin)], objective=Objective.COST)
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+    assert took_express
+    assert fast == plain
+    assert [where(line) for line in fast.lines] == [[("AMS", 7)], [("UTR", 1)]]
+    assert fast.decided_by == "the lowest shipping cost"
 
 
 def _most_stock_first(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
@@ -873,18 +964,20 @@ def pair_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
         placed,
         delivery=Delivery.ship_to(attrs.evolve(HOME, point=_pair_point(draw))),
     )
-    filters: list[Any] = draw(
+    rules: list[Any] = draw(
         st.sampled_from(
             [
-                ["specialisation"],
-                [("min_stock", builtins.min_stock(1)), "specialisation"],
-                [],
+                ["specialisation", "nearest"],
+                [("min_stock", builtins.min_stock(1)), "specialisation", "nearest"],
+                ["nearest"],
+                [("own", _nearest_unless_thin)],
+                [("own", _nearest_unless_thin), "specialisation"],
             ]
         )
     )
     profile = RoutingProfile.of(
         "pairs",
-        [*filters, "nearest"],
+        rules,
         objective=Objective.COST,
         max_splits=draw(st.integers(0, 2)),
         cost_model=draw(

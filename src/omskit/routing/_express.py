@@ -20,6 +20,13 @@ and distance, and from the scores of a few locations only:
   :func:`~omskit.routing.strategy.pointwise`): only the locations that hold
   every line in full are scored, with the profile's own ranking. When every
   line ranks them in the same order, that order is their preference order.
+  When that does not decide (too few of them survive the rules, or none
+  holds every line), every candidate is ranked; if each line's ranking
+  is by distance, then id (as ``nearest`` alone ranks), the rules act as
+  filters: the candidates each line keeps are a location set, as with the
+  built-in rules, and the order is decided as they are (two locations
+  included). The rankings go to the general engine either way, which
+  takes them as they are instead of scoring again.
 * **Two locations** (built-in rules, the cost objective, a shipping cost
   that does not depend on weight): when no location fills the order, the
   cheapest pair that does is found nearest first, each location completed
@@ -46,7 +53,7 @@ from functools import partial
 from math import asin, dist
 from typing import Any, TypeVar
 
-from omskit.geo import _DIAMETER_KM, GeoPoint, _trig, _Vector
+from omskit.geo import _DIAMETER_KM, GeoPoint, _haversines, _trig, _Vector
 from omskit.model import Allocation, Location, Order, Product
 from omskit.money import Money
 from omskit.routing._eligible import _Eligible
@@ -54,7 +61,7 @@ from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
 from omskit.routing.planner import _cheapest_first
-from omskit.routing.profile import Combine, Objective, RoutingProfile
+from omskit.routing.profile import Combine, LineRanking, Objective, RoutingProfile
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
 __all__ = ["express"]
@@ -167,13 +174,17 @@ def express(
     search_limit: int,
     general: General,
     judged: dict[str, _Eligible],
+    ranked: dict[int, LineRanking],
 ) -> RoutingDecision | None:
     """The decision for an order one location fills, as the general engine makes it; else ``None``.
 
     ``judge`` judges a SKU's stock list against the order's hard constraints;
     each line's, judged, is left in ``judged`` by SKU (for the general
-    engine, which then need not judge it again). ``general`` routes the order
-    with the general engine: the explanation is taken from it when first read.
+    engine, which then need not judge it again). A line whose every
+    candidate it ranked with the profile has that ranking left in
+    ``ranked`` by line index (the general engine takes it as it is).
+    ``general`` routes the order with the general engine: the explanation
+    is taken from it when first read.
     """
     shape = _shape(profile)
     if shape is None or origin is None:
@@ -189,14 +200,28 @@ def express(
         judged[sku] = judge(product, stock.get(sku, ()))
     lists = [judged[line.sku] for line in lines]
     here = _trig(origin.lat, origin.lon)
+    kepts: list[_KeptUnits] | None
     if shape.scored:
         found = _scored(order, profile, origin, here, lists, taken_products, workload)
+        if found is None:
+            kepts = _ranked_by_distance(
+                order, profile, origin, here, lists, taken_products, workload, ranked
+            )
+            if kepts is None:
+                return None
+            found = _filtered(order, kepts, here, lists, taken_products)
+        else:
+            kepts = None
     else:
-        found = _filtered(order, shape.filters, here, lists, taken_products)
+        kepts = [
+            _kept(eligible, line.quantity, taken_products[line.sku], shape.filters)
+            for line, eligible in zip(lines, lists, strict=True)
+        ]
+        found = _filtered(order, kepts, here, lists, taken_products)
     if found is None:
-        if shape.scored or not shape.by_cost or profile.max_shipments < 2:
+        if kepts is None or not shape.by_cost or profile.max_shipments < 2:
             return None
-        paired = _pair(order, shape, here, lists, taken_products, search_limit)
+        paired = _pair(order, shape, here, lists, kepts, search_limit)
         if paired is None:
             return None
         fills, paid, why = paired
@@ -211,7 +236,18 @@ def express(
         chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
-    elif _pool_size(order, lists, taken_products, shape.filters) > 1:
+    elif (
+        _pool_size(
+            lists,
+            kepts
+            if kepts is not None
+            else [
+                _kept(eligible, line.quantity, taken_products[line.sku], shape.filters)
+                for line, eligible in zip(lines, lists, strict=True)
+            ],
+        )
+        > 1
+    ):
         decided_by = _FEWEST
     else:
         decided_by = "the only plan"
@@ -304,7 +340,7 @@ def _pair(
     shape: _Shape,
     here: _Vector,
     judged: Sequence[_Eligible],
-    products: Mapping[str, Product],
+    kepts: Sequence[_KeptUnits],
     search_limit: int,
 ) -> tuple[_Fills, int, str] | None:
     """The cheapest two locations that fill every line, as the planner's search finds them.
@@ -328,9 +364,8 @@ def _pair(
     columns = []
     pool: set[str] = set()
     vectors: dict[str, _Vector] = {}
-    for line, eligible in zip(lines, judged, strict=True):
+    for line, eligible, (kept, total) in zip(lines, judged, kepts, strict=True):
         units = eligible.held()
-        kept, total = _kept(eligible, line.quantity, products[line.sku], shape.filters)
         if total < line.quantity:
             return None  # a line left short: the best fill is another question
         if kept is None:
@@ -470,21 +505,20 @@ first; their preference order as a sort key of (id, km); the grams one location 
 
 def _filtered(
     order: Order,
-    filters: Sequence[MinStock | Specialisation],
+    kepts: Sequence[_KeptUnits],
     here: _Vector,
     judged: Sequence[_Eligible],
     products: Mapping[str, Product],
 ) -> _Found | None:
-    """The locations that fit, with the built-in filters applied as location sets."""
+    """The locations that fit, with what each line may take from (``kepts``) as location sets."""
     needs: list[int] = []
     fits: frozenset[str] | None = None
     vector_of = None
     grams = 0
-    for line, eligible in zip(order.lines, judged, strict=True):
+    for line, eligible, (kept, total) in zip(order.lines, judged, kepts, strict=True):
         product = products[line.sku]
         units = eligible.held()
         quantity = line.quantity
-        kept, total = _kept(eligible, quantity, product, filters)
         need = quantity if quantity < total else total
         needs.append(need)
         if need:
@@ -508,12 +542,55 @@ def _by_distance(loc: str, km: float) -> tuple[float, str]:
     return (km, loc)
 
 
+_KeptUnits = tuple[frozenset[str] | None, int]
+"""The candidates a line may take from (``None``: every one), and the units they hold."""
+
+
+def _ranked_by_distance(
+    order: Order,
+    profile: RoutingProfile,
+    origin: GeoPoint,
+    here: _Vector,
+    judged: Sequence[_Eligible],
+    products: Mapping[str, Product],
+    workload: Mapping[str, int],
+    ranked: dict[int, LineRanking],
+) -> list[_KeptUnits] | None:
+    """What each line may take from, when the profile ranks every line's candidates by distance.
+
+    Every candidate of every line is ranked with the profile (each ranking
+    is left in ``ranked`` for the general engine). When each line ranks the
+    candidates it keeps by distance, then id, as ``nearest`` alone would,
+    the rules amount to filters: the candidates they keep are a location
+    set per line, and the filtered path (or the pairs) decides as the
+    planner would. ``None`` as soon as a line ranks otherwise.
+    """
+    kepts: list[_KeptUnits] = []
+    for index, (line, eligible) in enumerate(zip(order.lines, judged, strict=True)):
+        ids = eligible.ids
+        km = _haversines(here, eligible.vectors)
+        candidates = Candidates(eligible.locations, eligible.units, km, ids)
+        context = LineContext(order, line, products[line.sku], origin, workload)
+        ranking = ranked[index] = profile.rank(context, candidates)
+        positions = ranking.order
+        if list(positions) != sorted(positions, key=lambda at: (km[at], ids[at])):
+            return None
+        if not ranking.exclusions:
+            kepts.append((None, eligible.total))
+            continue
+        units = eligible.units
+        kepts.append(
+            (frozenset(map(ids.__getitem__, positions)), sum(map(units.__getitem__, positions)))
+        )
+    return kepts
+
+
 def _kept(
     eligible: _Eligible,
     quantity: int,
     product: Product,
     filters: Sequence[MinStock | Specialisation],
-) -> tuple[frozenset[str] | None, int]:
+) -> _KeptUnits:
     """The candidates the built-in ``filters`` keep for a line (``None``: all), and their units."""
     kept: frozenset[str] | None = None
     units = eligible.held()
@@ -661,15 +738,9 @@ def _preferred(
     return best[2], minor_km(best[1], grams), runner_up
 
 
-def _pool_size(
-    order: Order,
-    judged: Sequence[_Eligible],
-    products: Mapping[str, Product],
-    filters: Sequence[MinStock | Specialisation],
-) -> int:
-    """How many locations some line may take from (the planner's pool; filtered path only)."""
+def _pool_size(judged: Sequence[_Eligible], kepts: Sequence[_KeptUnits]) -> int:
+    """How many locations some line may take from (the planner's pool)."""
     pool: set[str] = set()
-    for line, eligible in zip(order.lines, judged, strict=True):
-        kept, _ = _kept(eligible, line.quantity, products[line.sku], filters)
+    for eligible, (kept, _) in zip(judged, kepts, strict=True):
         pool.update(eligible.ids if kept is None else kept)
     return len(pool)

@@ -125,13 +125,14 @@ def route(
     workload = dict(workload or {})
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
+    ranked: dict[int, LineRanking] = {}
     if EXPRESS and type(search_limit) is int and search_limit >= 1:
 
         def general(products: Mapping[str, Product]) -> RoutingDecision:
             # Every line's stock is judged already: the stock mapping is no longer read.
             later = _OrderCache(order, origin, pickup)
             return _route(
-                order, profile, origin, {}, products, workload, later, search_limit, judged
+                order, profile, origin, {}, products, workload, later, search_limit, judged, ranked
             )
 
         decided = express(
@@ -145,10 +146,13 @@ def route(
             search_limit,
             general,
             judged,
+            ranked,
         )
         if decided is not None:
             return decided
-    return _route(order, profile, origin, stock, products, workload, cache, search_limit, judged)
+    return _route(
+        order, profile, origin, stock, products, workload, cache, search_limit, judged, ranked
+    )
 
 
 EXPRESS = True
@@ -165,11 +169,14 @@ def _route(
     cache: _OrderCache,
     search_limit: int,
     judged: Mapping[str, _Eligible],
+    ranked: Mapping[int, LineRanking],
 ) -> RoutingDecision:
     """:func:`route` by the general engine: every candidate ranked, then the split planner.
 
     ``cache`` is the order's (fresh: its distances are filled here); ``judged``
-    holds the stock lists of SKUs already judged for this order.
+    holds the stock lists of SKUs already judged for this order, ``ranked``
+    the lines (by index) whose every candidate is ranked already, on those
+    stock lists.
     """
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
@@ -184,17 +191,20 @@ def _route(
         candidates, eligible = cache.split(product, entries, judged.get(line.sku))
         sku = line.sku
         locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
-        context = LineContext(order, line, product, origin, workload)
-        ranking = profile.rank(context, candidates)
+        ranking = ranked.get(index)
+        if ranking is None:
+            ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
         rankings.append(ranking)
         hard.append(eligible.hard)
-        ranked = ranking.ranked_ids
+        ranked_ids = ranking.ranked_ids
         if sku not in held and not ranking.exclusions:
             held[sku] = eligible.held()  # every candidate is ranked: the shared table will do
         else:
             units = map(candidates.sellable.__getitem__, ranking.order)
-            held[sku] = {**held.get(sku, {}), **dict(zip(ranked, units, strict=True))}
-        plan_lines.append(PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranked))
+            held[sku] = {**held.get(sku, {}), **dict(zip(ranked_ids, units, strict=True))}
+        plan_lines.append(
+            PlanLine(line.line_id, sku, line.quantity, product.weight_grams, ranked_ids)
+        )
     model = profile.cost_model
     distances = cache.distances
     monotone: Mapping[str, float] | None = None
