@@ -213,10 +213,7 @@ def express(
         else:
             kepts = None
     else:
-        kepts = [
-            _kept(eligible, line.quantity, taken_products[line.sku], shape.filters)
-            for line, eligible in zip(lines, lists, strict=True)
-        ]
+        kepts = _filter_sets(order, lists, taken_products, shape.filters)
         found = _filtered(order, kepts, here, lists, taken_products)
     if found is None:
         if kepts is None or not shape.by_cost or profile.max_shipments < 2:
@@ -241,10 +238,7 @@ def express(
             lists,
             kepts
             if kepts is not None
-            else [
-                _kept(eligible, line.quantity, taken_products[line.sku], shape.filters)
-                for line, eligible in zip(lines, lists, strict=True)
-            ],
+            else _filter_sets(order, lists, taken_products, shape.filters),
         )
         > 1
     ):
@@ -583,6 +577,19 @@ def _ranked_by_distance(
             (frozenset(map(ids.__getitem__, positions)), sum(map(units.__getitem__, positions)))
         )
     return kepts
+
+
+def _filter_sets(
+    order: Order,
+    judged: Sequence[_Eligible],
+    products: Mapping[str, Product],
+    filters: Sequence[MinStock | Specialisation],
+) -> list[_KeptUnits]:
+    """Per line, what the built-in ``filters`` keep (see :func:`_kept`)."""
+    return [
+        _kept(eligible, line.quantity, products[line.sku], filters)
+        for line, eligible in zip(order.lines, judged, strict=True)
+    ]
 
 
 def _kept(
