@@ -202,11 +202,12 @@ def express(
     here = _trig(origin.lat, origin.lon)
     kepts: list[_KeptUnits] | None
     if shape.scored:
-        found = _scored(order, profile, origin, here, lists, taken_products, workload)
+        contexts = [
+            LineContext(order, line, taken_products[line.sku], origin, workload) for line in lines
+        ]
+        found = _scored(profile, here, lists, contexts)
         if found is None:
-            kepts = _ranked_by_distance(
-                order, profile, origin, here, lists, taken_products, workload, ranked
-            )
+            kepts = _ranked_by_distance(profile, here, lists, contexts, ranked)
             if kepts is None:
                 return None
             found = _filtered(order, kepts, here, lists, taken_products)
@@ -233,15 +234,8 @@ def express(
         chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
-    elif (
-        _pool_size(
-            lists,
-            kepts
-            if kepts is not None
-            else _filter_sets(order, lists, taken_products, shape.filters),
-        )
-        > 1
-    ):
+    elif kepts is not None and _pool_size(lists, kepts) > 1:
+        # (Where _scored decided, two or more locations fit: a runner-up always exists.)
         decided_by = _FEWEST
     else:
         decided_by = "the only plan"
@@ -541,13 +535,10 @@ _KeptUnits = tuple[frozenset[str] | None, int]
 
 
 def _ranked_by_distance(
-    order: Order,
     profile: RoutingProfile,
-    origin: GeoPoint,
     here: _Vector,
     judged: Sequence[_Eligible],
-    products: Mapping[str, Product],
-    workload: Mapping[str, int],
+    contexts: Sequence[LineContext],
     ranked: dict[int, LineRanking],
 ) -> list[_KeptUnits] | None:
     """What each line may take from, when the profile ranks every line's candidates by distance.
@@ -560,11 +551,10 @@ def _ranked_by_distance(
     planner would. ``None`` as soon as a line ranks otherwise.
     """
     kepts: list[_KeptUnits] = []
-    for index, (line, eligible) in enumerate(zip(order.lines, judged, strict=True)):
+    for index, (context, eligible) in enumerate(zip(contexts, judged, strict=True)):
         ids = eligible.ids
         km = _haversines(here, eligible.vectors)
         candidates = Candidates(eligible.locations, eligible.units, km, ids)
-        context = LineContext(order, line, products[line.sku], origin, workload)
         ranking = ranked[index] = profile.rank(context, candidates)
         positions = ranking.order
         if list(positions) != sorted(positions, key=lambda at: (km[at], ids[at])):
@@ -616,13 +606,10 @@ def _kept(
 
 
 def _scored(
-    order: Order,
     profile: RoutingProfile,
-    origin: GeoPoint,
     here: _Vector,
     judged: Sequence[_Eligible],
-    products: Mapping[str, Product],
-    workload: Mapping[str, int],
+    contexts: Sequence[LineContext],
 ) -> _Found | None:
     """The locations that fit, scored by the profile's rules (every one of them pointwise).
 
@@ -634,10 +621,9 @@ def _scored(
     otherwise, or when only one location fits (the runner-up would then
     depend on every candidate), the general engine decides.
     """
-    lines = order.lines
     fits: frozenset[str] | None = None
-    for line, eligible in zip(lines, judged, strict=True):
-        where = eligible.held().at_least(line.quantity)
+    for context, eligible in zip(contexts, judged, strict=True):
+        where = eligible.held().at_least(context.quantity)
         fits = where if fits is None else fits & where
         if not fits:
             return None
@@ -649,27 +635,25 @@ def _scored(
     orders: list[tuple[str, ...]] = []
     kept: set[str] = set()
     grams = 0
-    for line, eligible in zip(lines, judged, strict=True):
-        product = products[line.sku]
+    for context, eligible in zip(contexts, judged, strict=True):
         location_of = eligible.location_of()
         units = eligible.held()
         candidates = Candidates(
             [location_of[loc] for loc in ids], [units[loc] for loc in ids], km, ids
         )
-        ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
-        ranked = ranking.ranked_ids
+        ranked = profile.rank(context, candidates).ranked_ids
         kept = set(ranked) if not orders else kept.intersection(ranked)
         if len(kept) < 2:
             return None
         orders.append(ranked)
-        grams += line.quantity * product.weight_grams
+        grams += context.weight_grams
     common = [loc for loc in orders[0] if loc in kept]
     for ranked in orders[1:]:
         if [loc for loc in ranked if loc in kept] != common:
             return None  # the lines rank the fitting locations differently
     position = {loc: index for index, loc in enumerate(common)}
     walk = sorted([(dist(here, vector_of[loc]), loc) for loc in common])
-    return [line.quantity for line in lines], walk, lambda loc, _km: position[loc], grams
+    return [context.quantity for context in contexts], walk, lambda loc, _km: position[loc], grams
 
 
 def _km(chord: float) -> float:
