@@ -14,6 +14,11 @@ Distance is the great-circle distance from each shipping location to the
 delivery point, summed over shipments; CO2 uses
 :class:`~omskit.routing.builtins.Co2` with its defaults unless another is
 given; cost is what each profile's own cost model estimates.
+
+``replay(..., batch=True)`` plans each profile's orders together with
+:func:`~omskit.routing.batch.route_batch` instead (what a wave of held
+orders planned at once would have shipped), so the table can compare
+routing in turn with planning the batch under the same rules.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import DeliveryMethod, Location, Order, Product
 from omskit.money import Money
+from omskit.routing.batch import route_batch
 from omskit.routing.builtins import Co2
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import route
 from omskit.routing.profile import RoutingProfile
 
-__all__ = ["ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
+__all__ = ["BATCH_ROUNDS", "ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
+
+BATCH_ROUNDS = 4
+"""``max_rounds`` of a batch replay (``replay(..., batch=True)``)."""
 
 
 @attrs.frozen
@@ -114,6 +122,7 @@ def replay(
     products: Mapping[str, Product],
     profiles: Sequence[RoutingProfile],
     co2: Co2 | None = None,
+    batch: bool = False,
 ) -> ReplayReport:
     """Route ``orders`` in turn with each of ``profiles`` from the same ``stock`` snapshot.
 
@@ -121,6 +130,11 @@ def replay(
     allocates is taken off its own copy before the next order. Raises
     :class:`~omskit.errors.InvalidInput` without profiles or for two profiles
     with the same ``name@version``.
+
+    With ``batch=True`` each profile plans the orders together
+    (:func:`~omskit.routing.batch.route_batch`, ``max_rounds`` =
+    :data:`BATCH_ROUNDS`) instead of in turn: what a wave planned at once
+    would have done with the same rules.
     """
     if not profiles:
         raise InvalidInput("name at least one profile to compare", path="profiles")
@@ -130,7 +144,7 @@ def replay(
     co2 = co2 if co2 is not None else Co2()
     locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
     outcomes = [
-        _replay_one(orders, stock, products, profile, locations, co2) for profile in profiles
+        _replay_one(orders, stock, products, profile, locations, co2, batch) for profile in profiles
     ]
     return ReplayReport(tuple(outcomes))
 
@@ -142,26 +156,26 @@ def _replay_one(
     profile: RoutingProfile,
     locations: Mapping[str, Location],
     co2: Co2,
+    batch: bool,
 ) -> ProfileOutcome:
-    left = {(sku, loc.location_id): units for sku, pairs in stock.items() for loc, units in pairs}
-    decisions = []
+    origins = [delivery_point(order, locations) for order in orders]
+    plan = route_batch(
+        orders,
+        profile=profile,
+        stock=stock,
+        products=products,
+        origins=origins,
+        max_rounds=BATCH_ROUNDS if batch else 0,
+    )
     shipments = split = unfulfilled = ordered = 0
     distance = grams = 0.0
     cost: Money | None = None
-    for order in orders:
-        origin = delivery_point(order, locations)
-        snapshot = {
-            sku: [(loc, left[(sku, loc.location_id)]) for loc, _ in pairs]
-            for sku, pairs in stock.items()
-        }
-        decision = route(order, profile=profile, origin=origin, stock=snapshot, products=products)
-        decisions.append(decision)
+    for decision, origin in zip(plan.decisions, origins, strict=True):
         weights: dict[str, int] = {}
         for line in decision.lines:
             ordered += line.quantity
             unfulfilled += line.unfulfilled
             for allocation in line.allocations:
-                left[(line.sku, allocation.location_id)] -= allocation.quantity
                 weights[allocation.location_id] = (
                     weights.get(allocation.location_id, 0)
                     + products[line.sku].weight_grams * allocation.quantity
@@ -184,5 +198,5 @@ def _replay_one(
         grams,
         unfulfilled,
         ordered,
-        tuple(decisions),
+        plan.decisions,
     )

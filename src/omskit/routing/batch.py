@@ -1,0 +1,292 @@
+"""Batch routing: plan a batch of orders together, not one at a time.
+
+:func:`route` decides one order against the stock it sees. Orders routed in
+turn cannot see the orders after them: an early order takes the last units
+of a distribution centre that it could as well have had from a store, and a
+later three-line order that needed those units splits into two parcels.
+When a shop holds several orders before releasing them (a morning wave, the
+backorders a delivery releases, pre-orders on their release date, a
+what-if :func:`~omskit.routing.replay.replay`), :func:`route_batch` plans
+them together:
+
+1. **In turn.** Every order is routed in the given order, each against the
+   stock the earlier ones leave: exactly what routing them one by one does.
+2. **Swaps.** An order whose plan is worse than the plan it would get from
+   the untouched stock (more unfilled units, more shipments or a higher
+   cost) names the orders holding the units it is short of: the
+   *blockers*. The batch releases the order and one blocker (then the order
+   and all its blockers), routes the order first and the blockers after it,
+   and keeps the change only when the orders involved together fill more
+   units, or as many with fewer shipments, or as many of both for less
+   (the shipping cost plus the profile's scarcity charge: what each order's
+   own planner minimises). Rounds repeat until one changes nothing or
+   ``max_rounds`` have run.
+3. **Settling.** Each order is routed once more against the stock every
+   other order leaves, until a pass changes no allocation. So every
+   decision in the plan is the one :func:`route` makes for that order
+   against what the rest of the batch leaves, and its explanation (the
+   sellable units per candidate included) says so. Settling that has not
+   ended after ``max_rounds`` passes is reported (``settled`` is false);
+   the plan is feasible either way.
+
+The batch never allocates more than the stock holds, and its total is never
+worse than routing in turn by the measure above: a swap is kept only when it
+improves it, and settling takes each order's own best plan with the others
+fixed. Everything is deterministic: the same orders, stock and profile give
+the same plan (no clocks, no randomness; ties go to the earlier order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from omskit.errors import InvalidInput
+from omskit.geo import GeoPoint
+from omskit.model import Location, Order, Product
+from omskit.money import Money
+from omskit.routing.decision import RoutingDecision
+from omskit.routing.engine import route
+from omskit.routing.profile import RoutingProfile
+
+__all__ = ["BatchPlan", "route_batch"]
+
+_Position = tuple[str, str]
+"""(SKU, location id)."""
+_Key = tuple[int, int, int]
+"""(unfulfilled units, shipments, cost in minor units plus the scarcity charge)."""
+
+
+@attrs.frozen
+class BatchPlan:
+    """The decisions of a batch planned together, in the order of the batch's orders."""
+
+    decisions: tuple[RoutingDecision, ...]
+    swaps: int
+    """How many swaps the batch kept (0: routing in turn was already as good)."""
+    rounds: int
+    """Swap rounds run (the last one changed nothing unless it hit ``max_rounds``)."""
+    settled: bool
+    """Whether every decision is :func:`route`'s against what the rest of the batch leaves."""
+    in_turn: tuple[int, int, int]
+    """Unfulfilled units, shipments and cost (minor units) of routing in turn, for comparison."""
+
+    @property
+    def unfulfilled_units(self) -> int:
+        """Units of the batch no location fills."""
+        return sum(line.unfulfilled for d in self.decisions for line in d.lines)
+
+    @property
+    def shipments(self) -> int:
+        """Parcels over the batch (distinct shipping locations per order, summed)."""
+        return sum(d.shipment_count for d in self.decisions)
+
+    @property
+    def cost(self) -> Money | None:
+        """The batch's shipping cost (``None`` when the profile estimates none)."""
+        costs = [d.cost for d in self.decisions if d.cost is not None]
+        if not costs:
+            return None
+        total = costs[0]
+        for cost in costs[1:]:
+            total += cost
+        return total
+
+
+def _key(decision: RoutingDecision) -> _Key:
+    cents = 0 if decision.cost is None else decision.cost.to_minor()
+    if decision.scarcity_charge is not None:
+        cents += decision.scarcity_charge.to_minor()
+    unfilled = sum(line.unfulfilled for line in decision.lines)
+    return (unfilled, decision.shipment_count, cents)
+
+
+def _total(keys: Sequence[_Key]) -> _Key:
+    return (sum(k[0] for k in keys), sum(k[1] for k in keys), sum(k[2] for k in keys))
+
+
+def _taken(decision: RoutingDecision) -> dict[_Position, int]:
+    taken: dict[_Position, int] = {}
+    for line in decision.lines:
+        for allocation in line.allocations:
+            position = (line.sku, allocation.location_id)
+            taken[position] = taken.get(position, 0) + allocation.quantity
+    return taken
+
+
+class _Batch:
+    """The batch's state: each order's decision and the units left per position."""
+
+    def __init__(
+        self,
+        orders: Sequence[Order],
+        profile: RoutingProfile,
+        stock: Mapping[str, Sequence[tuple[Location, int]]],
+        products: Mapping[str, Product],
+        origins: Sequence[GeoPoint | None],
+    ) -> None:
+        self.orders = orders
+        self.profile = profile
+        self.stock = stock
+        self.products = products
+        self.origins = origins
+        self.left: dict[_Position, int] = {
+            (sku, loc.location_id): units for sku, pairs in stock.items() for loc, units in pairs
+        }
+        self.skus = [sorted({line.sku for line in order.lines}) for order in orders]
+        self.decisions: list[RoutingDecision] = []
+        self.keys: list[_Key] = []
+        self.taken: list[dict[_Position, int]] = []
+        self.holders: dict[_Position, set[int]] = {}
+
+    def route(self, index: int, *, untouched: bool = False) -> RoutingDecision:
+        """Route order ``index`` against what is left (or the untouched stock)."""
+        snapshot: dict[str, list[tuple[Location, int]]] = {}
+        for sku in self.skus[index]:
+            pairs = self.stock.get(sku)
+            if pairs is None:
+                continue
+            if untouched:
+                snapshot[sku] = list(pairs)
+            else:
+                left = self.left
+                snapshot[sku] = [(loc, left[(sku, loc.location_id)]) for loc, _ in pairs]
+        return route(
+            self.orders[index],
+            profile=self.profile,
+            origin=self.origins[index],
+            stock=snapshot,
+            products=self.products,
+        )
+
+    def place(self, index: int, decision: RoutingDecision) -> None:
+        """Make ``decision`` order ``index``'s and take its units."""
+        taken = _taken(decision)
+        for position, units in taken.items():
+            self.left[position] -= units
+            self.holders.setdefault(position, set()).add(index)
+        if index == len(self.decisions):
+            self.decisions.append(decision)
+            self.keys.append(_key(decision))
+            self.taken.append(taken)
+        else:
+            self.decisions[index] = decision
+            self.keys[index] = _key(decision)
+            self.taken[index] = taken
+
+    def release(self, index: int) -> None:
+        """Give order ``index``'s units back (its decision stays until placed again)."""
+        for position, units in self.taken[index].items():
+            self.left[position] += units
+            self.holders[position].discard(index)
+
+    def blockers(self, index: int, wanted: Mapping[_Position, int]) -> list[int]:
+        """The other orders holding units of a position ``index`` wants more of than is left."""
+        own = self.taken[index]
+        found: set[int] = set()
+        for position, units in wanted.items():
+            if self.left.get(position, 0) + own.get(position, 0) < units:
+                found |= self.holders.get(position, set())
+        found.discard(index)
+        return sorted(found)
+
+    def swap(self, index: int, group: Sequence[int]) -> bool:
+        """Re-route ``index`` first, then ``group``; keep it only if the total improves."""
+        involved = [index, *group]
+        before = [(self.decisions[i], self.keys[i]) for i in involved]
+        for i in involved:
+            self.release(i)
+        for i in involved:
+            self.place(i, self.route(i))
+        if _total([self.keys[i] for i in involved]) < _total([key for _, key in before]):
+            return True
+        for i in involved:
+            self.release(i)
+        for i, (decision, _) in zip(involved, before, strict=True):
+            self.place(i, decision)
+        return False
+
+    def settle(self) -> bool:
+        """One pass re-routing each order against what the others leave; whether none moved."""
+        still = True
+        for index in range(len(self.orders)):
+            self.release(index)
+            decision = self.route(index)
+            still = still and _taken(decision) == self.taken[index]
+            self.place(index, decision)
+        return still
+
+
+def route_batch(
+    orders: Sequence[Order],
+    *,
+    profile: RoutingProfile,
+    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    origins: Sequence[GeoPoint | None],
+    max_rounds: int = 4,
+) -> BatchPlan:
+    """Plan ``orders`` together with ``profile`` against one ``stock`` snapshot.
+
+    ``stock`` maps each SKU to (location, sellable units), as for
+    :func:`route`; ``origins`` gives each order's delivery point, in the
+    same order (see :func:`~omskit.routing.replay.delivery_point`).
+    ``max_rounds`` bounds both the swap rounds and the settling passes
+    (0 returns routing in turn, settled). The decisions come back in the
+    order of ``orders``; see the module documentation for the method and
+    its guarantees.
+
+    Raises :class:`~omskit.errors.InvalidInput` for ``origins`` of another
+    length, a ``max_rounds`` that is not a non-negative integer, or a SKU
+    whose stock names a location twice.
+    """
+    if not isinstance(profile, RoutingProfile):
+        raise InvalidInput("must be a RoutingProfile", path="profile")
+    if type(max_rounds) is not int or max_rounds < 0:
+        raise InvalidInput("must be a non-negative integer", path="max_rounds", value=max_rounds)
+    if len(origins) != len(orders):
+        raise InvalidInput(
+            f"gives {len(origins)} delivery points for {len(orders)} orders", path="origins"
+        )
+    for sku, pairs in stock.items():
+        ids = [loc.location_id for loc, _ in pairs]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("names a location twice", path=f"stock.{sku}", value=ids)
+    batch = _Batch(orders, profile, stock, products, origins)
+    for index in range(len(orders)):
+        batch.place(index, batch.route(index))
+    in_turn = _total(batch.keys)
+    in_turn_decisions = tuple(batch.decisions)
+    swaps = rounds = 0
+    if max_rounds:
+        ideals = [batch.route(index, untouched=True) for index in range(len(orders))]
+        wanted = [_taken(ideal) for ideal in ideals]
+        ideal_keys = [_key(ideal) for ideal in ideals]
+        while rounds < max_rounds:
+            rounds += 1
+            kept = 0
+            for index in range(len(orders)):
+                if batch.keys[index] <= ideal_keys[index]:
+                    continue
+                blockers = batch.blockers(index, wanted[index])
+                groups = [[b] for b in blockers]
+                if len(blockers) > 1:
+                    groups.append(blockers)
+                for group in groups:
+                    if batch.swap(index, group):
+                        kept += 1
+                        break
+            swaps += kept
+            if not kept:
+                break
+    settled = False
+    for _ in range(max_rounds):
+        if batch.settle():
+            settled = True
+            break
+    if _total(batch.keys) > in_turn:
+        # Settling follows each order's own profile; should that ever cost the batch more
+        # than routing in turn, routing in turn is the plan.
+        return BatchPlan(in_turn_decisions, 0, rounds, False, in_turn)
+    return BatchPlan(tuple(batch.decisions), swaps, rounds, settled, in_turn)
