@@ -3,11 +3,13 @@
 Run through ``python benchmarks/run.py routing``; the workload, the MIP and
 the fairness rule are described in ``benchmarks/README.md``. Three parts:
 
-- **cost**: a batch of orders routed in sequence with ``default_profile()``
-  (through :func:`omskit.routing.replay.replay`, which consumes what each
-  order allocates), against the hindsight optimum of the same batch from a
-  mixed-integer program that must fill exactly the units the router filled
-  on every order line;
+- **cost**: a batch of orders planned together with ``default_profile()``
+  (:func:`omskit.routing.replay.replay` with ``batch=True``, that is
+  :func:`omskit.routing.batch.route_batch`), against the hindsight optimum
+  of the same batch from a mixed-integer program that must fill exactly the
+  units the router filled on every order line; the same batch routed in
+  turn (each order consuming what it allocates, as the live router does)
+  is measured the same way and reported beside it (``cost_ratio_in_turn_*``);
 - **speed**: decisions per second through the public API
   (``Oms.plan_routing``), through ``route()`` directly, and of a naive router
   written here, on the same requests;
@@ -132,6 +134,8 @@ EXPECTATION_SAMPLE = 20_000
 MIN_STOCK_UNITS = 5
 MIP_REL_GAP = 1e-4
 """HiGHS's default relative MIP gap, set explicitly."""
+ROUTING_MODES = ("batch", "in_turn")
+"""How the cost part routes each batch: planned together (the headline), then in turn."""
 SOLVER_THREADS: int | None = None
 """HiGHS threads per solve (set to 1 in the solver worker processes)."""
 
@@ -724,16 +728,27 @@ class Batch:
     router_cents: list[int]
     """The router's cost per order."""
     max_shipments: int
+    together: bool = False
+    """Planned as a batch (each order saw what all the others left), not in turn."""
 
 
 def per_order_optimum(batch: Batch, limit_s: float) -> tuple[dict[str, Any], list[str]]:
     """Each order's own optimum against the stock left when the router routed it.
+
+    In turn, that is what the earlier orders left; for a batch planned
+    together, what all the other orders of the batch leave.
 
     Same fill per line and shipment limit as the batch MIP, one order at a
     time: it separates what the planner leaves on the table per order from
     what only hindsight (knowing the later orders) can save.
     """
     left = dict(batch.stock)
+    if batch.together:
+        # Each order saw the stock all the others left: take every order's plan now and
+        # give each its own units back while it is solved.
+        for order, warm in zip(batch.orders, batch.warm, strict=True):
+            for (i, location_id), units in warm.items():
+                left[(order.lines[i][0], location_id)] -= units
     where: dict[str, list[str]] = {}
     for sku, location_id in sorted(batch.stock):
         where.setdefault(sku, []).append(location_id)
@@ -745,12 +760,16 @@ def per_order_optimum(batch: Batch, limit_s: float) -> tuple[dict[str, Any], lis
     for number, order in enumerate(batch.orders):
         router = batch.router_cents[number]
         fills = [batch.fills[number]]
+        own: Counter[tuple[str, str]] = Counter()
+        if batch.together:
+            for (i, location_id), units in batch.warm[number].items():
+                own[(order.lines[i][0], location_id)] += units
         if any(fills[0]):
             snapshot = {
-                (sku, location_id): left[(sku, location_id)]
+                (sku, location_id): left[(sku, location_id)] + own[(sku, location_id)]
                 for sku, _ in order.lines
                 for location_id in where.get(sku, ())
-                if left[(sku, location_id)] > 0
+                if left[(sku, location_id)] + own[(sku, location_id)] > 0
             }
             warm = [batch.warm[number]]
             mip = solve_mip(
@@ -763,8 +782,9 @@ def per_order_optimum(batch: Batch, limit_s: float) -> tuple[dict[str, Any], lis
                 errors.append(f"per-order MIP {order.ref}: {best} cents, router {router}")
             above += router > best + 0.5
             total += best
-        for (i, location_id), units in batch.warm[number].items():
-            left[(order.lines[i][0], location_id)] -= units
+        if not batch.together:
+            for (i, location_id), units in batch.warm[number].items():
+                left[(order.lines[i][0], location_id)] -= units
     return {
         "per_order_optimum_eur": total / 100,
         "orders_above_per_order_optimum": above,
@@ -893,7 +913,9 @@ def run_cost(spec: CostSpec, seed: int, solve: bool) -> tuple[dict[str, Any], li
     assert isinstance(model, DistanceCostModel)
     expected = expected_units_per_order(spec.skus, spec.lines, seed)
     errors: list[str] = []
-    runs: dict[str, list[dict[str, Any]]] = {f"t{t}": [] for t in spec.tightness}
+    runs: dict[str, list[dict[str, Any]]] = {
+        f"{prefix}t{t}": [] for prefix in ("", "in_turn_") for t in spec.tightness
+    }
     pending: list[tuple[str, dict[str, Any], Future[tuple[dict[str, Any], list[str]]]]] = []
     pool = (
         ProcessPoolExecutor(
@@ -918,75 +940,85 @@ def run_cost(spec: CostSpec, seed: int, solve: bool) -> tuple[dict[str, Any], li
                 for sku, quantity in order.lines:
                     demand[sku] += quantity
             for tightness in spec.tightness:
-                name = f"{label} t{tightness}"
                 stock_rng = random.Random(f"{label}:stock:{tightness}")
                 stock = make_stock(network, expected, spec.orders, tightness, stock_rng)
-                started = perf_counter()
-                report = replay(
-                    [order.order() for order in orders],
-                    stock=stock_mapping(network, stock),
-                    products=network.products,
-                    profiles=[profile],
-                )
-                route_seconds = perf_counter() - started
-                outcome = report.outcomes[0]
-                decisions = outcome.decisions
-                plan_errors, _ = check_decisions(
-                    f"cost {name}",
-                    orders,
-                    decisions,
-                    stock,
-                    costs,
-                    profile.max_shipments,
-                    consume=True,
-                )
-                errors.extend(plan_errors[:10])
-                per_order_cents = [0 if d.cost is None else d.cost.to_minor() for d in decisions]
-                router_cents = sum(per_order_cents)
-                fills = [[line.allocated for line in d.lines] for d in decisions]
-                stocked: Counter[str] = Counter()
-                for (sku, _), units in stock.items():
-                    stocked[sku] += units
-                figures: dict[str, Any] = {
-                    "seed": label,
-                    "tightness": tightness,
-                    "orders": len(orders),
-                    "lines": sum(len(order.lines) for order in orders),
-                    "units_ordered": sum(demand.values()),
-                    "units_stocked": sum(stock.values()),
-                    "positions": len(stock),
-                    "router_filled_units": sum(map(sum, fills)),
-                    "router_unfilled_units": outcome.unfulfilled_units,
-                    "min_unfilled_units": sum(
-                        max(0, units - stocked[sku]) for sku, units in demand.items()
-                    ),
-                    "router_cost_eur": router_cents / 100,
-                    "router_shipments": outcome.shipments,
-                    "router_split_orders": outcome.split_orders,
-                    "router_greedy_plans": sum(not d.exact for d in decisions),
-                    "route_seconds": route_seconds,
-                }
-                runs[f"t{tightness}"].append(figures)
-                log(f"  cost {name}: router EUR {router_cents / 100:.2f} ({route_seconds:.1f} s)")
-                if pool is not None:
-                    batch = Batch(
-                        name,
+                for mode in ROUTING_MODES:
+                    prefix = "" if mode == "batch" else "in_turn_"
+                    name = f"{label} t{tightness}" + ("" if mode == "batch" else " in turn")
+                    started = perf_counter()
+                    report = replay(
+                        [order.order() for order in orders],
+                        stock=stock_mapping(network, stock),
+                        products=network.products,
+                        profiles=[profile],
+                        batch=mode == "batch",
+                    )
+                    route_seconds = perf_counter() - started
+                    outcome = report.outcomes[0]
+                    decisions = outcome.decisions
+                    plan_errors, _ = check_decisions(
+                        f"cost {name}",
                         orders,
+                        decisions,
                         stock,
                         costs,
-                        fills,
-                        [
-                            {
-                                (i, allocation.location_id): allocation.quantity
-                                for i, line in enumerate(d.lines)
-                                for allocation in line.allocations
-                            }
-                            for d in decisions
-                        ],
-                        per_order_cents,
                         profile.max_shipments,
+                        consume=True,
                     )
-                    pending.append((name, figures, pool.submit(analyse, batch, spec.limits)))
+                    errors.extend(plan_errors[:10])
+                    per_order_cents = [
+                        0 if d.cost is None else d.cost.to_minor() for d in decisions
+                    ]
+                    router_cents = sum(per_order_cents)
+                    fills = [[line.allocated for line in d.lines] for d in decisions]
+                    stocked: Counter[str] = Counter()
+                    for (sku, _), units in stock.items():
+                        stocked[sku] += units
+                    figures: dict[str, Any] = {
+                        "seed": label,
+                        "mode": mode,
+                        "tightness": tightness,
+                        "orders": len(orders),
+                        "lines": sum(len(order.lines) for order in orders),
+                        "units_ordered": sum(demand.values()),
+                        "units_stocked": sum(stock.values()),
+                        "positions": len(stock),
+                        "router_filled_units": sum(map(sum, fills)),
+                        "router_unfilled_units": outcome.unfulfilled_units,
+                        "min_unfilled_units": sum(
+                            max(0, units - stocked[sku]) for sku, units in demand.items()
+                        ),
+                        "router_cost_eur": router_cents / 100,
+                        "router_shipments": outcome.shipments,
+                        "router_split_orders": outcome.split_orders,
+                        "router_greedy_plans": sum(not d.exact for d in decisions),
+                        "route_seconds": route_seconds,
+                    }
+                    runs[f"{prefix}t{tightness}"].append(figures)
+                    log(
+                        f"  cost {name}: router EUR {router_cents / 100:.2f} "
+                        f"({route_seconds:.1f} s)"
+                    )
+                    if pool is not None:
+                        batch = Batch(
+                            name,
+                            orders,
+                            stock,
+                            costs,
+                            fills,
+                            [
+                                {
+                                    (i, allocation.location_id): allocation.quantity
+                                    for i, line in enumerate(d.lines)
+                                    for allocation in line.allocations
+                                }
+                                for d in decisions
+                            ],
+                            per_order_cents,
+                            profile.max_shipments,
+                            together=mode == "batch",
+                        )
+                        pending.append((name, figures, pool.submit(analyse, batch, spec.limits)))
         for name, figures, future in pending:
             solved, solve_errors = future.result()
             figures.update(solved)
@@ -1388,12 +1420,17 @@ def run(*, quick: bool, seed: int) -> dict[str, Any]:
     values: dict[str, Any] = {
         f"cost_ratio_vs_optimum_t{t}": cost[f"t{t}"]["mean_ratio"] for t in config.cost.tightness
     }
+    in_turn = {
+        f"cost_ratio_in_turn_t{t}": cost[f"in_turn_t{t}"]["mean_ratio"]
+        for t in config.cost.tightness
+    }
     values["decisions_per_s"] = speed["decisions_per_s"]["oms_plan_routing"]
     values["speedup_vs_naive"] = medians["naive"] / medians["oms_plan_routing"]
     values["custom_rule_overhead"] = (
         medians["custom_strategy"] / medians["builtin_min_stock_nearest"]
     )
     result: dict[str, Any] = dict(values)
+    result.update(in_turn)
     result["decisions_per_s_route"] = speed["decisions_per_s"]["route"]
     result["decisions_per_s_naive"] = speed["decisions_per_s"]["naive"]
     result["speedup_vs_naive_route"] = medians["naive"] / medians["route"]
@@ -1460,7 +1497,8 @@ def run(*, quick: bool, seed: int) -> dict[str, Any]:
         "lines_per_order": list(config.cost.lines),
         "seeds": config.cost.seeds,
         "profile": "default_profile() (specialisation, nearest; objective cost; max_splits 2)",
-        "routing": "omskit.routing.replay.replay, orders in sequence, stock consumed",
+        "routing": "t*: omskit.routing.replay.replay(batch=True), the batch planned together "
+        "(route_batch); in_turn_t*: replay(), orders in sequence, stock consumed",
         "seconds": cost_seconds,
         **cost,
     }
@@ -1523,11 +1561,12 @@ def render(result: Mapping[str, Any]) -> str:
         f"seed {result.get('seed', '?')}, omskit {result.get('omskit_commit') or '?'}",
         "",
         f"cost vs hindsight optimum: {cost['orders']} orders, {cost['locations']} locations, "
-        f"{cost['skus']} SKUs, {cost['seeds']} seeds, default_profile() via replay(); "
+        f"{cost['skus']} SKUs, {cost['seeds']} seeds, default_profile() via replay(), "
+        "planned as a batch (t*) and in turn (in_turn_t*); "
         f"solver: {mip['solver'] or 'none (MIP skipped: ' + INSTALL_HINT + ')'}",
     ]
     header = (
-        f"{'tight':>5} {'seed':<16}{'router EUR':>11}{'optimum EUR':>12}{'ratio':>8}"
+        f"{'plan':<8}{'tight':>5} {'seed':<16}{'router EUR':>11}{'optimum EUR':>12}{'ratio':>8}"
         f"{'vs bound':>9}{'r/per-order':>12}{'status':>9}{'gap':>8}{'solve s':>8}"
         f"{'ships r/o':>10}{'unfilled r/min':>15}"
     )
@@ -1537,7 +1576,8 @@ def render(result: Mapping[str, Any]) -> str:
             continue
         for s in summary["seeds"]:
             lines.append(
-                f"{s['tightness']:>5} {s['seed']:<16}{s['router_cost_eur']:>11.2f}"
+                f"{s.get('mode', '-'):<8}{s['tightness']:>5} {s['seed']:<16}"
+                f"{s['router_cost_eur']:>11.2f}"
                 f"{_fmt(s.get('mip_cost_eur'), '.2f'):>12}{_fmt(s.get('ratio'), '.4f'):>8}"
                 f"{_fmt(s.get('ratio_vs_dual_bound'), '.4f'):>9}"
                 f"{_fmt(s.get('router_over_per_order_optimum'), '.4f'):>12}"

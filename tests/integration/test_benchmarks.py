@@ -60,6 +60,8 @@ def test_an_unknown_benchmark_is_refused_with_the_known_names() -> None:
 ROUTING_KEYS = {
     "cost_ratio_vs_optimum_t1.5",
     "cost_ratio_vs_optimum_t3.0",
+    "cost_ratio_in_turn_t1.5",
+    "cost_ratio_in_turn_t3.0",
     "decisions_per_s",
     "speedup_vs_naive",
     "custom_rule_overhead",

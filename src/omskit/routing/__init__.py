@@ -2,11 +2,13 @@
 
 :func:`route` runs an order through a :class:`RoutingProfile` (rules that
 score or exclude candidate locations, ranked or weighted) and the split
-planner, and returns a :class:`RoutingDecision` that explains itself. A
+planner, and returns a :class:`RoutingDecision` that explains itself;
+:func:`route_batch` plans a batch of held orders together. A
 strategy is any callable satisfying :class:`RoutingStrategy`; a
 :class:`StrategyRegistry` names them for profile documents.
 """
 
+from omskit.routing.batch import BatchPlan, route_batch
 from omskit.routing.cost import CostModel, DistanceCostModel
 from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
 from omskit.routing.engine import route
@@ -30,6 +32,7 @@ from omskit.routing.strategy import (
 )
 
 __all__ = [
+    "BatchPlan",
     "CandidateNote",
     "CandidateView",
     "Combine",
@@ -53,5 +56,6 @@ __all__ = [
     "plan_order",
     "pointwise",
     "route",
+    "route_batch",
     "strategy_factory",
 ]
