@@ -32,7 +32,9 @@ them together:
 The batch never allocates more than the stock holds, and its total is never
 worse than routing in turn by the measure above: a swap is kept only when it
 improves it, and settling takes each order's own best plan with the others
-fixed. Everything is deterministic: the same orders, stock and profile give
+fixed (should a profile's own measure ever disagree and settling end worse
+than routing in turn, the plan routed in turn is returned). Everything is
+deterministic: the same orders, stock and profile give
 the same plan (no clocks, no randomness; ties go to the earlier order).
 """
 
