@@ -345,6 +345,59 @@ def test_an_unreachable_fill_goes_straight_to_the_greedy_cover_with_the_same_pla
     event(f"shortcut: {quick.examined < searched.examined}")
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    problem=problems(),
+    max_shipments=st.integers(1, 3),
+    objective=st.sampled_from(Objective),
+    charged=st.booleans(),
+    lean=st.integers(1, 4),
+    distinct=st.booleans(),
+)
+def test_a_fill_no_set_reaches_is_searched_by_bounds_with_the_same_plan(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    objective: Objective,
+    charged: bool,
+    lean: int,
+    distinct: bool,
+) -> None:
+    drawn_lines, drawn = problem
+    # The bounds apply when each SKU has one line; a SKU on two lines takes every set.
+    skus = [line.sku for line in drawn_lines]
+    lines = [line for n, line in enumerate(drawn_lines) if not distinct or line.sku not in skus[:n]]
+    # Less stock, so that no set fills everything more often.
+    stock = {position: units // lean for position, units in drawn.items()}
+    charges = {"A": {"L1": 37.5, "L4": 12.25}, "C": {"L1": 80.0}} if charged else None
+    quick, every = with_and_without(
+        (_Sets, "quick_partial", False),
+        lines,
+        stock,
+        max_shipments=max_shipments,
+        objective=objective,
+        charges=charges,
+    )
+    # The same plan and reasons (decided_by included); only fewer sets are filled.
+    assert attrs.evolve(quick, examined=0) == attrs.evolve(every, examined=0)
+    assert quick.examined <= every.examined
+    event(f"fewer sets filled: {quick.examined < every.examined}")
+
+
+def test_a_partial_fill_fills_only_the_sets_that_fill_the_most() -> None:
+    # No three locations hold the eight units of A; L0 and L1 hold the most (3 + 3).
+    lines = [
+        PlanLine("1", "A", 8, 100, tuple(LOCATIONS)),
+        PlanLine("2", "B", 1, 100, tuple(LOCATIONS)),
+    ]
+    stock = {("A", loc): 1 for loc in LOCATIONS[2:]}
+    stock.update({("A", "L0"): 3, ("A", "L1"): 3, ("B", "L3"): 1})
+    quick, every = with_and_without((_Sets, "quick_partial", False), lines, stock, max_shipments=3)
+    assert quick.unfulfilled == every.unfulfilled == (1, 0)
+    assert attrs.evolve(quick, examined=0) == attrs.evolve(every, examined=0)
+    assert quick.decided_by == every.decided_by
+    assert quick.examined < every.examined
+
+
 def test_a_sku_spread_too_thin_for_the_split_limit_is_covered_greedily_at_once() -> None:
     # Five locations hold one unit each: three shipments cannot bring five units.
     lines = [PlanLine("1", "A", 5, 100, tuple(LOCATIONS[:5]))]

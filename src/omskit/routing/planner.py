@@ -43,6 +43,14 @@ sets the bound. Sets cut off this way count as costing their bound when
 ``decided_by`` names what beat the runner-up. With ``Objective.PREFERENCE``
 every promising set of a size is tried.
 
+When no set within the shipment limit reaches the best possible fill, the
+best plan fills as much as any such set can. With one line per SKU a set's
+unfilled units follow from the units its locations hold, without filling
+it, so a branch-and-bound over the sets (bounded by what the best location
+still to come could add) first finds the fewest unfilled units any set
+leaves; only the sets that leave that few are filled and priced. With a
+SKU on two lines every set is filled.
+
 The search is exact while it takes at most ``search_limit`` steps (default
 20 000; a step is one set filled or one partial set extended). Beyond it
 the planner falls back to a greedy cover: it adds, one at a time, the
@@ -437,9 +445,7 @@ def _plan(
         if sum(comb(len(pool), size) for size in sizes) > search_limit:
             exact = False
         else:
-            for size in sizes:
-                for subset in combinations(pool, size):
-                    search.consider(subset)
+            _best_partial(search, pool, sizes[-1] if sizes else 0)
     if not exact:
         _greedy(search, pool, target, max_shipments)
     if search.best is None:  # nothing to add anywhere: ship nothing
@@ -460,6 +466,81 @@ def _plan(
         search.decided_by(len(pool)),
         search.charge,
     )
+
+
+def _best_partial(search: _Search, pool: Sequence[str], most: int) -> None:
+    """Consider the sets of 1 to ``most`` pool locations that fill as much as any set can.
+
+    The same best plan and decisive criterion as considering every set. When
+    each SKU has one line, a set's unfilled units are known without filling
+    it (per line, the need less the units its allowed locations in the set
+    hold), and a set that leaves more unfilled than the fewest any set
+    leaves can be neither the best plan nor a runner-up that differs from
+    it in anything but the unfilled units. So a branch-and-bound finds that
+    fewest first; only the sets that reach it are filled and priced, and
+    :meth:`_Search.cut_off` stands for the others. With a SKU on two lines
+    (units shared between lines) every set is considered.
+    """
+    lines = search.lines
+    if not _Sets.quick_partial or len({line.sku for line in lines}) != len(lines):
+        for size in range(1, most + 1):
+            for subset in combinations(pool, size):
+                search.consider(subset)
+        return
+    held = search.held
+    # Per location, the units each line may take there (capped at the line's need);
+    # the locations that cover most come first, so that good sets are found early.
+    covers = {
+        loc: tuple(
+            min(line.quantity, held[line.sku].get(loc, 0)) if loc in rank else 0
+            for line, rank in zip(lines, search.rank, strict=True)
+        )
+        for loc in pool
+    }
+    order = sorted(pool, key=lambda loc: -sum(covers[loc]))
+    table = [covers[loc] for loc in order]
+    count = len(order)
+    # suffix[j]: per line, the most one location from position j on covers.
+    suffix = [(0,) * len(lines)] * (count + 1)
+    for j in range(count - 1, -1, -1):
+        suffix[j] = tuple(map(max, table[j], suffix[j + 1]))
+    fewest = sum(line.quantity for line in lines)
+    found: list[list[int]] = []
+    skipped = False
+
+    def walk(start: int, chosen: list[int], missing: tuple[int, ...], collect: bool) -> None:
+        nonlocal fewest, skipped
+        more = most - len(chosen) - 1  # locations a set through position j may still add
+        for j in range(start, count):
+            left = tuple(m - c if c < m else 0 for m, c in zip(missing, table[j], strict=True))
+            unfilled = sum(left)
+            if not collect:
+                fewest = min(fewest, unfilled)
+            elif unfilled == fewest:
+                found.append([*chosen, j])
+            else:
+                skipped = True
+            if more <= 0 or j + 1 == count:
+                continue
+            bound = sum(
+                m - more * b if more * b < m else 0
+                for m, b in zip(left, suffix[j + 1], strict=True)
+            )
+            if bound > fewest or (bound == fewest and not collect):
+                skipped = skipped or collect
+                continue
+            chosen.append(j)
+            walk(j + 1, chosen, left, collect)
+            chosen.pop()
+
+    start = tuple(line.quantity for line in lines)
+    walk(0, [], start, False)
+    walk(0, [], start, True)
+    for positions in found:
+        search.consider([order[j] for j in positions])
+    if skipped:
+        # Every set not considered leaves at least one unit more unfilled (unfilled first).
+        search.cut_off((fewest + 1, 0, 0, 0, ()))
 
 
 def _fewest_locations(sets: _Sets) -> int:
@@ -495,6 +576,8 @@ class _Sets:
     """Whether the last two positions take :meth:`_extend_pairs` (the tests compare both)."""
     quick_singles = True
     """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
+    quick_partial = True
+    """Whether a fill no set reaches is searched by bounds (the tests compare both)."""
 
     def __init__(
         self,
