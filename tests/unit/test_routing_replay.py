@@ -104,6 +104,29 @@ def test_a_click_and_collect_order_is_measured_from_its_pickup_store() -> None:
     assert report.outcomes[0].distance_km == 0.0
 
 
+def test_a_pickup_store_without_transfers_hands_over_only_its_own_stock() -> None:
+    # Amsterdam cannot receive transfers: the 2 units beyond its 6 are not sent from elsewhere.
+    collect = order(1, 8, Delivery.collect_at("AMS"))
+    for batch in (False, True):
+        report = replay(
+            [collect], stock=STOCK, products=PRODUCTS, profiles=[default_profile()], batch=batch
+        )
+        line = report.outcomes[0].decisions[0].lines[0]
+        assert [(a.location_id, a.quantity) for a in line.allocations] == [("AMS", 6)]
+        assert line.unfulfilled == 2
+    hub = Location(
+        "AMS",
+        "Amsterdam",
+        LocationKind.STORE,
+        GeoPoint(52.37, 4.89),
+        "NL",
+        CAPS | {Capability.RECEIVE_TRANSFERS},
+    )
+    stock = {"BEANS": [(hub, 6), (UTR, 6), (DC, 50)]}
+    report = replay([collect], stock=stock, products=PRODUCTS, profiles=[default_profile()])
+    assert report.outcomes[0].decisions[0].lines[0].unfulfilled == 0
+
+
 def test_bad_comparisons_are_refused() -> None:
     with pytest.raises(InvalidInput):
         replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[])

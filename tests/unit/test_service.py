@@ -804,6 +804,7 @@ BAD_CALLS: list[tuple[str, Callable[[Oms], object], type[OmsError]]] = [
     ("routing_profile", lambda oms: oms.routing_profile("web"), InvalidInput),  # type: ignore[arg-type]
     ("replay_routing profile", lambda oms: oms.replay_routing([], ["nearest"]), InvalidInput),  # type: ignore[list-item]
     ("replay_routing order", lambda oms: oms.replay_routing(["O-1"], []), InvalidInput),  # type: ignore[list-item]
+    ("replay_routing batch", lambda oms: oms.replay_routing([], [], batch=1), InvalidInput),  # type: ignore[arg-type]
     (
         "replay_routing sku",
         lambda oms: oms.replay_routing(

@@ -42,6 +42,7 @@ from omskit.availability import SafetyStockPolicy, SupplyShares
 from omskit.errors import CancelRefused, GatewayError
 from omskit.events import AvailabilityChanged, StockAdjusted, StockHeld, StockReleased
 from omskit.model import (
+    Allocation,
     LineStatus,
     MovementReason,
     PurchaseOrder,
@@ -51,6 +52,7 @@ from omskit.model import (
 )
 from omskit.routing.builtins import min_stock, priority
 from omskit.routing.profile import RoutingProfile
+from omskit.routing.replay import ProfileOutcome
 
 HOME = Address("Damrak 1", "1012 LG", "Amsterdam", "NL", point=GeoPoint(52.375, 4.89))
 CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
@@ -597,4 +599,13 @@ def test_replaying_past_orders_compares_profiles_and_writes_nothing(world: World
     # Today Amsterdam has nothing left sellable, so both replays ship from the DC.
     assert [o.profile for o in report.outcomes] == ["default@1", "store-friendly@1"]
     assert default.orders == kept.orders == 3
+    assert world.oms.availability("BEANS", Channel.WEB) == before
+    # Planned together, the same orders against the same snapshot (nothing to swap here).
+    together = world.oms.replay_routing(placed, [friendly], batch=True).outcomes[0]
+
+    def where(outcome: ProfileOutcome) -> list[list[tuple[Allocation, ...]]]:
+        return [[line.allocations for line in d.lines] for d in outcome.decisions]
+
+    assert where(together) == where(kept)
+    assert (together.shipments, together.cost) == (kept.shipments, kept.cost)
     assert world.oms.availability("BEANS", Channel.WEB) == before

@@ -127,8 +127,10 @@ class _Batch:
         stock: Mapping[str, Sequence[tuple[Location, int]]],
         products: Mapping[str, Product],
         origins: Sequence[GeoPoint | None],
+        pickups: Sequence[Location | None],
     ) -> None:
         self.orders = orders
+        self.pickups = pickups
         self.profile = profile
         self.stock = stock
         self.products = products
@@ -160,6 +162,7 @@ class _Batch:
             origin=self.origins[index],
             stock=snapshot,
             products=self.products,
+            pickup=self.pickups[index],
         )
 
     def place(self, index: int, decision: RoutingDecision) -> None:
@@ -228,12 +231,17 @@ def route_batch(
     products: Mapping[str, Product],
     origins: Sequence[GeoPoint | None],
     max_rounds: int = 4,
+    locations: Mapping[str, Location] | None = None,
 ) -> BatchPlan:
     """Plan ``orders`` together with ``profile`` against one ``stock`` snapshot.
 
     ``stock`` maps each SKU to (location, sellable units), as for
     :func:`route`; ``origins`` gives each order's delivery point, in the
     same order (see :func:`~omskit.routing.replay.delivery_point`).
+    ``locations`` (by id) gives each click & collect order its pickup
+    location, as :func:`route` takes it (so a store that cannot receive
+    transfers hands over only its own stock); by default the locations in
+    ``stock``.
     ``max_rounds`` bounds both the swap rounds and the settling passes
     (0 returns routing in turn, settled). The decisions come back in the
     order of ``orders``; see the module documentation for the method and
@@ -255,7 +263,15 @@ def route_batch(
         ids = [loc.location_id for loc, _ in pairs]
         if len(set(ids)) != len(ids):
             raise InvalidInput("names a location twice", path=f"stock.{sku}", value=ids)
-    batch = _Batch(orders, profile, stock, products, origins)
+    if locations is None:
+        locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    pickups = [
+        None
+        if order.delivery.pickup_location_id is None
+        else locations.get(order.delivery.pickup_location_id)
+        for order in orders
+    ]
+    batch = _Batch(orders, profile, stock, products, origins, pickups)
     for index in range(len(orders)):
         batch.place(index, batch.route(index))
     in_turn = _total(batch.keys)

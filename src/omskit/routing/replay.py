@@ -166,6 +166,7 @@ def _replay_one(
         products=products,
         origins=origins,
         max_rounds=BATCH_ROUNDS if batch else 0,
+        locations=locations,
     )
     shipments = split = unfulfilled = ordered = 0
     distance = grams = 0.0

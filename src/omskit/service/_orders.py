@@ -184,15 +184,18 @@ class OrderOperations(InvoicingOperations):
         profiles: Sequence[RoutingProfile],
         *,
         channel: Channel = Channel.WEB,
+        batch: bool = False,
     ) -> ReplayReport:
         """What if: route ``orders`` with each of ``profiles`` against today's stock (B1).
 
         The snapshot is the stock sellable for ``channel`` now (after
         reservations and safety stock); each profile starts from it and uses
-        it up order by order. Nothing is written. See
-        :func:`~omskit.routing.replay.replay` for the figures.
+        it up order by order, or with ``batch=True`` plans the orders
+        together (:func:`~omskit.routing.batch.route_batch`). Nothing is
+        written. See :func:`~omskit.routing.replay.replay` for the figures.
         """
         _require(channel, Channel, "channel")
+        _require(batch, bool, "batch")
         orders = list(orders)
         for index, order in enumerate(orders):
             _require(order, Order, f"orders[{index}]")
@@ -214,7 +217,7 @@ class OrderOperations(InvoicingOperations):
                     raise NotFound(
                         kind="product", key=line.sku, path=f"orders[{index}].lines[{line_no}].sku"
                     )
-        return replay(orders, stock=stock, products=products, profiles=profiles)
+        return replay(orders, stock=stock, products=products, profiles=profiles, batch=batch)
 
     def plan_routing(self, request: OrderRequest) -> RoutingDecision:
         """Route ``request`` as :meth:`place_order` would, without changing anything."""
