@@ -24,6 +24,7 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import RoutingDecision, RoutingProfile, default_profile, route
+from omskit.routing import batch as batch_module
 from omskit.routing.batch import BatchPlan, route_batch
 from omskit.routing.replay import replay
 from omskit.testing.routing import stock_networks
@@ -186,12 +187,28 @@ def test_a_preference_profile_plans_the_batch_too() -> None:
         ({"max_rounds": 2.0}, "max_rounds"),
         ({"profile": "default"}, "profile"),
         ({"stock": {"MUG": [(DC, 1), (DC, 2)]}}, "stock.MUG"),
+        ({"products": {"MUG": PRODUCTS["MUG"]}}, "orders[1].lines[1].sku"),
     ],
 )
 def test_bad_input_is_refused(arguments: dict[str, object], path: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         plan(ORDERS, **arguments)
     assert caught.value.path == path
+
+
+def test_an_order_that_is_not_an_order_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        plan([ORDERS[0], "O-2"])  # type: ignore[list-item]
+    assert caught.value.path == "orders[1]"
+
+
+def test_the_blockers_an_order_swaps_with_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_module, "MAX_BLOCKERS", 0)
+    capped = plan()
+    assert capped.swaps == 0
+    assert [places(d) for d in capped.decisions] == [
+        places(d) for d in plan(max_rounds=0).decisions
+    ]
 
 
 def test_a_batch_replay_compares_with_routing_in_turn() -> None:

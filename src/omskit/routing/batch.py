@@ -14,8 +14,9 @@ them together:
 2. **Swaps.** An order whose plan is worse than the plan it would get from
    the untouched stock (more unfilled units, more shipments or a higher
    cost) names the orders holding the units it is short of: the
-   *blockers*. The batch releases the order and one blocker (then the order
-   and all its blockers), routes the order first and the blockers after it,
+   *blockers* (at most :data:`MAX_BLOCKERS`, those holding the most of
+   those units). The batch releases the order and one blocker (then the
+   order and all its blockers), routes the order first and the blockers after it,
    and keeps the change only when the orders involved together fill more
    units, or as many with fewer shipments, or as many of both for less
    (the shipping cost plus the profile's scarcity charge: what each order's
@@ -52,7 +53,10 @@ from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
 from omskit.routing.profile import RoutingProfile
 
-__all__ = ["BatchPlan", "route_batch"]
+__all__ = ["MAX_BLOCKERS", "BatchPlan", "route_batch"]
+
+MAX_BLOCKERS = 12
+"""The most blockers one order swaps with in a round (bounds the work per order)."""
 
 _Position = tuple[str, str]
 """(SKU, location id)."""
@@ -187,14 +191,20 @@ class _Batch:
             self.holders[position].discard(index)
 
     def blockers(self, index: int, wanted: Mapping[_Position, int]) -> list[int]:
-        """The other orders holding units of a position ``index`` wants more of than is left."""
+        """The other orders holding units of a position ``index`` wants more of than is left.
+
+        Those holding the most of such units first (then the earlier order),
+        at most :data:`MAX_BLOCKERS` of them.
+        """
         own = self.taken[index]
-        found: set[int] = set()
+        held: dict[int, int] = {}
         for position, units in wanted.items():
             if self.left.get(position, 0) + own.get(position, 0) < units:
-                found |= self.holders.get(position, set())
-        found.discard(index)
-        return sorted(found)
+                for other in self.holders.get(position, ()):
+                    if other != index:
+                        held[other] = held.get(other, 0) + self.taken[other][position]
+        ranked = sorted(held, key=lambda other: (-held[other], other))
+        return sorted(ranked[:MAX_BLOCKERS])
 
     def swap(self, index: int, group: Sequence[int]) -> bool:
         """Re-route ``index`` first, then ``group``; keep it only if the total improves."""
@@ -247,14 +257,26 @@ def route_batch(
     order of ``orders``; see the module documentation for the method and
     its guarantees.
 
-    Raises :class:`~omskit.errors.InvalidInput` for ``origins`` of another
-    length, a ``max_rounds`` that is not a non-negative integer, or a SKU
-    whose stock names a location twice.
+    Raises :class:`~omskit.errors.InvalidInput`, before routing anything,
+    for something other than an :class:`~omskit.model.Order` in ``orders``,
+    a line whose SKU has no product, ``origins`` of another length, a
+    ``max_rounds`` that is not a non-negative integer, or a SKU whose stock
+    names a location twice.
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
     if type(max_rounds) is not int or max_rounds < 0:
         raise InvalidInput("must be a non-negative integer", path="max_rounds", value=max_rounds)
+    for index, order in enumerate(orders):
+        if not isinstance(order, Order):
+            raise InvalidInput(
+                f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
+            )
+        for number, line in enumerate(order.lines):
+            if line.sku not in products:
+                raise InvalidInput(
+                    f"has no product {line.sku!r}", path=f"orders[{index}].lines[{number}].sku"
+                )
     if len(origins) != len(orders):
         raise InvalidInput(
             f"gives {len(origins)} delivery points for {len(orders)} orders", path="origins"
