@@ -76,7 +76,10 @@ class BatchPlan:
     settled: bool
     """Whether every decision is :func:`route`'s against what the rest of the batch leaves."""
     in_turn: tuple[int, int, int]
-    """Unfulfilled units, shipments and cost (minor units) of routing in turn, for comparison."""
+    """Routing in turn, for comparison: unfulfilled units, shipments, cost plus scarcity charge.
+
+    The cost and charge are in minor units; the batch lowers these, in that order.
+    """
 
     @property
     def unfulfilled_units(self) -> int:
@@ -90,7 +93,10 @@ class BatchPlan:
 
     @property
     def cost(self) -> Money | None:
-        """The batch's shipping cost (``None`` when the profile estimates none)."""
+        """The batch's shipping cost (``None`` when no decision has one).
+
+        A decision has none when a custom cost model prices no shipment.
+        """
         costs = [d.cost for d in self.decisions if d.cost is not None]
         if not costs:
             return None
@@ -253,7 +259,7 @@ def route_batch(
     transfers hands over only its own stock); by default the locations in
     ``stock``.
     ``max_rounds`` bounds both the swap rounds and the settling passes
-    (0 returns routing in turn, settled). The decisions come back in the
+    (0 returns routing in turn, with ``settled`` false). The decisions come back in the
     order of ``orders``; see the module documentation for the method and
     its guarantees.
 
