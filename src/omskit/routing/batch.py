@@ -156,13 +156,13 @@ class _Batch:
 
     def route(self, index: int, *, untouched: bool = False) -> RoutingDecision:
         """Route order ``index`` against what is left (or the untouched stock)."""
-        snapshot: dict[str, list[tuple[Location, int]]] = {}
+        snapshot: dict[str, Sequence[tuple[Location, int]]] = {}
         for sku in self.skus[index]:
             pairs = self.stock.get(sku)
             if pairs is None:
                 continue
             if untouched:
-                snapshot[sku] = list(pairs)
+                snapshot[sku] = pairs
             else:
                 left = self.left
                 snapshot[sku] = [(loc, left[(sku, loc.location_id)]) for loc, _ in pairs]
@@ -232,10 +232,10 @@ class _Batch:
         """One pass re-routing each order against what the others leave; whether none moved."""
         still = True
         for index in range(len(self.orders)):
+            before = self.taken[index]
             self.release(index)
-            decision = self.route(index)
-            still = still and _taken(decision) == self.taken[index]
-            self.place(index, decision)
+            self.place(index, self.route(index))
+            still = still and self.taken[index] == before
         return still
 
 

@@ -168,36 +168,31 @@ def _replay_one(
         max_rounds=BATCH_ROUNDS if batch else 0,
         locations=locations,
     )
-    shipments = split = unfulfilled = ordered = 0
+    split = ordered = 0
     distance = grams = 0.0
-    cost: Money | None = None
     for decision, origin in zip(plan.decisions, origins, strict=True):
         weights: dict[str, int] = {}
         for line in decision.lines:
             ordered += line.quantity
-            unfulfilled += line.unfulfilled
             for allocation in line.allocations:
                 weights[allocation.location_id] = (
                     weights.get(allocation.location_id, 0)
                     + products[line.sku].weight_grams * allocation.quantity
                 )
-        shipments += len(weights)
         split += len(weights) > 1
         for location_id, weight in weights.items():
             km = None if origin is None else origin.distance_km(locations[location_id].point)
             distance += km or 0.0
             grams += co2.shipment_grams(location_id, km, weight)
-        if decision.cost is not None:
-            cost = decision.cost if cost is None else cost + decision.cost
     return ProfileOutcome(
         profile.label,
         len(orders),
-        shipments,
+        plan.shipments,
         split,
         distance,
-        cost,
+        plan.cost,
         grams,
-        unfulfilled,
+        plan.unfulfilled_units,
         ordered,
         plan.decisions,
     )
