@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import _express, builtins, engine
+from omskit.routing import strategy as strategy_module
 from omskit.routing._eligible import _eligible
 from omskit.routing.cost import DistanceCostModel, minor_units
 from omskit.routing.decision import RoutingDecision
@@ -362,6 +364,41 @@ def test_the_cost_objective_picks_the_cheaper_pair() -> None:
 def test_excluded_is_a_reasoned_verdict() -> None:
     with pytest.raises(InvalidInput):
         Excluded(" ")
+    with pytest.raises(InvalidInput):
+        Excluded(3)  # type: ignore[arg-type]
+
+
+def test_excluded_gives_one_value_per_reason_and_stays_immutable() -> None:
+    first = Excluded("too far")
+    assert Excluded("too far") is first
+    assert Excluded("too close") is not first
+    assert Excluded("too close") != first
+    assert pickle.loads(pickle.dumps(first)) == first
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        first.reason = "changed"
+    assert first.reason == "too far"
+
+    class Soft(Excluded):
+        __slots__ = ()
+
+    soft = Soft("too far")
+    assert type(soft) is Soft
+    assert soft is not first
+    assert soft != first
+    assert type(Excluded("too far")) is Excluded  # a subclass never takes the shared value
+
+
+def test_excluded_reasons_past_the_shared_limit_are_made_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(strategy_module, "_INTERNED", {})
+    monkeypatch.setattr(strategy_module, "_INTERNED_LIMIT", 2)
+    kept = [Excluded(f"reason {n}") for n in range(2)]
+    assert all(Excluded(f"reason {n}") is kept[n] for n in range(2))
+    late = Excluded("reason 9")
+    assert Excluded("reason 9") == late
+    assert Excluded("reason 9") is not late
+    assert len(strategy_module._INTERNED) == 2
 
 
 def test_click_and_collect_takes_transfers_only_into_a_store_that_receives_them() -> None:

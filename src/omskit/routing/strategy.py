@@ -62,16 +62,29 @@ class Excluded:
 
     Immutable; equal when the reasons are. A plain class rather than an
     attrs one: strategies make one per excluded candidate, so it is kept
-    as cheap to make as a tuple.
+    cheap to make. ``Excluded(reason)`` returns the same value for the same
+    reason (for the first 4,096 distinct reasons), so a strategy
+    that excludes half its candidates with one fixed reason pays a dictionary
+    lookup per candidate, not a new object; compare verdicts with ``==``,
+    never ``is``.
     """
 
     __slots__ = ("reason",)
     reason: str
 
-    def __init__(self, reason: str) -> None:
+    def __new__(cls, reason: str) -> Excluded:
+        """The verdict with ``reason`` (a non-blank string)."""
+        if cls is Excluded and type(reason) is str:
+            found = _INTERNED.get(reason)
+            if found is not None:
+                return found
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInput("must be a non-blank string", path="reason", value=reason)
-        object.__setattr__(self, "reason", reason)
+        made = object.__new__(cls)
+        object.__setattr__(made, "reason", reason)
+        if cls is Excluded and type(reason) is str and len(_INTERNED) < _INTERNED_LIMIT:
+            _INTERNED[reason] = made
+        return made
 
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError()
@@ -92,6 +105,11 @@ class Excluded:
 
     def __reduce__(self) -> tuple[type[Excluded], tuple[str]]:
         return (self.__class__, (self.reason,))
+
+
+_INTERNED: dict[str, Excluded] = {}
+_INTERNED_LIMIT = 4096
+"""Distinct reasons :class:`Excluded` keeps one value of (later ones are made afresh)."""
 
 
 Score = float | int | Excluded
