@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections import UserList
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -574,6 +575,17 @@ def test_an_unchanged_stock_list_is_judged_once() -> None:
     changed = _eligible(beans, key, PRODUCTS["BEANS"])
     assert changed is not first
     assert changed.units == (5, 6)
+    # A pair that is itself a list, changed in place, is judged afresh.
+    pairs = [[STORE_AMS, 5]]
+    assert _eligible(pairs, key, PRODUCTS["BEANS"]).units == (5,)  # type: ignore[arg-type]
+    pairs[0][1] = 7
+    assert _eligible(pairs, key, PRODUCTS["BEANS"]).units == (7,)  # type: ignore[arg-type]
+    # Another kind of sequence is compared by its pairs.
+    held = UserList([(STORE_AMS, 5), (DC, 5)])
+    kept = _eligible(held, key, PRODUCTS["BEANS"])
+    assert _eligible(held, key, PRODUCTS["BEANS"]) is kept
+    held[0] = (STORE_AMS, 1)
+    assert _eligible(held, key, PRODUCTS["BEANS"]).units == (1, 5)
 
 
 @settings(max_examples=150, deadline=None)

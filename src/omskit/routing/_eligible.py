@@ -72,6 +72,7 @@ class _Eligible:
         "hard",
         "ids",
         "locations",
+        "snapshot",
         "total",
         "units",
         "vectors",
@@ -97,6 +98,8 @@ class _Eligible:
             else:
                 hard.append((location, sellable, reason or "no sellable stock"))
         self.entries = entries
+        self.snapshot: list[tuple[Location, int]] | None = None
+        """The judged pairs as a list, when the stock list given was not a tuple."""
         self.locations = tuple(locations)
         self.units = tuple(units)
         self.ids = tuple([location.location_id for location in locations])
@@ -152,7 +155,8 @@ def _eligible(
     stands. Any other sequence (a list the caller may change) is keyed by
     its identity too, but a hit counts only when its pairs are still those
     judged (a snapshot of them is kept and compared, a C-speed walk that
-    stops at identical pairs). Bounded: cleared at ``_ELIGIBLE_LIMIT``
+    passes over identical pairs; a list is compared as it is, without a
+    copy). Bounded: cleared at ``_ELIGIBLE_LIMIT``
     entries.
     """
     memo_key = (id(entries), key)
@@ -161,11 +165,21 @@ def _eligible(
         if found is not None and found.entries is entries:
             return found
         judged = entries
+        snapshot = None
+    elif type(entries) is list:
+        # Compared with the list of the pairs judged: the pairs still in place compare
+        # by identity, so an unchanged list costs no copy.
+        if found is not None and found.snapshot == entries:
+            return found
+        judged = tuple(map(tuple, entries))
+        snapshot = list(judged)
     else:
         judged = tuple(map(tuple, entries))
         if found is not None and found.entries == judged:
             return found
+        snapshot = None
     if len(_ELIGIBLE) >= _ELIGIBLE_LIMIT:
         _ELIGIBLE.clear()
     found = _ELIGIBLE[memo_key] = _Eligible(judged, key, product)
+    found.snapshot = snapshot
     return found

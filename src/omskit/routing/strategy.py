@@ -35,7 +35,7 @@ import inspect
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
-from typing import Protocol, cast, overload, runtime_checkable
+from typing import NamedTuple, Protocol, cast, overload, runtime_checkable
 
 import attrs
 
@@ -116,39 +116,40 @@ Score = float | int | Excluded
 """What a strategy returns per candidate: a number (lower is better) or :class:`Excluded`."""
 
 
-class CandidateView(tuple[Location, int, "float | None"]):
+class _ViewFields(NamedTuple):
+    location: Location
+    sellable: int
+    distance_km: float | None
+
+
+_ViewFields.location.__doc__ = "The candidate location."
+_ViewFields.sellable.__doc__ = """Units of the line's SKU this location may sell to the order's
+channel, before this order.
+
+Lines of one order that share a SKU share this stock; the planner, not
+the strategy, decides how much each line takes."""
+_ViewFields.distance_km.__doc__ = (
+    "Great-circle distance to the delivery point (``None`` when the order has none)."
+)
+
+
+class CandidateView(_ViewFields):
     """One eligible location for one line, as strategies see it (an immutable triple).
 
     ``CandidateView(location, sellable, distance_km)``; compares as the tuple
-    ``(location, sellable, distance_km)``. Views are made only when a
-    strategy iterates or indexes its candidates: the built-in strategies
-    read the columns of :class:`Candidates` instead.
+    ``(location, sellable, distance_km)``. The fields are read as fast as a
+    tuple is indexed (a named tuple's), since a strategy reads them once per
+    candidate. Views are made only when a strategy iterates or indexes its
+    candidates: the built-in strategies read the columns of
+    :class:`Candidates` instead.
     """
 
     __slots__ = ()
 
-    def __new__(cls, location: Location, sellable: int, distance_km: float | None) -> CandidateView:
-        """A view of ``location`` with ``sellable`` units at ``distance_km``."""
-        return tuple.__new__(cls, (location, sellable, distance_km))
-
-    @property
-    def location(self) -> Location:
-        """The candidate location."""
-        return self[0]
-
-    @property
-    def sellable(self) -> int:
-        """Units of the line's SKU this location may sell to the order's channel, before this order.
-
-        Lines of one order that share a SKU share this stock; the planner, not
-        the strategy, decides how much each line takes.
-        """
-        return self[1]
-
-    @property
-    def distance_km(self) -> float | None:
-        """Great-circle distance to the delivery point (``None`` when the order has none)."""
-        return self[2]
+    # The named tuple's own field readers, named here so that the reference documents them.
+    location = _ViewFields.location
+    sellable = _ViewFields.sellable
+    distance_km = _ViewFields.distance_km
 
     @property
     def location_id(self) -> str:
