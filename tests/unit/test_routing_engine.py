@@ -389,6 +389,30 @@ def test_excluded_gives_one_value_per_reason_and_stays_immutable() -> None:
     assert type(Excluded("too far")) is Excluded  # a subclass never takes the shared value
 
 
+def test_a_subclass_of_excluded_excludes_the_candidate() -> None:
+    class Closed(Excluded):
+        __slots__ = ()
+
+    def closed_amsterdam(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        return [
+            Closed("closed today") if c.location_id == "AMS" else c.distance_km or 0.0
+            for c in candidates
+        ]
+
+    profile = RoutingProfile.of("closed", [closed_amsterdam])
+    decision = route(
+        order(("BEANS", 2)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5, DC: 5}),
+        products=PRODUCTS,
+    )
+    assert where(decision.lines[0]) == [("DC", 2)]
+    note = next(n for n in decision.lines[0].candidates if n.location_id == "AMS")
+    assert note.excluded_by == "closed_amsterdam"
+    assert "closed today" in (note.reason or "")
+
+
 def test_excluded_reasons_past_the_shared_limit_are_made_afresh(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1086,3 +1110,15 @@ def test_two_pairs_of_one_cost_are_told_apart_by_preference_on_the_express_path(
     assert fast == plain
     assert [where(line) for line in fast.lines] == [[("AMS", 2), ("UTR-A", 1)], [("UTR-A", 1)]]
     assert fast.decided_by == "the best-ranked locations"
+
+
+@given(
+    km=st.lists(st.sampled_from([0.0, 1.5, 2.0, 7.25]), min_size=1, max_size=8),
+    data=st.data(),
+)
+def test_the_distance_order_check_agrees_with_sorting(km: list[float], data: st.DataObject) -> None:
+    ids = [f"L{n}" for n in range(len(km))]
+    positions = data.draw(st.permutations(range(len(km))))
+    kept = positions[: data.draw(st.integers(0, len(km)))]
+    expected = list(kept) == sorted(kept, key=lambda at: (km[at], ids[at]))
+    assert _express._by_distance_then_id(kept, km, ids) is expected

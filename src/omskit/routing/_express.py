@@ -50,7 +50,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from itertools import islice
 from math import asin, dist
+from operator import lt
 from typing import Any, TypeVar
 
 from omskit.geo import _DIAMETER_KM, GeoPoint, _haversines, _trig, _Vector
@@ -557,7 +559,7 @@ def _ranked_by_distance(
         candidates = Candidates(eligible.locations, eligible.units, km, ids)
         ranking = ranked[index] = profile.rank(context, candidates)
         positions = ranking.order
-        if list(positions) != sorted(positions, key=lambda at: (km[at], ids[at])):
+        if not _by_distance_then_id(positions, km, ids):
             return None
         if not ranking.exclusions:
             kepts.append((None, eligible.total))
@@ -567,6 +569,18 @@ def _ranked_by_distance(
             (frozenset(map(ids.__getitem__, positions)), sum(map(units.__getitem__, positions)))
         )
     return kepts
+
+
+def _by_distance_then_id(positions: Sequence[int], km: Sequence[float], ids: Sequence[str]) -> bool:
+    """Whether ``positions`` go by ``km``, then id, as ``nearest`` alone ranks them.
+
+    One walk when every distance differs from the next (the usual case);
+    a sort only when two are equal.
+    """
+    kms = list(map(km.__getitem__, positions))
+    if all(map(lt, kms, islice(kms, 1, None))):
+        return True
+    return list(positions) == sorted(positions, key=lambda at: (km[at], ids[at]))
 
 
 def _filter_sets(

@@ -69,7 +69,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from itertools import islice
+from itertools import islice, repeat
 from operator import eq, itemgetter
 from typing import Any, cast
 
@@ -398,9 +398,10 @@ class RoutingProfile:
                 alike.append(same)
             columns.append(column)
             if excludes:
-                for position, score in enumerate(column):
-                    if type(score) is Excluded and position not in first_exclusion:
-                        first_exclusion[position] = number
+                excluded = [p for p, score in enumerate(column) if isinstance(score, Excluded)]
+                if first_exclusion:
+                    excluded = [p for p in excluded if p not in first_exclusion]
+                first_exclusion.update(zip(excluded, repeat(number)))
         ids = columns_of.location_ids
         kept = (
             [p for p in range(count) if p not in first_exclusion]
@@ -428,7 +429,12 @@ class RoutingProfile:
             ]
         order = _ranked(sorting, ids, kept)
         exclusions = (
-            tuple(sorted(first_exclusion.items(), key=lambda item: ids[item[0]]))
+            tuple(
+                [
+                    (position, first_exclusion[position])
+                    for position in sorted(first_exclusion, key=ids.__getitem__)
+                ]
+            )
             if first_exclusion
             else ()
         )
