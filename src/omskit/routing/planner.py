@@ -61,7 +61,7 @@ then id), and reports ``exact = False``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from itertools import combinations
+from itertools import combinations, repeat
 from math import comb
 
 import attrs
@@ -243,8 +243,7 @@ class _Search:
         if self.empty_shipments is None:
             return [self.cost_of(loc, 0) for loc in locations]
         found = self.empty_shipments(locations)
-        for loc, cost in zip(locations, found, strict=True):
-            costs[(loc, 0)] = cost
+        costs.update(zip(zip(locations, repeat(0)), found, strict=True))
         return found
 
     def cost_of(self, location_id: str, grams: int) -> int:
@@ -630,12 +629,15 @@ class _Sets:
         # at_least[s][k]: the positions holding at least k of SKU s (a suffix OR of buckets).
         columns = []
         self.at_least = []
+        position_of = {loc: position for position, loc in enumerate(self.order)}
+        count = len(self.order)
         for sku, need in zip(self.skus, self.needs, strict=True):
-            get = self.held[sku].get
-            column = [min(get(loc, 0), need) for loc in self.order]
+            column = [0] * count
             buckets = [0] * (need + 1)
-            for position, units in enumerate(column):
-                if units:
+            for loc, held in self.held[sku].items():  # the pool is every held location
+                if held > 0:
+                    position = position_of[loc]
+                    units = column[position] = held if held < need else need
                     buckets[units] |= 1 << position
             masks = [0] * (need + 1)
             mask = 0
