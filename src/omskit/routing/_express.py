@@ -627,9 +627,10 @@ def _scored(
 ) -> _Found | None:
     """The locations that fit, scored by the profile's rules (every one of them pointwise).
 
-    Only the candidates that alone hold every line in full are scored; as a
-    strategy scores each candidate on its own (:func:`pointwise`), their
-    order in each line's ranking is their order in the full ranking. The
+    Only the candidates that alone hold every line in full are scored, and
+    each line scores only those every line before it kept; as a strategy
+    scores each candidate on its own (:func:`pointwise`), their order in
+    each line's ranking is their order in the full ranking. The
     plan follows from that order when it is the same on every line (the
     location that ranks better everywhere has the better preference);
     otherwise, or when only one location fits (the runner-up would then
@@ -644,23 +645,27 @@ def _scored(
     if fits is None or len(fits) < 2:
         return None
     vector_of = judged[0].vector_of()
-    ids = sorted(fits)
-    km = [_km(dist(here, vector_of[loc])) for loc in ids]
+    # The fitting locations every line scored so far kept: the only ones the next one scores.
+    alive = sorted(fits)
+    km_of = {loc: _km(dist(here, vector_of[loc])) for loc in alive}
     orders: list[tuple[str, ...]] = []
-    kept: set[str] = set()
     grams = 0
     for context, eligible in zip(contexts, judged, strict=True):
         location_of = eligible.location_of()
         units = eligible.held()
         candidates = Candidates(
-            [location_of[loc] for loc in ids], [units[loc] for loc in ids], km, ids
+            [location_of[loc] for loc in alive],
+            [units[loc] for loc in alive],
+            [km_of[loc] for loc in alive],
+            alive,
         )
         ranked = profile.rank(context, candidates).ranked_ids
-        kept = set(ranked) if not orders else kept.intersection(ranked)
-        if len(kept) < 2:
+        if len(ranked) < 2:
             return None
         orders.append(ranked)
+        alive = sorted(ranked)
         grams += context.weight_grams
+    kept = set(alive)
     common = [loc for loc in orders[0] if loc in kept]
     for ranked in orders[1:]:
         if [loc for loc in ranked if loc in kept] != common:
