@@ -69,7 +69,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from itertools import islice, repeat
+from itertools import compress, filterfalse, islice, repeat
 from operator import eq, itemgetter
 from typing import Any, cast
 
@@ -398,13 +398,14 @@ class RoutingProfile:
                 alike.append(same)
             columns.append(column)
             if excludes:
-                excluded = [p for p, score in enumerate(column) if isinstance(score, Excluded)]
-                if first_exclusion:
-                    excluded = [p for p in excluded if p not in first_exclusion]
-                first_exclusion.update(zip(excluded, repeat(number)))
+                # Loops in C: a flag per candidate, then the positions flagged.
+                flagged = compress(range(count), map(isinstance, column, repeat(Excluded)))
+                first_exclusion.update(
+                    (position, number) for position in flagged if position not in first_exclusion
+                )
         ids = columns_of.location_ids
         kept = (
-            [p for p in range(count) if p not in first_exclusion]
+            list(filterfalse(first_exclusion.__contains__, range(count)))
             if first_exclusion
             else range(count)
         )
@@ -421,12 +422,17 @@ class RoutingProfile:
         else:
             # A column that scores every kept candidate alike cannot change the order (a
             # built-in says whether it does; a constant one left in sorts the same).
-            sorting = [
-                column
-                for column, same in zip(columns, alike, strict=True)
-                if count
-                and not (_constant(column, kept, first_exclusion) if same is None else same)
-            ]
+            # (A lone column is kept as it is: sorting by equal values leaves the ids to decide.)
+            sorting = (
+                list(columns)
+                if len(columns) == 1
+                else [
+                    column
+                    for column, same in zip(columns, alike, strict=True)
+                    if count
+                    and not (_constant(column, kept, first_exclusion) if same is None else same)
+                ]
+            )
         order = _ranked(sorting, ids, kept)
         exclusions = (
             tuple(
@@ -583,7 +589,7 @@ def _constant(
     if not excluded:
         numbers = cast("Sequence[float]", column)
         return min(numbers) == max(numbers)
-    values = {column[p] for p in kept}
+    values = set(map(column.__getitem__, kept))
     return len(values) <= 1
 
 
