@@ -83,6 +83,13 @@ def stock(**by_sku: dict[Location, int]) -> dict[str, list[tuple[Location, int]]
     return {sku: list(entries.items()) for sku, entries in by_sku.items()}
 
 
+def routed_home(placed: Order, profile: RoutingProfile, **by_sku: dict[Location, int]) -> Any:
+    """``placed`` routed with ``profile`` to HOME, on the stock ``by_sku``."""
+    return route(
+        placed, profile=profile, origin=HOME.point, stock=stock(**by_sku), products=PRODUCTS
+    )
+
+
 def where(decision_line: object) -> list[tuple[str, int]]:
     return [(a.location_id, a.quantity) for a in decision_line.allocations]  # type: ignore[attr-defined]
 
@@ -173,13 +180,7 @@ def test_load_balancing_spreads_a_peak() -> None:
 def test_co2_prefers_the_lower_emission_option() -> None:
     bike = builtins.co2(modes={"RTM": "cargo_bike"})
     profile = RoutingProfile.of("green", [("co2", bike), "nearest"])
-    decision = route(
-        order(("BEANS", 1)),
-        profile=profile,
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_RTM: 10, STORE_UTR: 10}),
-        products=PRODUCTS,
-    )
+    decision = routed_home(order(("BEANS", 1)), profile, BEANS={STORE_RTM: 10, STORE_UTR: 10})
     # Rotterdam is farther, but its cargo bikes emit far less than Utrecht's vans.
     assert where(decision.lines[0]) == [("RTM", 1)]
     assert decision.lines[0].deciding_rule == "co2"
@@ -400,13 +401,7 @@ def test_a_subclass_of_excluded_excludes_the_candidate() -> None:
         ]
 
     profile = RoutingProfile.of("closed", [closed_amsterdam])
-    decision = route(
-        order(("BEANS", 2)),
-        profile=profile,
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_AMS: 5, DC: 5}),
-        products=PRODUCTS,
-    )
+    decision = routed_home(order(("BEANS", 2)), profile, BEANS={STORE_AMS: 5, DC: 5})
     assert where(decision.lines[0]) == [("DC", 2)]
     note = next(n for n in decision.lines[0].candidates if n.location_id == "AMS")
     assert note.excluded_by == "closed_amsterdam"
