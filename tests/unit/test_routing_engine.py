@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 from collections import UserList
 from collections.abc import Mapping, Sequence
@@ -1072,6 +1073,42 @@ def test_the_express_pairs_decide_as_the_general_engine(
     assert (fast.cost, fast.decided_by, fast.exact) == (plain.cost, plain.decided_by, plain.exact)
     assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
     assert fast == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(world=pair_worlds(), search_limit=st.sampled_from([3, DEFAULT_SEARCH_LIMIT]))
+def test_the_check_that_some_pair_fills_changes_no_route(
+    world: tuple[Network, RoutingProfile], search_limit: int
+) -> None:
+    # It only spares the walk over every location when no pair can fill the order.
+    (held, products, orders), profile = world
+    checked = _route_both(orders[0], profile, held, products, search_limit)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_express, "QUICK_NO_PAIR", False)
+        walked = _route_both(orders[0], profile, held, products, search_limit)
+    assert checked == walked  # both decisions, and whether the express path took the order
+    event(f"express: {checked[2]}, shipments: {checked[1].shipment_count}")
+
+
+def test_an_order_no_pair_fills_goes_to_the_general_engine_at_once() -> None:
+    # Three SKUs, each at one store: no two locations hold the order.
+    placed = order(("BEANS", 1), ("KETTLE", 1), ("MUG", 1))
+    held = {"BEANS": ((STORE_AMS, 2),), "KETTLE": ((STORE_UTR, 1),), "MUG": ((STORE_RTM, 4),)}
+    products = PRODUCTS | {"MUG": Product("MUG", "Mug", weight_grams=300)}
+    walked: list[str] = []
+    chord = math.dist
+
+    def measured(a: Any, b: Any) -> float:
+        walked.append("chord")
+        return chord(a, b)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_express, "dist", measured)
+        fast, plain, took_express = _route_both(placed, default_profile(), held, products)
+    assert not took_express
+    assert fast == plain
+    assert sorted(where(line)[0][0] for line in fast.lines) == ["AMS", "RTM", "UTR"]
+    assert walked == []  # the pair search measured no distance: it stopped before the walk
 
 
 def test_two_locations_fill_what_neither_holds_alone_on_the_express_path() -> None:

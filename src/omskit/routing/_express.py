@@ -247,6 +247,9 @@ def express(
     return _decision(order, profile, shape, taken, cost, decided_by, general, taken_products)
 
 
+QUICK_NO_PAIR = True
+"""Whether :func:`_pair` first checks that some pair fills the order (the tests compare both)."""
+
 _Fills = list[tuple[tuple[str, int], ...]]
 """Per line the (location id, units) it takes, in fill order."""
 
@@ -371,6 +374,28 @@ def _pair(
     size = len(pool)
     if size * (size + 1) // 2 + size > search_limit:
         return None
+
+    def completions_of(first: str) -> frozenset[str] | None:
+        """The locations holding what ``first`` leaves missing (``None``: nothing is)."""
+        found: frozenset[str] | None = None
+        for units, kept, quantity in columns:
+            held = units.get(first, 0) if kept is None or first in kept else 0
+            if held >= quantity:
+                continue
+            where = units.at_least(quantity - held)
+            if kept is not None:
+                where = where & kept
+            found = where if found is None else found & where
+        return found
+
+    # A pair that fills every line has a location holding some of each line: when no
+    # location holding some of the line held at the fewest has a partner, no pair fills
+    # the order and the walk below would find none (the usual way to three locations).
+    holders = min((units.keys() if kept is None else kept for units, kept, _ in columns), key=len)
+    if QUICK_NO_PAIR and all(
+        (found := completions_of(first)) is not None and not (found - {first}) for first in holders
+    ):
+        return None
     chords = {loc: dist(here, vectors[loc]) for loc in pool}
     walk = sorted([(chord, loc) for loc, chord in chords.items()])
     minor_km = model._minor_km
@@ -395,15 +420,7 @@ def _pair(
             if len(pairs) > 1:
                 break
             beyond = True
-        completions: frozenset[str] | None = None
-        for units, kept, quantity in columns:
-            held = units.get(first, 0) if kept is None or first in kept else 0
-            if held >= quantity:
-                continue
-            where = units.at_least(quantity - held)
-            if kept is not None:
-                where = where & kept
-            completions = where if completions is None else completions & where
+        completions = completions_of(first)
         if completions is None:
             return None  # one location fills it all (the planner's sets of one would have)
         ranked = sorted([(chords[loc], loc) for loc in completions if loc != first])
