@@ -410,3 +410,31 @@ def test_a_sku_spread_too_thin_for_the_split_limit_is_covered_greedily_at_once()
     assert found.unfulfilled == (2,)
     assert len(found.locations) == 3
     assert found.examined == 3  # the greedy cover's three steps, no search first
+
+
+@settings(max_examples=300, deadline=None)
+@given(problem=problems(), max_shipments=st.integers(3, 4), weighty=st.booleans())
+def test_where_the_greedy_bound_starts_changes_no_plan(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int]],
+    max_shipments: int,
+    weighty: bool,
+) -> None:
+    # Sets of three start from the first set that reaches the fill; with the greedy bound
+    # there too (as before) the exact search ends in the same plan.
+    lines, stock = problem
+    priced = weighty_cost if weighty else cost
+    plans = []
+    for start in (3, 4):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_Sets, "greedy_from", start)
+            plans.append(
+                plan_order(lines, stock, shipment_cost=priced, max_shipments=max_shipments)
+            )
+    with_greedy, without = plans
+    assert with_greedy.exact
+    assert without.exact
+    same = ("allocations", "unfulfilled", "shipments", "cost_minor", "preference", "locations")
+    assert [getattr(without, name) for name in same] == [
+        getattr(with_greedy, name) for name in same
+    ]
+    event(f"same reason: {without.decided_by == with_greedy.decided_by}")

@@ -38,8 +38,9 @@ With ``Objective.COST`` locations are taken cheapest empty shipment first,
 and a set costs at least the sum of its empty shipments (as long as the
 cost model never gets cheaper when a parcel gets heavier): the search
 stops as soon as that bound exceeds the best plan found, usually after a
-handful of sets; for three or more locations a greedy plan found first
-sets the bound. Sets cut off this way count as costing their bound when
+handful of sets (the first set that reaches the fill sets the bound; for
+four or more locations a greedy plan found first sets it, as such searches
+run deep before the first set is found). Sets cut off this way count as costing their bound when
 ``decided_by`` names what beat the runner-up. With ``Objective.PREFERENCE``
 every promising set of a size is tried.
 
@@ -577,6 +578,8 @@ class _Sets:
     """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
     quick_partial = True
     """Whether a fill no set reaches is searched by bounds (the tests compare both)."""
+    greedy_from = 4
+    """The smallest set size whose search starts from a greedy plan's cost (the tests vary it)."""
 
     def __init__(
         self,
@@ -744,8 +747,9 @@ class _Sets:
             self._singles()
         else:
             self._prepare()
-            if self.by_cost and size > 2:
-                # A greedy plan first: its cost bounds the search from the start.
+            if self.by_cost and size >= self.greedy_from:
+                # A greedy plan first: its cost bounds the search from the start. (For
+                # three locations the search finds a bound sooner than the cover costs.)
                 _greedy(self.search, self.pool, target, size)
                 best = self.search.best
                 self.reached = best is not None and best[0][0] == target
