@@ -123,11 +123,11 @@ class _ViewFields(NamedTuple):
 
 
 _ViewFields.location.__doc__ = "The candidate location."
-_ViewFields.sellable.__doc__ = """Units of the line's SKU this location may sell to the order's
-channel, before this order.
+_ViewFields.sellable.__doc__ = """Units of the line's SKU this location may sell, before this order.
 
-Lines of one order that share a SKU share this stock; the planner, not
-the strategy, decides how much each line takes."""
+They are the units sellable to the order's channel. Lines of one order
+that share a SKU share this stock; the planner, not the strategy, decides
+how much each line takes."""
 _ViewFields.distance_km.__doc__ = (
     "Great-circle distance to the delivery point (``None`` when the order has none)."
 )
