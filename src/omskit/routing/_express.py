@@ -375,8 +375,15 @@ def _pair(
     if size * (size + 1) // 2 + size > search_limit:
         return None
 
+    completing: dict[str, frozenset[str] | None] = {}
+
     def completions_of(first: str) -> frozenset[str] | None:
-        """The locations holding what ``first`` leaves missing (``None``: nothing is)."""
+        """The locations holding what ``first`` leaves missing (``None``: nothing is).
+
+        Memoised: the check below and the walk after it ask for the same locations.
+        """
+        if first in completing:
+            return completing[first]
         found: frozenset[str] | None = None
         for units, kept, quantity in columns:
             held = units.get(first, 0) if kept is None or first in kept else 0
@@ -386,6 +393,7 @@ def _pair(
             if kept is not None:
                 where = where & kept
             found = where if found is None else found & where
+        completing[first] = found
         return found
 
     # A pair that fills every line has a location holding some of each line: when no
