@@ -98,12 +98,7 @@ class BatchPlan:
         A decision has none when a custom cost model prices no shipment.
         """
         costs = [d.cost for d in self.decisions if d.cost is not None]
-        if not costs:
-            return None
-        total = costs[0]
-        for cost in costs[1:]:
-            total += cost
-        return total
+        return sum(costs[1:], costs[0]) if costs else None
 
 
 def _key(decision: RoutingDecision) -> _Key:

@@ -40,9 +40,9 @@ cost model never gets cheaper when a parcel gets heavier): the search
 stops as soon as that bound exceeds the best plan found, usually after a
 handful of sets (the first set that reaches the fill sets the bound; for
 four or more locations a greedy plan found first sets it, as such searches
-run deep before the first set is found). Sets cut off this way count as costing their bound when
-``decided_by`` names what beat the runner-up. With ``Objective.PREFERENCE``
-every promising set of a size is tried.
+run deep before the first set is found). Sets cut off this way count as
+costing their bound when ``decided_by`` names what beat the runner-up. With
+``Objective.PREFERENCE`` every promising set of a size is tried.
 
 When no set within the shipment limit reaches the best possible fill, the
 best plan fills as much as any such set can. With one line per SKU a set's
