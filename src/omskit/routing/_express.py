@@ -49,7 +49,7 @@ engine decides.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import islice
 from math import asin, dist
@@ -63,7 +63,6 @@ from omskit.routing._eligible import _Eligible
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
-from omskit.routing.planner import _cheapest_first
 from omskit.routing.profile import Combine, LineRanking, Objective, RoutingProfile
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
@@ -232,12 +231,14 @@ def express(
         return None
     minor_km = shape.model._minor_km
     if shape.by_cost:
-        chosen, cost, runner_up = _cheapest(walk, rank, minor_km, grams)
+        # (A cost model without a weight term prices the filled shipment as the empty one.)
+        weighed = grams if shape.model._rates[2] else 0
+        chosen, cost, runner_up = _cheapest(walk, rank, minor_km, weighed)
     else:
         chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
-    elif kepts is not None and _pool_size(lists, kepts) > 1:
+    elif kepts is not None and _pool_has_two(lists, kepts):
         # (Where _scored decided, two or more locations fit: a runner-up always exists.)
         decided_by = _FEWEST
     else:
@@ -267,20 +268,25 @@ def _decision(
     """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``general``."""
     later = _Later(partial(general, products))
     decisions = []
+    allocations: tuple[Allocation, ...]
     for index, (line, pairs) in enumerate(zip(order.lines, taken, strict=True)):
-        if not pairs:
-            why = _NOTHING
-        elif len(pairs) > 1:
-            why = f"split over {len(pairs)} locations; {decided_by}"
+        quantity = line.quantity
+        if len(pairs) == 1:
+            ((loc, units),) = pairs
+            why, allocations, left = decided_by, (_allocation(loc, units),), quantity - units
+        elif not pairs:
+            why, allocations, left = _NOTHING, (), quantity
         else:
-            why = decided_by
+            why = f"split over {len(pairs)} locations; {decided_by}"
+            allocations = tuple([_allocation(loc, units) for loc, units in pairs])
+            left = quantity - sum([units for _, units in pairs])
         decisions.append(
             LineDecision(
                 line.line_id,
                 line.sku,
-                line.quantity,
-                tuple([_allocation(loc, units) for loc, units in pairs]),
-                line.quantity - sum(units for _, units in pairs),
+                quantity,
+                allocations,
+                left,
                 partial(later.notes, index),
                 why,
                 partial(later.rule, index),
@@ -714,17 +720,26 @@ def _cheapest(
 ) -> tuple[str, int, str | None]:
     """The planner's single-location search with the cost objective: (winner, cost, decided_by).
 
-    Locations come cheapest empty shipment first, ties by id (a run of
-    equal costs is sorted by id); each is filled and compared on (cost,
-    preference), and the walk stops at the first whose empty shipment
-    costs more than the best plan, which then stands for the runner-up
-    (cost only). ``decided_by`` is ``None`` when no plan came second.
+    The planner takes locations cheapest empty shipment first, ties by id;
+    fills each and compares them on (cost, preference); and stops at the
+    first whose empty shipment costs more than the best plan, which then
+    stands for the runner-up (cost only). ``decided_by`` is ``None`` when no
+    plan came second. ``grams`` is what the filled shipment weighs (0: its
+    cost is the empty shipment's).
+
+    The walk here is nearest first, along which the cost never decreases:
+    the locations the planner compares are a run of whole groups of equal
+    cost from the start, and the winner, the runner-up's cost and whether
+    it ties follow from which locations were compared, not from their order.
+    So the walk is taken as it is, without putting each group in id order.
     """
     best: tuple[int, Any, str] | None = None
     second: int | None = None
     """The runner-up's cost (it differs from the best's, or the preference decided)."""
     tied = False
-    for empty, loc, km in _by_cost(walk, minor_km):
+    for chord, loc in walk:
+        km = _km(chord)
+        empty = minor_km(km, 0)
         if best is not None and empty > best[0]:
             # The sets cut off: their cost, and nothing else known.
             if second is None or empty < second:
@@ -743,21 +758,6 @@ def _cheapest(
     return best[2], best[0], _BEST_RANKED if tied else _CHEAPEST
 
 
-def _by_cost(
-    walk: Sequence[tuple[float, str]], minor_km: Callable[[float | None, int], int]
-) -> Iterator[tuple[int, str, float]]:
-    """(empty-shipment cost, id, km) as the planner walks single locations (nearest first)."""
-    kms: dict[str, float] = {}
-
-    def empty(loc: str, grams: int) -> int:
-        km = kms[loc] = _km(chords[loc])
-        return minor_km(km, grams)
-
-    chords = {loc: chord for chord, loc in walk}
-    for cost, loc in _cheapest_first([loc for _, loc in walk], empty):
-        yield cost, loc, kms[loc]
-
-
 def _preferred(
     walk: Sequence[tuple[float, str]],
     rank: Callable[[str, float], Any],
@@ -774,9 +774,16 @@ def _preferred(
     return best[2], minor_km(best[1], grams), runner_up
 
 
-def _pool_size(judged: Sequence[_Eligible], kepts: Sequence[_KeptUnits]) -> int:
-    """How many locations some line may take from (the planner's pool)."""
-    pool: set[str] = set()
+def _pool_has_two(judged: Sequence[_Eligible], kepts: Sequence[_KeptUnits]) -> bool:
+    """Whether some line may take from two or more locations in all (the planner's pool).
+
+    It looks no further than the second location it meets.
+    """
+    first: str | None = None
     for eligible, (kept, _) in zip(judged, kepts, strict=True):
-        pool.update(eligible.ids if kept is None else kept)
-    return len(pool)
+        for loc in eligible.ids if kept is None else kept:
+            if first is None:
+                first = loc
+            elif loc != first:
+                return True
+    return False
