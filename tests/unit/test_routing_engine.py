@@ -1126,6 +1126,41 @@ def test_two_locations_fill_what_neither_holds_alone_on_the_express_path() -> No
     assert fast.lines[0].decided_by == "split over 2 locations; the lowest shipping cost"
 
 
+@pytest.mark.parametrize(
+    ("held", "pair", "decided_by"),
+    [
+        # Two locations in all: nothing else to compare.
+        (
+            {"BEANS": ((STORE_AMS, 2),), "KETTLE": ((STORE_UTR, 1),)},
+            ["AMS", "UTR"],
+            "the only plan",
+        ),
+        # RTM cannot help, and it and UTR cost more than the pair: the planner cuts them off.
+        (
+            {"BEANS": ((STORE_AMS, 2), (STORE_RTM, 1)), "KETTLE": ((STORE_UTR, 1),)},
+            ["AMS", "UTR"],
+            "the lowest shipping cost",
+        ),
+        # The pair is the two dearest locations: the search ends before any cut.
+        (
+            {"BEANS": ((STORE_AMS, 1), (STORE_UTR, 2)), "KETTLE": ((STORE_RTM, 1),)},
+            ["RTM", "UTR"],
+            "the fewest shipments",
+        ),
+    ],
+    ids=["a-pool-of-two", "cut-off", "nothing-cut-off"],
+)
+def test_the_only_pair_that_fills_the_order_takes_the_express_path(
+    held: dict[str, tuple[tuple[Location, int], ...]], pair: list[str], decided_by: str
+) -> None:
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    fast, plain, took_express = _route_both(placed, default_profile(), held, PRODUCTS)
+    assert took_express
+    assert fast == plain
+    assert sorted({a.location_id for line in fast.lines for a in line.allocations}) == pair
+    assert fast.decided_by == plain.decided_by == decided_by
+
+
 def test_two_pairs_of_one_cost_are_told_apart_by_preference_on_the_express_path() -> None:
     # Two stores on one spot: Amsterdam with either costs the same; the ranking decides.
     twin_a, twin_b = (

@@ -350,12 +350,12 @@ def _pair(
     be filled. Locations are taken nearest (so cheapest) first; each is
     completed by the cheapest location holding what it leaves missing (an
     intersection of the memoised "at least k units" sets), until two of
-    the next location cost more than the best pair. ``None`` whenever the
-    planner's answer could turn on something this does not follow (pairs of
-    the same cost are told apart by their preference, as the planner does): a
-    single pair that fills the order (whether the search then cuts
-    anything off decides ``decided_by``), or a search that could stop at
-    its step limit.
+    the next location cost more than the best pair (pairs of the same cost
+    are told apart by their preference, as the planner does). When only one
+    pair fills the order, whether the planner's search cuts anything off
+    decides ``decided_by``: see :func:`_lone_pair`. ``None`` whenever the
+    planner's answer could turn on something this does not follow: a search
+    that could stop at its step limit.
     """
     model = shape.model
     if model._rates[2] != 0:
@@ -455,8 +455,12 @@ def _pair(
                 if cost + cost_of(loc) != total:
                     break
                 tied.add((min(first, loc), max(first, loc)))
-    if best is None or len(pairs) < 2:
+    if best is None:
         return None
+    if len(pairs) < 2:
+        (pair,) = tied
+        why = _lone_pair(best, walk, cost_of)
+        return _filled(pair, columns, chords), best, why
     if len(tied) == 1:
         (pair,) = tied
         return _filled(pair, columns, chords), best, _CHEAPEST
@@ -469,6 +473,31 @@ def _pair(
     )
     decided_by = _BEST_RANKED if plans[0][0] != plans[1][0] else _IDS
     return plans[0][2], best, decided_by
+
+
+def _lone_pair(
+    cost: int,
+    walk: Sequence[tuple[float, str]],
+    cost_of: Callable[[str], int],
+) -> str:
+    """``decided_by`` when one pair alone (at ``cost``) fills the order.
+
+    The planner's pairs search gives each pool location a position, cheapest
+    empty shipment first (ties by id), and tries every position but the
+    last as the first of a pair. Once the pair is found, it stops at the
+    first position whose own empty shipment and the next one cost more than
+    the pair: those pairs are cut off, and one of them stands for the
+    runner-up, on cost. The sum never falls as the position grows, and it
+    is largest for the two dearest locations; if they are the pair itself,
+    no position is left after its first. So the cut comes exactly when the
+    two dearest locations cost more than the pair. Otherwise nothing came
+    second, and the fewest shipments decided (or it was the only plan, with
+    a pool of two). ``walk`` is the pool nearest first, along which the
+    cost never decreases.
+    """
+    if cost_of(walk[-1][1]) + cost_of(walk[-2][1]) > cost:
+        return _CHEAPEST
+    return _FEWEST if len(walk) > 2 else "the only plan"
 
 
 def _filled(
