@@ -895,13 +895,17 @@ def test_scored_profiles_take_the_express_path_when_the_lines_rank_by_distance(
 
 @pytest.mark.parametrize(
     "lines",
-    [(("BEANS", 2), ("BEANS", 1)), (("BEANS", 2), ("CUPS", 9))],
-    ids=["a-shared-sku", "two-locations"],
+    [(("BEANS", 2), ("BEANS", 1)), (("BEANS", 2), ("CUPS", 9), ("KETTLE", 1))],
+    ids=["a-shared-sku", "three-locations"],
 )
 def test_orders_the_express_path_cannot_serve_take_the_general_engine(
     lines: tuple[tuple[str, int], ...],
 ) -> None:
-    held = {"BEANS": ((STORE_AMS, 5), (DC, 1)), "CUPS": ((DC, 9),)}
+    held = {
+        "BEANS": ((STORE_AMS, 5), (DC, 1)),
+        "CUPS": ((DC, 9),),
+        "KETTLE": ((STORE_UTR, 1),),
+    }
     fast, plain, took_express = _route_both(order(*lines), default_profile(), held, PRODUCTS)
     assert not took_express
     assert fast == plain

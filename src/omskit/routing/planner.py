@@ -787,36 +787,59 @@ class _Sets:
         """:meth:`_extend` with two positions to add: the next one, then its completions.
 
         The same steps in the same order as the general loop, with
-        :meth:`_step`, :meth:`_completions` and the cost bound written out:
-        this is the innermost loop of every search for two or more locations.
+        :meth:`_next_positions`, :meth:`_step`, :meth:`_completions` and the
+        cost bound written out: this is the innermost loop of every search
+        for two or more locations.
         """
         after = chosen[-1] if chosen else -1
-        base, have, at_least, limit = self.base, self.have, self.at_least, self.limit
-        by_cost = self.by_cost
-        everything = (1 << len(self.order)) - 1
-        wanted = [(s, missing) for s, missing in enumerate(residual) if missing]
-        for position in self._next_positions(residual, after, 2):
+        base, have, limit = self.base, self.have, self.limit
+        count = len(self.order)
+        everything = (1 << count) - 1
+        wanted = [(s, missing, self.at_least[s]) for s, missing in enumerate(residual) if missing]
+        # The positions _next_positions gives: after ``after``, before the last one.
+        if self.uniform:
+            mask = 0
+            for _, _, masks in wanted:
+                mask |= masks[1]
+            mask &= everything >> 1 & ~((1 << (after + 1)) - 1)
+            positions: Iterable[int] = _bits(mask)
+        else:
+            positions = range(after + 1, count - 1)
+        # The cost a pair from here must stay within once a set reached the fill.
+        ceiling = self._ceiling(bound)
+        for position in positions:
             self.steps += 1
             if self.steps > limit:
                 self.exact = False
                 return
             # The cheapest completion uses the next positions (they are sorted by cost).
-            if (
-                by_cost
-                and self.reached
-                and self._bound_exceeded(bound + sum(base[position : position + 2]), size)
-            ):
+            if ceiling is not None and base[position] + base[position + 1] > ceiling:
+                self._bound_exceeded(bound + base[position] + base[position + 1], size)
                 return
             held = have[position]
             # The positions after this one that hold every unit still missing.
             mask = everything & ~((1 << (position + 1)) - 1)
-            for s, missing in wanted:
+            for s, missing, masks in wanted:
                 if missing > held[s]:
-                    mask &= at_least[s][missing - held[s]]
+                    mask &= masks[missing - held[s]]
+                    if not mask:
+                        break
             if mask:
                 self._complete([*chosen, position], mask, bound + base[position], size)
                 if not self.exact:
                     return
+                ceiling = self._ceiling(bound)
+
+    def _ceiling(self, bound: int) -> int | None:
+        """What the rest of a set may cost after ``bound`` before the cost bound cuts it off.
+
+        ``None`` while the bound does not apply (preference objective, or no
+        set reached the fill yet), as :meth:`_bound_exceeded` decides.
+        """
+        best = self.search.best
+        if not (self.by_cost and self.reached and best is not None):
+            return None
+        return best[0][2] - bound
 
     def _complete(self, chosen: list[int], mask: int, bound: int, size: int) -> None:
         """Consider ``chosen`` with each completing position in ``mask``, cheapest first."""
@@ -829,6 +852,14 @@ class _Sets:
                 return
             if self.search.consider((*prefix, order[last])) == self.target:
                 self.reached = True
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _cheapest_first(
