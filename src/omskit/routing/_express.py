@@ -51,7 +51,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from itertools import islice
+from itertools import islice, repeat
 from math import asin, dist
 from operator import lt
 from typing import Any, TypeVar
@@ -410,8 +410,10 @@ def _pair(
         (found := completions_of(first)) is not None and not (found - {first}) for first in holders
     ):
         return None
-    chords = {loc: dist(here, vectors[loc]) for loc in pool}
-    walk = sorted([(chord, loc) for loc, chord in chords.items()])
+    locs = list(pool)
+    chord_list = list(map(dist, repeat(here), map(vectors.__getitem__, locs)))
+    chords = dict(zip(locs, chord_list, strict=True))
+    walk = sorted(zip(chord_list, locs, strict=True))
     minor_km = model._minor_km
     costs: dict[str, int] = {}
 
@@ -426,38 +428,48 @@ def _pair(
     tied: set[tuple[str, str]] = set()
     """The pairs of that cost."""
     pairs: set[tuple[str, str]] = set()
+    """Pairs seen, while each location had one completion (``two``: two pairs seen)."""
+    two = False
     beyond = False
     """Past the bound: every pair left costs more than the best; one is looked for only to
     know that a runner-up exists."""
     for _, first in walk:
         if best is not None and not beyond and 2 * cost_of(first) > best:
-            if len(pairs) > 1:
+            if two:
                 break
             beyond = True
         completions = completions_of(first)
         if completions is None:
             return None  # one location fills it all (the planner's sets of one would have)
-        ranked = sorted([(chords[loc], loc) for loc in completions if loc != first])
-        if not ranked:
+        others = completions - {first} if first in completions else completions
+        if not others:
             continue
-        pairs.update((min(first, loc), max(first, loc)) for _, loc in ranked[:2])
+        # The nearest completion, then the id (the cheapest: costs never fall with distance).
+        by_chord = list(zip(map(chords.__getitem__, others), others, strict=True))
+        _, partner = nearest = min(by_chord)
+        if len(by_chord) > 1:
+            two = True  # two pairs with this location
+        else:
+            pairs.add((min(first, partner), max(first, partner)))
+            two = len(pairs) > 1
         if beyond:
-            if len(pairs) > 1:
+            if two:
                 break
             continue
         cost = cost_of(first)
-        total = cost + cost_of(ranked[0][1])
+        total = cost + cost_of(partner)
         if best is None or total < best:
             best, tied = total, set()
         if total == best:
-            # Every completion as cheap as the cheapest (costs never fall with distance).
+            # Every completion as cheap as the nearest (costs never fall with distance).
+            ranked = sorted(by_chord) if len(by_chord) > 1 else [nearest]
             for _, loc in ranked:
                 if cost + cost_of(loc) != total:
                     break
                 tied.add((min(first, loc), max(first, loc)))
     if best is None:
         return None
-    if len(pairs) < 2:
+    if not two:
         (pair,) = tied
         why = _lone_pair(best, walk, cost_of)
         return _filled(pair, columns, chords), best, why
