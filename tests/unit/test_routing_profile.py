@@ -65,8 +65,12 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     columns = [
         data.draw(st.lists(scores, min_size=len(ids), max_size=len(ids))) for _ in range(rules)
     ]
+    if data.draw(st.booleans()):
+        ids.sort()  # the engine's ids are usually in order: exclusions then need no sort
     locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
-    candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids))
+    # The engine passes the ids as a tuple (memoised there), a user may pass none.
+    given_ids = data.draw(st.sampled_from([None, tuple(ids)]))
+    candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids), given_ids)
     profile = RoutingProfile.of(
         "p",
         [(f"r{n}", given_scores(column)) for n, column in enumerate(columns)],  # type: ignore[misc]
@@ -75,6 +79,12 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     kept = [p for p in range(len(ids)) if not any(isinstance(c[p], Excluded) for c in columns)]
     expected = sorted(kept, key=lambda p: (*[float(c[p]) for c in columns], ids[p]))  # type: ignore[arg-type]
     assert list(ranking.order) == expected
+    # Every excluded candidate, by id, with the first rule that excluded it.
+    excluded = [
+        (p, next(n for n, c in enumerate(columns) if isinstance(c[p], Excluded)))
+        for p in sorted(set(range(len(ids))) - set(kept), key=ids.__getitem__)
+    ]
+    assert list(ranking.exclusions) == excluded
     assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
 
 

@@ -70,7 +70,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
-from operator import eq, itemgetter
+from operator import eq, itemgetter, lt, not_
 from typing import Any, cast
 
 import attrs
@@ -385,6 +385,8 @@ class RoutingProfile:
         count = len(columns_of.locations)
         columns: list[Sequence[float | Excluded]] = []
         first_exclusion: dict[int, int] = {}
+        flags: list[bool] | None = None
+        """Which candidates the one rule that excludes any excluded (``None``: none, or two)."""
         alike: list[bool | None] = []
         for number, rule in enumerate(self.rules):
             fast = None if rule._column is None else rule._column(line, columns_of)
@@ -399,16 +401,23 @@ class RoutingProfile:
             columns.append(column)
             if excludes:
                 # Loops in C: a flag per candidate, then the positions flagged.
-                flagged = compress(range(count), map(isinstance, column, repeat(Excluded)))
-                first_exclusion.update(
-                    (position, number) for position in flagged if position not in first_exclusion
-                )
+                flagged = list(map(isinstance, column, repeat(Excluded)))
+                if first_exclusion:
+                    # An earlier rule's exclusion stands: it is the first.
+                    later = dict.fromkeys(compress(range(count), flagged), number)
+                    later.update(first_exclusion)
+                    first_exclusion, flags = later, None
+                else:
+                    first_exclusion = dict.fromkeys(compress(range(count), flagged), number)
+                    flags = flagged
         ids = columns_of.location_ids
-        kept = (
-            list(filterfalse(first_exclusion.__contains__, range(count)))
-            if first_exclusion
-            else range(count)
-        )
+        kept: Sequence[int]
+        if not first_exclusion:
+            kept = range(count)
+        elif flags is not None:
+            kept = list(compress(range(count), map(not_, flags)))
+        else:
+            kept = list(filterfalse(first_exclusion.__contains__, range(count)))
         totals: list[float] = []
         if self.combine is Combine.WEIGHTED:
             normalised = [_normalise(column) for column in columns]
@@ -434,16 +443,15 @@ class RoutingProfile:
                 ]
             )
         order = _ranked(sorting, ids, kept)
-        exclusions = (
-            tuple(
-                [
-                    (position, first_exclusion[position])
-                    for position in sorted(first_exclusion, key=ids.__getitem__)
-                ]
-            )
-            if first_exclusion
-            else ()
-        )
+        exclusions: tuple[tuple[int, int], ...]
+        if not first_exclusion:
+            exclusions = ()
+        elif flags is not None and _ascending(ids):
+            # One rule excluded, position by position: in id order already.
+            exclusions = tuple(first_exclusion.items())
+        else:
+            by_id = sorted(first_exclusion, key=ids.__getitem__)
+            exclusions = tuple(zip(by_id, map(first_exclusion.__getitem__, by_id), strict=True))
         return LineRanking(
             columns_of,
             tuple(columns),
@@ -562,6 +570,29 @@ class RoutingProfile:
 
 
 _last = itemgetter(-1)
+
+_ASCENDING: dict[int, tuple[Sequence[str], bool]] = {}
+_ASCENDING_LIMIT = 4096
+
+
+def _ascending(ids: Sequence[str]) -> bool:
+    """Whether ``ids`` are in strictly ascending order (memoised for a tuple, which cannot change).
+
+    The engine's candidate ids are a tuple per stock list, shared by every
+    order that routes against it; entries keep the tuple, so no other object
+    can take its identity while the entry stands. Other sequences answer
+    ``False`` (sorting them costs about what checking would).
+    """
+    if type(ids) is not tuple:
+        return False
+    found = _ASCENDING.get(id(ids))
+    if found is not None and found[0] is ids:
+        return found[1]
+    if len(_ASCENDING) >= _ASCENDING_LIMIT:
+        _ASCENDING.clear()
+    value = all(map(lt, ids, islice(ids, 1, None)))
+    _ASCENDING[id(ids)] = (ids, value)
+    return value
 
 
 def _ranked(

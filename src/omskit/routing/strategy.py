@@ -34,7 +34,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from typing import NamedTuple, Protocol, cast, overload, runtime_checkable
 
 import attrs
@@ -356,7 +356,8 @@ def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float
     if types <= _FLOAT and math.isfinite(sum(values)):
         return cast("list[float | Excluded]", values), False  # finite floats: the usual answer
     if types <= _FLOAT_OR_EXCLUDED and math.isfinite(
-        sum([value for value in values if type(value) is float])
+        # Only floats and Excluded (of those very types): the floats are the numbers.
+        sum(compress(values, map(isinstance, values, repeat(float))))
     ):
         return cast("list[float | Excluded]", values), Excluded in types  # a filter's answer
     checked: list[float | Excluded] = []
