@@ -296,6 +296,81 @@ def test_the_written_out_pair_loop_takes_the_steps_of_the_general_one(
     assert quick == general
 
 
+WIDE = [f"W{n}" for n in range(10)]
+
+
+@st.composite
+def scattered_problems(
+    draw: st.DrawFn,
+) -> tuple[list[PlanLine], dict[tuple[str, str], int], Callable[[str, int], int]]:
+    """Orders that often need three or more of ten locations, with ties in cost."""
+    skus = ["A", "B", "C", "D"]
+    lines = [
+        PlanLine(str(n), sku, draw(st.integers(2, 5)), 100, tuple(draw(st.permutations(WIDE))))
+        for n, sku in enumerate(skus[: draw(st.integers(2, 4))])
+    ]
+    stock = {
+        (sku, loc): draw(st.integers(1, 2))
+        for sku in skus
+        for loc in WIDE
+        if draw(st.integers(0, 9)) < 5
+    }
+    # Costs in steps of two locations (ties), plus a weight term or not.
+    per_gram = draw(st.sampled_from([0, 1]))
+
+    def priced(location_id: str, grams: int) -> int:
+        return 400 + 50 * (int(location_id[1:]) // 2) + per_gram * grams // 150
+
+    return lines, stock, priced
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    problem=scattered_problems(),
+    max_shipments=st.integers(3, 4),
+    objective=st.sampled_from(Objective),
+    search_limit=st.sampled_from([1, 5, 20, 60, 200, DEFAULT_SEARCH_LIMIT]),
+)
+def test_pairs_after_a_prefix_known_per_residual_take_the_steps_of_the_pair_loop(
+    problem: tuple[list[PlanLine], dict[tuple[str, str], int], Callable[[str, int], int]],
+    max_shipments: int,
+    objective: Objective,
+    search_limit: int,
+) -> None:
+    # Sets of three or more: the steps counted in one go, the cut found by bisection and
+    # the completions kept per residual must stop the search where the loop stops it.
+    lines, stock, priced = problem
+    examine = _Sets.examine
+
+    def plan(quick: bool) -> tuple[Plan, list[tuple[object, ...]]]:
+        # After each size: the steps, whether it stayed exact, the best and the runner-up.
+        trace: list[tuple[object, ...]] = []
+
+        def traced(sets: _Sets, size: int, target: int) -> bool:
+            reached = examine(sets, size, target)
+            search = sets.search
+            best = None if search.best is None else search.best[0]
+            trace.append((size, reached, sets.steps, sets.exact, best, search.runner_up))
+            return reached
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_Sets, "examine", traced)
+            patch.setattr(_Sets, "quick_completing", quick)
+            found = plan_order(
+                lines,
+                stock,
+                shipment_cost=priced,
+                max_shipments=max_shipments,
+                objective=objective,
+                search_limit=search_limit,
+            )
+        return found, trace
+
+    known, walked = plan(True), plan(False)
+    assert known == walked  # every field of the plan, and the search's state size by size
+    event(f"shipments: {known[0].shipments}, exact: {known[0].exact}")
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     problem=problems(),

@@ -61,6 +61,7 @@ then id), and reports ``exact = False``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from itertools import combinations, repeat
 from math import comb
@@ -578,6 +579,8 @@ class _Sets:
     """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
     quick_partial = True
     """Whether a fill no set reaches is searched by bounds (the tests compare both)."""
+    quick_completing = True
+    """Whether pairs after a prefix take :meth:`_extend_pairs_known` (the tests compare both)."""
     greedy_from = 4
     """The smallest set size whose search starts from a greedy plan's cost (the tests vary it)."""
 
@@ -613,8 +616,12 @@ class _Sets:
         self.needs = tuple(needs[sku] for sku in self.skus)
         self.order: list[str] = []
         self.base: list[int] = []
+        self.pair_base: list[int] = []
+        """``base[p] + base[p + 1]``: the cheapest two locations from position ``p`` on."""
         self.have: list[tuple[int, ...]] = []
         self.at_least: list[list[int]] = []
+        self.completing: dict[tuple[int, ...], _Completing] = {}
+        """Per residual: which positions two more locations can complete it from."""
 
     def _prepare(self) -> None:
         """Positions, empty-shipment costs and the stock bitmasks (for sets of two or more)."""
@@ -628,6 +635,7 @@ class _Sets:
         else:
             self.order = list(pool)
             self.base = [0] * len(pool)
+        self.pair_base = [a + b for a, b in zip(self.base, self.base[1:], strict=False)]
         # have[p][s]: eligible units of SKU s at position p, capped at what the order needs;
         # at_least[s][k]: the positions holding at least k of SKU s (a suffix OR of buckets).
         columns = []
@@ -791,6 +799,9 @@ class _Sets:
         cost bound written out: this is the innermost loop of every search
         for two or more locations.
         """
+        if chosen and self.quick_completing:
+            self._extend_pairs_known(chosen, residual, bound, size)
+            return
         after = chosen[-1] if chosen else -1
         base, have, limit = self.base, self.have, self.limit
         count = len(self.order)
@@ -830,6 +841,61 @@ class _Sets:
                     return
                 ceiling = self._ceiling(bound)
 
+    def _extend_pairs_known(
+        self, chosen: list[int], residual: Sequence[int], bound: int, size: int
+    ) -> None:
+        """:meth:`_extend_pairs` after a prefix, with what each residual's pairs are kept.
+
+        Sets of three or more reach this with many prefixes that leave the
+        same units missing. Which positions then have a completion after
+        them depends on those units only (:class:`_Completing`, kept per
+        residual and scanned only as far as a search has needed), so only
+        those positions are visited; the positions between them are counted
+        as steps in one go, and the first that the cost bound cuts off is
+        found by bisection, since ``pair_base`` never falls. The same steps,
+        sets, cut-offs and runner-ups as :meth:`_extend_pairs`.
+        """
+        key = tuple(residual)
+        known = self.completing.get(key)
+        if known is None:
+            known = self.completing[key] = _Completing(self, key)
+        candidates, positions, masks = known.candidates, known.positions, known.masks
+        last = len(self.order) - 2
+        base, limit = self.base, self.limit
+        done = chosen[-1]
+        """The positions up to here are walked (as steps, or as sets tried)."""
+        ceiling = self._ceiling(bound)
+        stop = last + 1 if ceiling is None else bisect_right(self.pair_base, ceiling)
+        known.scan(min(stop - 1, last))
+        index = bisect_right(positions, done)
+        while True:
+            if index < len(positions) and positions[index] < stop:
+                position = positions[index]
+                steps = self.steps + _count(candidates, done, position)
+                if steps > limit:
+                    self.steps, self.exact = limit + 1, False
+                    return
+                self.steps = steps
+                self._complete([*chosen, position], masks[index], bound + base[position], size)
+                if not self.exact:
+                    return
+                done, index = position, index + 1
+                ceiling = self._ceiling(bound)
+                if ceiling is not None:
+                    stop = min(stop, bisect_right(self.pair_base, ceiling))
+                continue
+            # No completion before ``stop``: the rest is steps, up to the cut if there is one.
+            beyond = candidates >> max(stop, done + 1) << max(stop, done + 1)
+            cut = (beyond & -beyond).bit_length() - 1 if beyond else None
+            walked = _count(candidates, done, last if cut is None else cut)
+            if self.steps + walked > limit:
+                self.steps, self.exact = limit + 1, False
+                return
+            self.steps += walked
+            if cut is not None:
+                self._bound_exceeded(bound + self.pair_base[cut], size)
+            return
+
     def _ceiling(self, bound: int) -> int | None:
         """What the rest of a set may cost after ``bound`` before the cost bound cuts it off.
 
@@ -852,6 +918,66 @@ class _Sets:
                 return
             if self.search.consider((*prefix, order[last])) == self.target:
                 self.reached = True
+
+
+def _count(mask: int, after: int, upto: int) -> int:
+    """How many set bits ``mask`` has at positions ``after < p <= upto``."""
+    if upto <= after:
+        return 0
+    return (mask >> (after + 1) & ((1 << (upto - after)) - 1)).bit_count()
+
+
+class _Completing:
+    """For one residual: the positions two more locations can complete it from.
+
+    ``candidates`` are the positions :meth:`_Sets._next_positions` gives for
+    it (any position before the last); ``positions`` those of them, in
+    order, after which some position holds what they leave missing, with
+    that bitmask in ``masks``. Scanned lazily: only as far as a search has
+    asked (:meth:`scan`).
+    """
+
+    __slots__ = ("candidates", "masks", "positions", "scanned", "sets", "wanted")
+
+    def __init__(self, sets: _Sets, residual: tuple[int, ...]) -> None:
+        self.sets = sets
+        self.wanted = [
+            (s, missing, sets.at_least[s]) for s, missing in enumerate(residual) if missing
+        ]
+        everything = (1 << len(sets.order)) - 1
+        if sets.uniform:
+            candidates = 0
+            for _, _, masks in self.wanted:
+                candidates |= masks[1]
+            self.candidates = candidates & everything >> 1
+        else:
+            self.candidates = everything >> 1
+        self.positions: list[int] = []
+        self.masks: list[int] = []
+        self.scanned = -1
+        """The positions up to here are scanned."""
+
+    def scan(self, upto: int) -> None:
+        """Scan the candidates after :attr:`scanned` up to ``upto``."""
+        if upto <= self.scanned:
+            return
+        have = self.sets.have
+        everything = (1 << len(self.sets.order)) - 1
+        wanted = self.wanted
+        todo = self.candidates >> (self.scanned + 1) << (self.scanned + 1)
+        todo &= (1 << (upto + 1)) - 1
+        for position in _bits(todo):
+            held = have[position]
+            mask = everything & ~((1 << (position + 1)) - 1)
+            for s, missing, masks in wanted:
+                if missing > held[s]:
+                    mask &= masks[missing - held[s]]
+                    if not mask:
+                        break
+            if mask:
+                self.positions.append(position)
+                self.masks.append(mask)
+        self.scanned = upto
 
 
 def _bits(mask: int) -> Iterator[int]:
