@@ -28,11 +28,13 @@ reaches the best possible fill wins. Only sets whose locations together
 hold the units each SKU needs are filled and compared: a set of one is
 drawn from the locations that hold everything; in a larger set the last
 location is drawn from a bitmask of the locations that hold what the
-others leave missing (an AND of a few integers). When the lines of each
-SKU may all take from the same locations (the usual case), every location
-of a larger set must also hold some of what the ones before it leave
-missing: at that size no smaller set reached the fill, so none of its
-locations can be idle.
+others leave missing (an AND of a few integers); which positions can be
+completed that way is kept per set of missing units, so the many prefixes
+of a set of three or more that leave the same units missing share it.
+When the lines of each SKU may all take from the same locations (the
+usual case), every location of a larger set must also hold some of what
+the ones before it leave missing: at that size no smaller set reached the
+fill, so none of its locations can be idle.
 
 With ``Objective.COST`` locations are taken cheapest empty shipment first,
 and a set costs at least the sum of its empty shipments (as long as the
