@@ -46,7 +46,7 @@ import random
 import statistics
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -83,10 +83,13 @@ from omskit.routing import (
 from omskit.routing.builtins import min_stock, nearest
 from omskit.routing.replay import replay
 
+highspy: Any
 try:  # the MIP solver is optional: the ``bench`` dependency group
-    import highspy
+    import highspy as _highspy
 except ImportError:  # pragma: no cover - depends on the environment
     highspy = None
+else:
+    highspy = _highspy
 
 INSTALL_HINT = ".venv/bin/python -m pip install --group bench -e ."
 HERE = Path(__file__).resolve().parent
@@ -608,8 +611,8 @@ def solve_mip(
         solver.setOptionValue("threads", SOLVER_THREADS)
     solver.passModel(lp)
     start_values = [0.0] * (ny + nx)
-    for o, plan in enumerate(warm):
-        for _, location_id in plan:
+    for o, warm_plan in enumerate(warm):
+        for _, location_id in warm_plan:
             start_values[y_index[(o, location_id)]] = 1.0
     for column, (o, i, location_id, _) in enumerate(xs, start=ny):
         start_values[column] = float(warm[o].get((i, location_id), 0))
@@ -684,8 +687,8 @@ def _check_mip_solution(
     tolerance = 1e-6
     errors = []
     ny = len(ys)
-    filled: Counter[tuple[int, int]] = Counter()
-    used: Counter[tuple[str, str]] = Counter()
+    filled: defaultdict[tuple[int, int], float] = defaultdict(float)
+    used: defaultdict[tuple[str, str], float] = defaultdict(float)
     for column, (o, i, location_id, _) in enumerate(xs, start=ny):
         units = values[column]
         if units > tolerance and values[y_index[(o, location_id)]] < 0.5:
@@ -746,8 +749,8 @@ def per_order_optimum(batch: Batch, limit_s: float) -> tuple[dict[str, Any], lis
     if batch.together:
         # Each order saw the stock all the others left: take every order's plan now and
         # give each its own units back while it is solved.
-        for order, warm in zip(batch.orders, batch.warm, strict=True):
-            for (i, location_id), units in warm.items():
+        for order, taken in zip(batch.orders, batch.warm, strict=True):
+            for (i, location_id), units in taken.items():
                 left[(order.lines[i][0], location_id)] -= units
     where: dict[str, list[str]] = {}
     for sku, location_id in sorted(batch.stock):
@@ -814,9 +817,14 @@ def analyse(batch: Batch, limits: MipLimits) -> tuple[dict[str, Any], list[str]]
         allowed = []
         for o, order in enumerate(batch.orders):
             skus = {sku for sku, _ in order.lines}
+            costs = batch.costs[o]
+
+            def by_cost(loc: str, costs: Mapping[str, int] = costs) -> tuple[int, str]:
+                return (costs[loc], loc)
+
             stocking = sorted(
-                (loc for loc in batch.costs[o] if any((sku, loc) in batch.stock for sku in skus)),
-                key=lambda loc, o=o: (batch.costs[o][loc], loc),
+                (loc for loc in costs if any((sku, loc) in batch.stock for sku in skus)),
+                key=by_cost,
             )
             allowed.append(
                 lp.used[o]
@@ -1179,7 +1187,7 @@ def profile_route(
 
     by_tottime = sorted(raw, key=lambda k: raw[k][2], reverse=True)[:top]
     by_cumtime = sorted(raw, key=lambda k: raw[k][3], reverse=True)[:top]
-    modules: Counter[str] = Counter()
+    modules: defaultdict[str, float] = defaultdict(float)
     for key, (_, _, tottime, _, _) in raw.items():
         modules[name(key).split(":")[0] if key[0] != "~" else "(builtins)"] += tottime
     return {
@@ -1190,7 +1198,8 @@ def profile_route(
         "by_tottime": [entry(key) for key in by_tottime],
         "by_cumtime": [entry(key) for key in by_cumtime],
         "by_module_tottime_pct": {
-            module: 100 * seconds / total for module, seconds in modules.most_common(15)
+            module: 100 * seconds / total
+            for module, seconds in sorted(modules.items(), key=lambda item: -item[1])[:15]
         },
     }
 
