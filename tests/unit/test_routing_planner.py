@@ -331,14 +331,14 @@ def scattered_problems(
     objective=st.sampled_from(Objective),
     search_limit=st.sampled_from([1, 5, 20, 60, 200, DEFAULT_SEARCH_LIMIT]),
 )
-def test_pairs_after_a_prefix_known_per_residual_take_the_steps_of_the_pair_loop(
+def test_pairs_known_per_residual_take_the_steps_of_the_general_loop(
     problem: tuple[list[PlanLine], dict[tuple[str, str], int], Callable[[str, int], int]],
     max_shipments: int,
     objective: Objective,
     search_limit: int,
 ) -> None:
     # Sets of three or more: the steps counted in one go, the cut found by bisection and
-    # the completions kept per residual must stop the search where the loop stops it.
+    # the completions kept per residual must stop the search where the general loop does.
     lines, stock, priced = problem
     examine = _Sets.examine
 
@@ -355,7 +355,7 @@ def test_pairs_after_a_prefix_known_per_residual_take_the_steps_of_the_pair_loop
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_Sets, "examine", traced)
-            patch.setattr(_Sets, "quick_completing", quick)
+            patch.setattr(_Sets, "quick_pairs", quick)
             found = plan_order(
                 lines,
                 stock,

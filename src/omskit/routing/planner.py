@@ -581,8 +581,6 @@ class _Sets:
     """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
     quick_partial = True
     """Whether a fill no set reaches is searched by bounds (the tests compare both)."""
-    quick_completing = True
-    """Whether pairs after a prefix take :meth:`_extend_pairs_known` (the tests compare both)."""
     greedy_from = 4
     """The smallest set size whose search starts from a greedy plan's cost (the tests vary it)."""
 
@@ -796,107 +794,50 @@ class _Sets:
     ) -> None:
         """:meth:`_extend` with two positions to add: the next one, then its completions.
 
-        The same steps in the same order as the general loop, with
-        :meth:`_next_positions`, :meth:`_step`, :meth:`_completions` and the
-        cost bound written out: this is the innermost loop of every search
-        for two or more locations.
-        """
-        if chosen and self.quick_completing:
-            self._extend_pairs_known(chosen, residual, bound, size)
-            return
-        after = chosen[-1] if chosen else -1
-        base, have, limit = self.base, self.have, self.limit
-        count = len(self.order)
-        everything = (1 << count) - 1
-        wanted = [(s, missing, self.at_least[s]) for s, missing in enumerate(residual) if missing]
-        # The positions _next_positions gives: after ``after``, before the last one.
-        if self.uniform:
-            mask = 0
-            for _, _, masks in wanted:
-                mask |= masks[1]
-            mask &= everything >> 1 & ~((1 << (after + 1)) - 1)
-            positions: Iterable[int] = _bits(mask)
-        else:
-            positions = range(after + 1, count - 1)
-        # The cost a pair from here must stay within once a set reached the fill.
-        ceiling = self._ceiling(bound)
-        for position in positions:
-            self.steps += 1
-            if self.steps > limit:
-                self.exact = False
-                return
-            # The cheapest completion uses the next positions (they are sorted by cost).
-            if ceiling is not None and base[position] + base[position + 1] > ceiling:
-                self._bound_exceeded(bound + base[position] + base[position + 1], size)
-                return
-            held = have[position]
-            # The positions after this one that hold every unit still missing.
-            mask = everything & ~((1 << (position + 1)) - 1)
-            for s, missing, masks in wanted:
-                if missing > held[s]:
-                    mask &= masks[missing - held[s]]
-                    if not mask:
-                        break
-            if mask:
-                self._complete([*chosen, position], mask, bound + base[position], size)
-                if not self.exact:
-                    return
-                ceiling = self._ceiling(bound)
-
-    def _extend_pairs_known(
-        self, chosen: list[int], residual: Sequence[int], bound: int, size: int
-    ) -> None:
-        """:meth:`_extend_pairs` after a prefix, with what each residual's pairs are kept.
-
-        Sets of three or more reach this with many prefixes that leave the
-        same units missing. Which positions then have a completion after
-        them depends on those units only (:class:`_Completing`, kept per
-        residual and scanned only as far as a search has needed), so only
+        The same steps, sets, cut-offs and runner-ups as the general loop:
+        this is the innermost loop of every search for two or more locations.
+        Which positions have a completion after them depends only on the
+        units still missing (:class:`_Completing`, kept per residual, so the
+        many prefixes of a larger set that leave the same units missing
+        share it, and scanned only as far as a search has needed): only
         those positions are visited; the positions between them are counted
         as steps in one go, and the first that the cost bound cuts off is
-        found by bisection, since ``pair_base`` never falls. The same steps,
-        sets, cut-offs and runner-ups as :meth:`_extend_pairs`.
+        found by bisection, since ``pair_base`` never falls.
         """
         key = tuple(residual)
         known = self.completing.get(key)
         if known is None:
             known = self.completing[key] = _Completing(self, key)
-        candidates, positions, masks = known.candidates, known.positions, known.masks
         last = len(self.order) - 2
         base, limit = self.base, self.limit
-        done = chosen[-1]
+        done = chosen[-1] if chosen else -1
         """The positions up to here are walked (as steps, or as sets tried)."""
         ceiling = self._ceiling(bound)
         stop = last + 1 if ceiling is None else bisect_right(self.pair_base, ceiling)
-        known.scan(min(stop - 1, last))
-        index = bisect_right(positions, done)
-        while True:
-            if index < len(positions) and positions[index] < stop:
-                position = positions[index]
-                steps = self.steps + _count(candidates, done, position)
-                if steps > limit:
-                    self.steps, self.exact = limit + 1, False
-                    return
-                self.steps = steps
-                self._complete([*chosen, position], masks[index], bound + base[position], size)
-                if not self.exact:
-                    return
-                done, index = position, index + 1
-                ceiling = self._ceiling(bound)
-                if ceiling is not None:
-                    stop = min(stop, bisect_right(self.pair_base, ceiling))
-                continue
-            # No completion before ``stop``: the rest is steps, up to the cut if there is one.
-            beyond = candidates >> max(stop, done + 1) << max(stop, done + 1)
-            cut = (beyond & -beyond).bit_length() - 1 if beyond else None
-            walked = _count(candidates, done, last if cut is None else cut)
-            if self.steps + walked > limit:
+        while (index := known.next_after(done, stop)) is not None:
+            position = known.positions[index]
+            steps = self.steps + _count(known.candidates, done, position)
+            if steps > limit:
                 self.steps, self.exact = limit + 1, False
                 return
-            self.steps += walked
-            if cut is not None:
-                self._bound_exceeded(bound + self.pair_base[cut], size)
+            self.steps = steps
+            self._complete([*chosen, position], known.masks[index], bound + base[position], size)
+            if not self.exact:
+                return
+            done = position
+            ceiling = self._ceiling(bound)
+            if ceiling is not None:
+                stop = min(stop, bisect_right(self.pair_base, ceiling))
+        # No completion before ``stop``: the rest is steps, up to the cut if there is one.
+        beyond = known.candidates >> max(stop, done + 1) << max(stop, done + 1)
+        cut = (beyond & -beyond).bit_length() - 1 if beyond else None
+        walked = _count(known.candidates, done, last if cut is None else cut)
+        if self.steps + walked > limit:
+            self.steps, self.exact = limit + 1, False
             return
+        self.steps += walked
+        if cut is not None:
+            self._bound_exceeded(bound + self.pair_base[cut], size)
 
     def _ceiling(self, bound: int) -> int | None:
         """What the rest of a set may cost after ``bound`` before the cost bound cuts it off.
@@ -936,7 +877,7 @@ class _Completing:
     it (any position before the last); ``positions`` those of them, in
     order, after which some position holds what they leave missing, with
     that bitmask in ``masks``. Scanned lazily: only as far as a search has
-    asked (:meth:`scan`).
+    asked (:meth:`next_after`).
     """
 
     __slots__ = ("candidates", "masks", "positions", "scanned", "sets", "wanted")
@@ -959,19 +900,25 @@ class _Completing:
         self.scanned = -1
         """The positions up to here are scanned."""
 
-    def scan(self, upto: int) -> None:
-        """Scan the candidates after :attr:`scanned` up to ``upto``."""
+    def next_after(self, done: int, stop: int) -> int | None:
+        """The index in :attr:`positions` of the first one after ``done`` and before ``stop``.
+
+        ``None`` when there is none. Scans the candidates no further than
+        that position (or than ``stop``).
+        """
+        index = bisect_right(self.positions, done)
+        if index < len(self.positions):
+            return index if self.positions[index] < stop else None
+        upto = min(stop - 1, len(self.sets.order) - 2)
         if upto <= self.scanned:
-            return
+            return None
         have = self.sets.have
         everything = (1 << len(self.sets.order)) - 1
-        wanted = self.wanted
         todo = self.candidates >> (self.scanned + 1) << (self.scanned + 1)
-        todo &= (1 << (upto + 1)) - 1
-        for position in _bits(todo):
+        for position in _bits(todo & (1 << (upto + 1)) - 1):
             held = have[position]
             mask = everything & ~((1 << (position + 1)) - 1)
-            for s, missing, masks in wanted:
+            for s, missing, masks in self.wanted:
                 if missing > held[s]:
                     mask &= masks[missing - held[s]]
                     if not mask:
@@ -979,7 +926,11 @@ class _Completing:
             if mask:
                 self.positions.append(position)
                 self.masks.append(mask)
+                if position > done:
+                    self.scanned = position
+                    return len(self.positions) - 1
         self.scanned = upto
+        return None
 
 
 def _bits(mask: int) -> Iterator[int]:
