@@ -700,30 +700,29 @@ class _Sets:
             search.offer(loc, taking, grams, preference, unfulfilled)
             self.reached = True
 
-    def _next_positions(self, residual: Sequence[int], after: int, more: int) -> Iterator[int]:
-        """Positions after ``after`` worth adding when ``more`` locations are still to come.
+    def _worth_adding(self, residual: Sequence[int]) -> int:
+        """The positions worth adding to a set that leaves ``residual`` missing, as a bitmask.
 
         When the lines of each SKU may all take from the same locations, a
         set reaches the best fill exactly when it holds the units each SKU
         needs; so at this size (no smaller set reached it) every location of
         such a set must hold some of what the others leave missing: only
-        those are tried. Otherwise every later position is.
+        those are tried. Otherwise every position is.
         """
-        last = len(self.order) - more
         if not self.uniform:
-            yield from range(after + 1, last + 1)
-            return
+            return (1 << len(self.order)) - 1
         mask = 0
         for s, missing in enumerate(residual):
             if missing:
                 mask |= self.at_least[s][1]
-        mask &= ~((1 << (after + 1)) - 1)
-        while mask:
-            position = (mask & -mask).bit_length() - 1
-            if position > last:
-                return
-            mask ^= 1 << position
-            yield position
+        return mask
+
+    def _next_positions(self, residual: Sequence[int], after: int, more: int) -> Iterator[int]:
+        """Positions after ``after`` worth adding when ``more`` locations are still to come."""
+        last = len(self.order) - more
+        if last > after:
+            mask = self._worth_adding(residual) >> (after + 1) << (after + 1)
+            yield from _bits(mask & (1 << (last + 1)) - 1)
 
     def _completions(self, residual: Sequence[int], after: int) -> int:
         """Positions after ``after`` that alone hold every unit still ``residual``."""
@@ -873,8 +872,8 @@ def _count(mask: int, after: int, upto: int) -> int:
 class _Completing:
     """For one residual: the positions two more locations can complete it from.
 
-    ``candidates`` are the positions :meth:`_Sets._next_positions` gives for
-    it (any position before the last); ``positions`` those of them, in
+    ``candidates`` are the positions worth adding for it
+    (:meth:`_Sets._worth_adding`) before the last; ``positions`` those of them, in
     order, after which some position holds what they leave missing, with
     that bitmask in ``masks``. Scanned lazily: only as far as a search has
     asked (:meth:`next_after`).
@@ -887,14 +886,7 @@ class _Completing:
         self.wanted = [
             (s, missing, sets.at_least[s]) for s, missing in enumerate(residual) if missing
         ]
-        everything = (1 << len(sets.order)) - 1
-        if sets.uniform:
-            candidates = 0
-            for _, _, masks in self.wanted:
-                candidates |= masks[1]
-            self.candidates = candidates & everything >> 1
-        else:
-            self.candidates = everything >> 1
+        self.candidates = sets._worth_adding(residual) & (1 << len(sets.order)) - 1 >> 1
         self.positions: list[int] = []
         self.masks: list[int] = []
         self.scanned = -1
