@@ -65,28 +65,6 @@ class OrderOperations(InvoicingOperations):
             uow.customers.get(request.customer_id)
         self._check_pickup(uow, request.channel, request.delivery)
 
-    def _indexed_products(self, uow: UnitOfWork, request: OrderRequest) -> dict[str, Product]:
-        """The products of ``request``'s lines by SKU, checked as :meth:`_validate_request` does.
-
-        An unknown SKU raises ``NotFound`` at ``lines[i].sku``. Only for a
-        store the index vouches for (``_index_vouches_for_products``): a
-        product the index knows is in the store, so the store is asked only
-        about the others. The caller holds the read unit of work.
-        """
-        products: dict[str, Product] = {}
-        with self._index_lock:
-            for index, line in enumerate(request.lines):
-                sku = line.sku
-                if sku in products:
-                    continue
-                known = self._index.product(sku)
-                if known is None:
-                    known = uow.products.find(sku)
-                    if known is None:
-                        raise NotFound(kind="product", key=sku, path=f"lines[{index}].sku")
-                products[sku] = known
-        return products
-
     @staticmethod
     def _check_pickup(uow: UnitOfWork, channel: Channel, delivery: Delivery) -> None:
         """A click & collect delivery needs a pickup location that serves ``channel``."""
@@ -223,29 +201,36 @@ class OrderOperations(InvoicingOperations):
         """Route ``request`` as :meth:`place_order` would, without changing anything."""
         _require(request, OrderRequest, "request")
         with self._read() as uow:
-            if self._index_vouches_for_products:
-                products = self._indexed_products(uow, request)
-                self._validate_parties(uow, request)
-            else:
+            # On a store the index vouches for, a product the index knows is in the store:
+            # the store is asked only about the others (and the parties checked after).
+            vouched = self._index_vouches_for_products
+            if not vouched:
                 self._validate_request(uow, request)
-                products = {}
             now = self.clock.now()
-            order = Order.from_request("PLAN", request, placed_at=now)
             today = now.date()
+            channel = request.channel
+            index = self._index
+            products: dict[str, Product] = {}
             # The committed stock, from the availability index (no stock reads in the store).
             stock: dict[str, tuple[tuple[Location, int], ...]] = {}
             with self._index_lock:
-                for sku in dict.fromkeys(line.sku for line in order.lines):
-                    units = self._index.stock_for_routing(sku, order.channel, now=now)
-                    product = products.get(sku)
+                for number, line in enumerate(request.lines):
+                    sku = line.sku
+                    if sku in products:
+                        continue
+                    product = index.product(sku)
                     if product is None:
-                        known = self._index.product(sku)
-                        product = products[sku] = (
-                            known if known is not None else uow.products.get(sku)
-                        )
+                        product = uow.products.find(sku)
+                        if product is None:
+                            raise NotFound(kind="product", key=sku, path=f"lines[{number}].sku")
+                    products[sku] = product
+                    units = index.stock_for_routing(sku, channel, now=now)
                     # A product before its release date ships from nowhere yet (pre-orders).
                     stock[sku] = () if product.before_release(today) else units
-                workload = self._index.workload()
+                workload = index.workload()
+            if vouched:
+                self._validate_parties(uow, request)
+            order = Order.from_request("PLAN", request, placed_at=now)
             return self._routed(uow, order, stock, products, workload)
 
     def preview_invoice(self, request: OrderRequest) -> InvoicePreview:
