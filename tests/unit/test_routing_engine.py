@@ -980,6 +980,42 @@ def test_a_user_filter_takes_the_express_pairs() -> None:
     assert fast.decided_by == "the lowest shipping cost"
 
 
+def test_user_scores_that_show_the_distance_order_are_ranked_only_when_explained() -> None:
+    placed = order(("BEANS", 7), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 12), (STORE_UTR, 2), (STORE_RTM, 3)),
+        "KETTLE": ((STORE_AMS, 5), (STORE_UTR, 6), (DC, 9)),
+    }
+    profile = RoutingProfile.of("p", [("thin", _nearest_unless_thin)], objective=Objective.COST)
+    scored: list[int] = []
+    finished: list[int] = []
+    score, finish = RoutingProfile._score, RoutingProfile._finish
+
+    def counted_score(self: RoutingProfile, *args: Any) -> Any:
+        scored.append(1)
+        return score(self, *args)
+
+    def counted_finish(self: RoutingProfile, *args: Any) -> Any:
+        finished.append(1)
+        return finish(self, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RoutingProfile, "_score", counted_score)
+        patch.setattr(RoutingProfile, "_finish", counted_finish)
+        decision = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
+        # Both lines scored in full (no location fits the order alone), neither ranked.
+        assert [where(line) for line in decision.lines] == [[("AMS", 7)], [("UTR", 1)]]
+        lines_scored = len(scored)
+        assert finished == []
+        explained = decision.explain()
+        # Reading the explanation ranks the scores kept, without scoring again.
+        assert len(scored) == lines_scored
+        assert len(finished) == len(placed.lines)
+    plain = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
+    assert decision == plain
+    assert explained == plain.explain()
+
+
 def _most_stock_first(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
     return [-float(c.sellable) for c in candidates]
 

@@ -88,6 +88,68 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     assert ranking.deciding_rule() == deciding_rule_from_keys(ranking)
 
 
+@given(
+    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=0, max_size=8, unique=True),
+    data=st.data(),
+)
+def test_scores_that_show_the_distance_order_rank_the_kept_by_distance_then_id(
+    ids: list[str], data: st.DataObject
+) -> None:
+    # Few distances, so that ties (which the id must break) are common.
+    km = [data.draw(st.sampled_from([0.0, 1.0, 2.5, 7.0])) for _ in ids]
+    kinds = data.draw(
+        st.lists(st.sampled_from(["km", "alike", "other", "nearest"]), min_size=1, max_size=3)
+    )
+    rules: list[tuple[str, object]] = []
+    for n, kind in enumerate(kinds):
+        column: list[Score]
+        if kind == "km":
+            column = list(km)
+        elif kind == "alike":
+            column = [data.draw(st.sampled_from([0.0, 3.0]))] * len(ids)
+        else:
+            column = [data.draw(scores) for _ in ids]
+        # Any rule may also exclude some candidates (which leaves the others as they are).
+        column = [
+            Excluded("no") if data.draw(st.integers(0, 4)) == 0 else value for value in column
+        ]
+        if kind == "nearest":
+            rules.append((f"r{n}", builtins.nearest))
+        else:
+            rules.append((f"r{n}", given_scores(column)))
+    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    candidates = Candidates(locations, [1] * len(ids), km)
+    profile = RoutingProfile.of("p", rules)  # type: ignore[arg-type]
+    scored = profile._score(CONTEXT, candidates)
+    ranking = profile._finish(scored)
+    assert ranking == profile.rank(CONTEXT, candidates)
+    assert list(scored.kept) == sorted(set(range(len(ids))) - {p for p, _ in ranking.exclusions})
+    by_distance = list(ranking.order) == sorted(scored.kept, key=lambda p: (km[p], ids[p]))
+    if scored.by_distance(km):
+        assert by_distance
+    # What it says follows from the columns: one is the distance, the rest alike.
+    kept_km = [km[p] for p in scored.kept]
+    columns = [[column[p] for p in scored.kept] for column in scored.columns]
+    distance = [column == kept_km for column in columns]
+    alike = [len(set(column)) <= 1 for column in columns]
+    expected = any(distance) and all(d or a for d, a in zip(distance, alike, strict=True))
+    assert scored.by_distance(km) is expected
+
+
+def test_a_lone_rule_that_scores_everyone_alike_does_not_show_the_distance_order() -> None:
+    # The ids decide then (B before A), whatever the distances.
+    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in "BA"]
+    candidates = Candidates(locations, [1, 1], [1.0, 2.0])
+    profile = RoutingProfile.of("p", [("flat", given_scores([0.0, 0.0]))])  # type: ignore[list-item]
+    scored = profile._score(CONTEXT, candidates)
+    assert not scored.by_distance([1.0, 2.0])
+    assert profile._finish(scored).ranked_ids == ("A", "B")
+    both = RoutingProfile.of("q", [("flat", given_scores([0.0, 0.0])), "nearest"])  # type: ignore[list-item]
+    scored = both._score(CONTEXT, candidates)
+    assert scored.by_distance([1.0, 2.0])
+    assert both._finish(scored).ranked_ids == ("B", "A")
+
+
 def deciding_rule_from_keys(ranking: LineRanking) -> str | None:
     """The straightforward reading: the first place where the two best keys differ."""
     if len(ranking.order) < 2:

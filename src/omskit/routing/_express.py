@@ -63,7 +63,7 @@ from omskit.routing._eligible import _Eligible
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
-from omskit.routing.profile import Combine, LineRanking, Objective, RoutingProfile
+from omskit.routing.profile import Combine, LineRanking, Objective, RoutingProfile, _Scored
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
 __all__ = ["express"]
@@ -176,15 +176,16 @@ def express(
     search_limit: int,
     general: General,
     judged: dict[str, _Eligible],
-    ranked: dict[int, LineRanking],
+    ranked: dict[int, LineRanking | _Scored],
 ) -> RoutingDecision | None:
     """The decision for an order one location fills, as the general engine makes it; else ``None``.
 
     ``judge`` judges a SKU's stock list against the order's hard constraints;
     each line's, judged, is left in ``judged`` by SKU (for the general
     engine, which then need not judge it again). A line whose every
-    candidate it ranked with the profile has that ranking left in
-    ``ranked`` by line index (the general engine takes it as it is).
+    candidate it scored with the profile has that ranking (or those scores,
+    not ranked yet) left in ``ranked`` by line index (the general engine
+    takes them as they are instead of scoring again).
     ``general`` routes the order with the general engine: the explanation
     is taken from it when first read.
     """
@@ -614,27 +615,38 @@ def _ranked_by_distance(
     here: _Vector,
     judged: Sequence[_Eligible],
     contexts: Sequence[LineContext],
-    ranked: dict[int, LineRanking],
+    ranked: dict[int, LineRanking | _Scored],
 ) -> list[_KeptUnits] | None:
     """What each line may take from, when the profile ranks every line's candidates by distance.
 
-    Every candidate of every line is ranked with the profile (each ranking
-    is left in ``ranked`` for the general engine). When each line ranks the
-    candidates it keeps by distance, then id, as ``nearest`` alone would,
-    the rules amount to filters: the candidates they keep are a location
-    set per line, and the filtered path (or the pairs) decides as the
-    planner would. ``None`` as soon as a line ranks otherwise.
+    Every candidate of every line is scored with the profile (the scores,
+    or the ranking, are left in ``ranked`` for the general engine). When
+    each line ranks the candidates it keeps by distance, then id, as
+    ``nearest`` alone would, the rules amount to filters: the candidates
+    they keep are a location set per line, and the filtered path (or the
+    pairs) decides as the planner would. ``None`` as soon as a line ranks
+    otherwise. When the scores alone show the order (a rule scores each
+    kept candidate its distance, the others score them alike), the ranking
+    is not made: only a read of the explanation needs it.
     """
     kepts: list[_KeptUnits] = []
     for index, (context, eligible) in enumerate(zip(contexts, judged, strict=True)):
         ids = eligible.ids
         km = _haversines(here, eligible.vectors)
         candidates = Candidates(eligible.locations, eligible.units, km, ids)
-        ranking = ranked[index] = profile.rank(context, candidates)
-        positions = ranking.order
-        if not _by_distance_then_id(positions, km, ids):
-            return None
-        if not ranking.exclusions:
+        scored = profile._score(context, candidates)
+        positions: Sequence[int]
+        if scored.by_distance(km):
+            # The scores alone say the ranking is by distance: it is finished only if read.
+            ranked[index] = scored
+            positions = scored.kept
+        else:
+            ranking = profile._finish(scored)
+            ranked[index] = ranking
+            positions = ranking.order
+            if not _by_distance_then_id(positions, km, ids):
+                return None
+        if not scored.first_exclusion:
             kepts.append((None, eligible.total))
             continue
         units = eligible.units

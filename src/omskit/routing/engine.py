@@ -38,7 +38,7 @@ from omskit.routing.planner import (
     _check,
     _plan,
 )
-from omskit.routing.profile import LineRanking, RoutingProfile
+from omskit.routing.profile import LineRanking, RoutingProfile, _Scored
 from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
@@ -125,7 +125,7 @@ def route(
     workload = dict(workload or {})
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
-    ranked: dict[int, LineRanking] = {}
+    ranked: dict[int, LineRanking | _Scored] = {}
     if EXPRESS and type(search_limit) is int and search_limit >= 1:
 
         def general(products: Mapping[str, Product]) -> RoutingDecision:
@@ -169,14 +169,14 @@ def _route(
     cache: _OrderCache,
     search_limit: int,
     judged: Mapping[str, _Eligible],
-    ranked: Mapping[int, LineRanking],
+    ranked: Mapping[int, LineRanking | _Scored],
 ) -> RoutingDecision:
     """:func:`route` by the general engine: every candidate ranked, then the split planner.
 
     ``cache`` is the order's (fresh: its distances are filled here); ``judged``
     holds the stock lists of SKUs already judged for this order, ``ranked``
-    the lines (by index) whose every candidate is ranked already, on those
-    stock lists.
+    the lines (by index) whose every candidate is ranked already, or scored
+    and not ranked yet, on those stock lists.
     """
     rankings: list[LineRanking] = []
     hard: list[tuple[tuple[Location, int, str], ...]] = []
@@ -191,9 +191,13 @@ def _route(
         candidates, eligible = cache.split(product, entries, judged.get(line.sku))
         sku = line.sku
         locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
-        ranking = ranked.get(index)
-        if ranking is None:
+        found = ranked.get(index)
+        if found is None:
             ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
+        elif isinstance(found, LineRanking):
+            ranking = found
+        else:
+            ranking = profile._finish(found)  # scored by the express path, not ranked yet
         rankings.append(ranking)
         hard.append(eligible.hard)
         ranked_ids = ranking.ranked_ids

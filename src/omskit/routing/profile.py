@@ -71,7 +71,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
 from operator import eq, itemgetter, lt, not_
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import attrs
 
@@ -176,6 +176,42 @@ class RankedCandidate:
     def excluded(self) -> bool:
         """Whether a rule excluded the candidate."""
         return self.excluded_by is not None
+
+
+class _Scored(NamedTuple):
+    """A line's candidates scored by every rule of a profile, not yet ranked (see ``rank``)."""
+
+    candidates: Candidates
+    columns: list[Sequence[float | Excluded]]
+    alike: list[bool | None]
+    """Per column: whether it scores every candidate alike (``None``: not known)."""
+    first_exclusion: dict[int, int]
+    """Excluded candidate position -> number of the first rule that excluded it."""
+    flags: list[bool] | None
+    """Which candidates the one rule that excludes any excluded (``None``: none, or two)."""
+    kept: Sequence[int]
+    """The positions no rule excluded, in candidate order."""
+
+    def by_distance(self, km: Sequence[float]) -> bool:
+        """Whether the kept candidates rank by ``km``, then id, because of their scores.
+
+        True when some column scores every kept candidate its very distance
+        and every other column scores them all alike: the sort key is then
+        the distance, then the id. (Other ways a ranking may follow distance
+        are left to a check of the finished ranking.)
+        """
+        kept = self.kept
+        distances = list(map(km.__getitem__, kept))
+        found = False
+        for column, same in zip(self.columns, self.alike, strict=True):
+            if same:
+                continue
+            values = cast("list[float]", list(map(column.__getitem__, kept)))
+            if values == distances:
+                found = True
+            elif values and min(values) != max(values):
+                return False
+        return found
 
 
 @attrs.frozen
@@ -381,6 +417,10 @@ class RoutingProfile:
         strategy returns something other than one number or ``Excluded``
         per candidate.
         """
+        return self._finish(self._score(line, candidates))
+
+    def _score(self, line: LineContext, candidates: Sequence[CandidateView]) -> _Scored:
+        """The first half of :meth:`rank`: every rule's checked column, and who is kept."""
         columns_of = Candidates.of(candidates)
         count = len(columns_of.locations)
         columns: list[Sequence[float | Excluded]] = []
@@ -410,7 +450,6 @@ class RoutingProfile:
                 else:
                     first_exclusion = dict.fromkeys(compress(range(count), flagged), number)
                     flags = flagged
-        ids = columns_of.location_ids
         kept: Sequence[int]
         if not first_exclusion:
             kept = range(count)
@@ -418,6 +457,13 @@ class RoutingProfile:
             kept = list(compress(range(count), map(not_, flags)))
         else:
             kept = list(filterfalse(first_exclusion.__contains__, range(count)))
+        return _Scored(columns_of, columns, alike, first_exclusion, flags, kept)
+
+    def _finish(self, scored: _Scored) -> LineRanking:
+        """The second half of :meth:`rank`: the kept candidates in order, the exclusions."""
+        columns_of, columns, alike, first_exclusion, flags, kept = scored
+        count = len(columns_of.locations)
+        ids = columns_of.location_ids
         totals: list[float] = []
         if self.combine is Combine.WEIGHTED:
             normalised = [_normalise(column) for column in columns]
