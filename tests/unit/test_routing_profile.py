@@ -47,6 +47,11 @@ scores = st.one_of(
 )
 
 
+def stores(ids: Sequence[str]) -> list[Location]:
+    """A store per id, all in one place (distances are given to the candidates)."""
+    return [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+
+
 def given_scores(column: Sequence[Score]) -> object:
     def strategy(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         return list(column)
@@ -67,7 +72,7 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
     ]
     if data.draw(st.booleans()):
         ids.sort()  # the engine's ids are usually in order: exclusions then need no sort
-    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    locations = stores(ids)
     # The engine passes the ids as a tuple (memoised there), a user may pass none.
     given_ids = data.draw(st.sampled_from([None, tuple(ids)]))
     candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids), given_ids)
@@ -117,7 +122,7 @@ def test_scores_that_show_the_distance_order_rank_the_kept_by_distance_then_id(
             rules.append((f"r{n}", builtins.nearest))
         else:
             rules.append((f"r{n}", given_scores(column)))
-    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    locations = stores(ids)
     candidates = Candidates(locations, [1] * len(ids), km)
     profile = RoutingProfile.of("p", rules)  # type: ignore[arg-type]
     scored = profile._score(CONTEXT, candidates)
@@ -138,7 +143,7 @@ def test_scores_that_show_the_distance_order_rank_the_kept_by_distance_then_id(
 
 def test_a_lone_rule_that_scores_everyone_alike_does_not_show_the_distance_order() -> None:
     # The ids decide then (B before A), whatever the distances.
-    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in "BA"]
+    locations = stores("BA")
     candidates = Candidates(locations, [1, 1], [1.0, 2.0])
     profile = RoutingProfile.of("p", [("flat", given_scores([0.0, 0.0]))])  # type: ignore[list-item]
     scored = profile._score(CONTEXT, candidates)
@@ -169,7 +174,7 @@ def test_a_weighted_ranking_names_its_deciding_rule_as_its_keys_do(
     ids: list[str], data: st.DataObject
 ) -> None:
     columns = [data.draw(st.lists(scores, min_size=len(ids), max_size=len(ids))) for _ in range(2)]
-    locations = [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
+    locations = stores(ids)
     candidates = Candidates(locations, [1] * len(ids), [0.0] * len(ids))
     rules = [
         Rule(f"r{n}", given_scores(column), weight="1")  # type: ignore[arg-type]
