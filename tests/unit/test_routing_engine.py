@@ -965,14 +965,22 @@ def test_a_user_filter_that_leaves_one_location_takes_the_express_path() -> None
         assert len(calls) == scored
 
 
-def test_a_user_filter_takes_the_express_pairs() -> None:
+def _thin_pair() -> tuple[Order, dict[str, tuple[tuple[Location, int], ...]], RoutingProfile]:
+    """An order the user filter leaves to two locations: AMS for BEANS, UTR for the KETTLE.
+
+    BEANS keeps only AMS (12 - 7 >= 5); the KETTLE keeps UTR and DC: AMS + UTR is cheapest.
+    """
     placed = order(("BEANS", 7), ("KETTLE", 1))
-    held = {
+    held: dict[str, tuple[tuple[Location, int], ...]] = {
         "BEANS": ((STORE_AMS, 12), (STORE_UTR, 2), (STORE_RTM, 3)),
         "KETTLE": ((STORE_AMS, 5), (STORE_UTR, 6), (DC, 9)),
     }
-    # BEANS keeps only AMS (12 - 7 >= 5); the KETTLE keeps UTR and DC: AMS + UTR is cheapest.
     profile = RoutingProfile.of("p", [("thin", _nearest_unless_thin)], objective=Objective.COST)
+    return placed, held, profile
+
+
+def test_a_user_filter_takes_the_express_pairs() -> None:
+    placed, held, profile = _thin_pair()
     fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
     assert took_express
     assert fast == plain
@@ -981,12 +989,7 @@ def test_a_user_filter_takes_the_express_pairs() -> None:
 
 
 def test_user_scores_that_show_the_distance_order_are_ranked_only_when_explained() -> None:
-    placed = order(("BEANS", 7), ("KETTLE", 1))
-    held = {
-        "BEANS": ((STORE_AMS, 12), (STORE_UTR, 2), (STORE_RTM, 3)),
-        "KETTLE": ((STORE_AMS, 5), (STORE_UTR, 6), (DC, 9)),
-    }
-    profile = RoutingProfile.of("p", [("thin", _nearest_unless_thin)], objective=Objective.COST)
+    placed, held, profile = _thin_pair()
     scored: list[int] = []
     finished: list[int] = []
     score, finish = RoutingProfile._score, RoutingProfile._finish

@@ -47,6 +47,11 @@ scores = st.one_of(
 )
 
 
+def location_ids(min_size: int = 1) -> st.SearchStrategy[list[str]]:
+    """Up to eight distinct one-letter location ids."""
+    return st.lists(st.sampled_from("ABCDEFGH"), min_size=min_size, max_size=8, unique=True)
+
+
 def stores(ids: Sequence[str]) -> list[Location]:
     """A store per id, all in one place (distances are given to the candidates)."""
     return [Location(i, i, LocationKind.STORE, GeoPoint(52.0, 5.0), "NL") for i in ids]
@@ -60,7 +65,7 @@ def given_scores(column: Sequence[Score]) -> object:
 
 
 @given(
-    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=1, max_size=8, unique=True),
+    ids=location_ids(),
     data=st.data(),
     rules=st.integers(1, 3),
 )
@@ -94,7 +99,7 @@ def test_candidates_rank_by_scores_in_rule_order_then_location_id(
 
 
 @given(
-    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=0, max_size=8, unique=True),
+    ids=location_ids(min_size=0),
     data=st.data(),
 )
 def test_scores_that_show_the_distance_order_rank_the_kept_by_distance_then_id(
@@ -167,7 +172,7 @@ def deciding_rule_from_keys(ranking: LineRanking) -> str | None:
 
 
 @given(
-    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=1, max_size=8, unique=True),
+    ids=location_ids(),
     data=st.data(),
 )
 def test_a_weighted_ranking_names_its_deciding_rule_as_its_keys_do(
@@ -204,7 +209,7 @@ def plain(strategy: object) -> object:
 
 
 @given(
-    ids=st.lists(st.sampled_from("ABCDEFGH"), min_size=0, max_size=8, unique=True),
+    ids=location_ids(min_size=0),
     data=st.data(),
     fragile=st.booleans(),
 )
