@@ -60,6 +60,7 @@ from omskit.geo import _DIAMETER_KM, GeoPoint, _haversines, _trig, _Vector
 from omskit.model import Allocation, Location, Order, Product
 from omskit.money import Money
 from omskit.routing._eligible import _Eligible
+from omskit.routing._memo import IdentityMemo
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
@@ -100,20 +101,12 @@ class _Shape:
         self.scored = scored
 
 
-_SHAPES: dict[int, tuple[RoutingProfile, _Shape | None]] = {}
-_SHAPES_LIMIT = 1024
+_SHAPES: IdentityMemo[RoutingProfile, _Shape | None] = IdentityMemo(1024)
 
 
 def _shape(profile: RoutingProfile) -> _Shape | None:
     """``profile``'s shape if :func:`express` can serve it (memoised per profile object)."""
-    found = _SHAPES.get(id(profile))
-    if found is not None and found[0] is profile:
-        return found[1]
-    shape = _analyse(profile)
-    if len(_SHAPES) >= _SHAPES_LIMIT:
-        _SHAPES.clear()
-    _SHAPES[id(profile)] = (profile, shape)
-    return shape
+    return _SHAPES.get(profile, _analyse)
 
 
 def _analyse(profile: RoutingProfile) -> _Shape | None:
@@ -828,7 +821,7 @@ def _preferred(
 
 
 def _pool_has_two(judged: Sequence[_Eligible], kepts: Sequence[_KeptUnits]) -> bool:
-    """Whether some line may take from two or more locations in all (the planner's pool).
+    """Whether the planner's pool (every location some line may take from) holds two or more.
 
     It looks no further than the second location it meets.
     """

@@ -78,6 +78,7 @@ import attrs
 from omskit.errors import DefinitionError, InvalidInput, OmsError
 from omskit.model._checks import check_identifier
 from omskit.money import Money
+from omskit.routing._memo import IdentityMemo
 from omskit.routing.builtins import Column, fast_column
 from omskit.routing.cost import CostModel, DistanceCostModel
 from omskit.routing.registry import StrategyRegistry, builtin_registry
@@ -617,28 +618,23 @@ class RoutingProfile:
 
 _last = itemgetter(-1)
 
-_ASCENDING: dict[int, tuple[Sequence[str], bool]] = {}
-_ASCENDING_LIMIT = 4096
+_ASCENDING: IdentityMemo[tuple[str, ...], bool] = IdentityMemo(4096)
 
 
 def _ascending(ids: Sequence[str]) -> bool:
     """Whether ``ids`` are in strictly ascending order (memoised for a tuple, which cannot change).
 
     The engine's candidate ids are a tuple per stock list, shared by every
-    order that routes against it; entries keep the tuple, so no other object
-    can take its identity while the entry stands. Other sequences answer
-    ``False`` (sorting them costs about what checking would).
+    order that routes against it. Other sequences answer ``False`` (sorting
+    them costs about what checking would).
     """
     if type(ids) is not tuple:
         return False
-    found = _ASCENDING.get(id(ids))
-    if found is not None and found[0] is ids:
-        return found[1]
-    if len(_ASCENDING) >= _ASCENDING_LIMIT:
-        _ASCENDING.clear()
-    value = all(map(lt, ids, islice(ids, 1, None)))
-    _ASCENDING[id(ids)] = (ids, value)
-    return value
+    return _ASCENDING.get(ids, _strictly_ascending)
+
+
+def _strictly_ascending(ids: tuple[str, ...]) -> bool:
+    return all(map(lt, ids, islice(ids, 1, None)))
 
 
 def _ranked(
