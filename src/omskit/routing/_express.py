@@ -64,7 +64,14 @@ from omskit.routing._memo import IdentityMemo
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.decision import LineDecision, Notes, RoutingDecision
-from omskit.routing.profile import Combine, LineRanking, Objective, RoutingProfile, _Scored
+from omskit.routing.profile import (
+    Combine,
+    LineRanking,
+    Objective,
+    RoutingProfile,
+    _ranked,
+    _Scored,
+)
 from omskit.routing.strategy import Candidates, LineContext, pointwise
 
 __all__ = ["express"]
@@ -201,9 +208,12 @@ def express(
         contexts = [
             LineContext(order, line, taken_products[line.sku], origin, workload) for line in lines
         ]
-        found = _scored(profile, here, lists, contexts)
+        # The first line's every candidate is scored either way: the search of the fitting
+        # locations below starts from those scores, and the ranking by distance needs them.
+        first = _score_all(profile, here, lists[0], contexts[0])
+        found = _scored(profile, here, lists, contexts, first)
         if found is None:
-            kepts = _ranked_by_distance(profile, here, lists, contexts, ranked)
+            kepts = _ranked_by_distance(profile, here, lists, contexts, ranked, first)
             if kepts is None:
                 return None
             found = _filtered(order, kepts, here, lists, taken_products)
@@ -603,12 +613,22 @@ _KeptUnits = tuple[frozenset[str] | None, int]
 """The candidates a line may take from (``None``: every one), and the units they hold."""
 
 
+def _score_all(
+    profile: RoutingProfile, here: _Vector, eligible: _Eligible, context: LineContext
+) -> tuple[_Scored, list[float]]:
+    """Every candidate of a line scored with the profile, and their distances (km)."""
+    km = _haversines(here, eligible.vectors)
+    candidates = Candidates(eligible.locations, eligible.units, km, eligible.ids)
+    return profile._score(context, candidates), km
+
+
 def _ranked_by_distance(
     profile: RoutingProfile,
     here: _Vector,
     judged: Sequence[_Eligible],
     contexts: Sequence[LineContext],
     ranked: dict[int, LineRanking | _Scored],
+    first: tuple[_Scored, list[float]],
 ) -> list[_KeptUnits] | None:
     """What each line may take from, when the profile ranks every line's candidates by distance.
 
@@ -620,14 +640,13 @@ def _ranked_by_distance(
     pairs) decides as the planner would. ``None`` as soon as a line ranks
     otherwise. When the scores alone show the order (a rule scores each
     kept candidate its distance, the others score them alike), the ranking
-    is not made: only a read of the explanation needs it.
+    is not made: only a read of the explanation needs it. ``first`` is the
+    first line's, scored already (see :func:`_score_all`).
     """
     kepts: list[_KeptUnits] = []
     for index, (context, eligible) in enumerate(zip(contexts, judged, strict=True)):
         ids = eligible.ids
-        km = _haversines(here, eligible.vectors)
-        candidates = Candidates(eligible.locations, eligible.units, km, ids)
-        scored = profile._score(context, candidates)
+        scored, km = first if index == 0 else _score_all(profile, here, eligible, context)
         positions: Sequence[int]
         if scored.by_distance(km):
             # The scores alone say the ranking is by distance: it is finished only if read.
@@ -702,13 +721,15 @@ def _scored(
     here: _Vector,
     judged: Sequence[_Eligible],
     contexts: Sequence[LineContext],
+    first: tuple[_Scored, list[float]],
 ) -> _Found | None:
     """The locations that fit, scored by the profile's rules (every one of them pointwise).
 
-    Only the candidates that alone hold every line in full are scored, and
-    each line scores only those every line before it kept; as a strategy
-    scores each candidate on its own (:func:`pointwise`), their order in
-    each line's ranking is their order in the full ranking. The
+    Only the candidates that alone hold every line in full count; ``first``
+    is the first line's every candidate scored (see :func:`_score_all`), and
+    each later line scores only those every line before it kept. As a
+    strategy scores each candidate on its own (:func:`pointwise`), their
+    order in each line's ranking is their order in the full ranking. The
     plan follows from that order when it is the same on every line (the
     location that ranks better everywhere has the better preference);
     otherwise, or when only one location fits (the runner-up would then
@@ -722,13 +743,19 @@ def _scored(
             return None
     if fits is None or len(fits) < 2:
         return None
-    vector_of = judged[0].vector_of()
+    scored, km = first
+    ids = judged[0].ids
+    # The fitting locations the first line kept, in the order it ranks them.
+    positions = [at for at in scored.kept if ids[at] in fits]
+    if len(positions) < 2:
+        return None
+    ranked = tuple(map(ids.__getitem__, _ranked(scored.columns, ids, positions)))
+    orders: list[tuple[str, ...]] = [ranked]
+    km_of = {ids[at]: km[at] for at in positions}
     # The fitting locations every line scored so far kept: the only ones the next one scores.
-    alive = sorted(fits)
-    km_of = {loc: _km(dist(here, vector_of[loc])) for loc in alive}
-    orders: list[tuple[str, ...]] = []
-    grams = 0
-    for context, eligible in zip(contexts, judged, strict=True):
+    alive = sorted(ranked)
+    grams = contexts[0].weight_grams
+    for context, eligible in islice(zip(contexts, judged, strict=True), 1, None):
         location_of = eligible.location_of()
         units = eligible.held()
         candidates = Candidates(
@@ -749,6 +776,7 @@ def _scored(
         if [loc for loc in ranked if loc in kept] != common:
             return None  # the lines rank the fitting locations differently
     position = {loc: index for index, loc in enumerate(common)}
+    vector_of = judged[0].vector_of()
     walk = sorted([(dist(here, vector_of[loc]), loc) for loc in common])
     return [context.quantity for context in contexts], walk, lambda loc, _km: position[loc], grams
 
