@@ -965,6 +965,36 @@ def test_a_user_filter_that_leaves_one_location_takes_the_express_path() -> None
         assert len(calls) == scored
 
 
+def test_each_line_is_scored_once_when_the_user_filter_keeps_one_fitting_location() -> None:
+    # Every location holds both lines, but the user rule keeps only AMS for BEANS (RTM would
+    # keep 4): no two fitting locations survive, so every candidate of each line counts.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {
+        "BEANS": ((STORE_AMS, 9), (STORE_UTR, 3), (STORE_RTM, 6)),
+        "KETTLE": ((STORE_AMS, 3), (STORE_UTR, 8), (STORE_RTM, 7)),
+    }
+    calls: list[tuple[str, int]] = []
+
+    def counted(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        calls.append((line.sku, len(candidates)))
+        return _nearest_unless_thin(line, candidates)
+
+    for objective in Objective:
+        profile = RoutingProfile.of("p", [("thin", counted)], objective=objective)
+        calls.clear()
+        decision = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
+        # The first line's candidates are scored once, for the search of the fitting
+        # locations and the ranking by distance alike.
+        assert calls == [("BEANS", 3), ("KETTLE", 3)]
+        explained = decision.explain()
+        assert len(calls) == 2
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "EXPRESS", False)
+            plain = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
+        assert decision == plain
+        assert explained == plain.explain()
+
+
 def _thin_pair() -> tuple[Order, dict[str, tuple[tuple[Location, int], ...]], RoutingProfile]:
     """An order the user filter leaves to two locations: AMS for BEANS, UTR for the KETTLE.
 

@@ -17,9 +17,11 @@ and distance, and from the scores of a few locations only:
   better ranks everywhere: the planner's preference orders them as
   ``(distance, id)`` does. Nothing is scored.
 * **Other strategies** (each scoring every candidate on its own, see
-  :func:`~omskit.routing.strategy.pointwise`): only the locations that hold
-  every line in full are scored (each line only those the lines before it
-  kept), with the profile's own ranking. When every
+  :func:`~omskit.routing.strategy.pointwise`): the first line's every
+  candidate is scored (either way it is needed: the ranking by
+  distance below takes it), and each later line scores only the
+  locations that hold every line in full and that the lines before it
+  kept, with the profile's own ranking. When every
   line ranks them in the same order, that order is their preference order.
   When that does not decide (too few of them survive the rules, or none
   holds every line), every candidate is ranked; if each line's ranking
