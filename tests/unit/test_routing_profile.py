@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omskit.errors import DefinitionError
 from omskit.geo import GeoPoint
 from omskit.model import (
     Address,
@@ -23,7 +26,15 @@ from omskit.model import (
 from omskit.money import Money
 from omskit.routing import builtins
 from omskit.routing.profile import LineRanking, RoutingProfile, Rule
-from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
+from omskit.routing.strategy import (
+    Candidates,
+    CandidateView,
+    Excluded,
+    LineContext,
+    Score,
+    _checked_flags,
+    checked_scores,
+)
 
 PRODUCT = Product("SKU", "Thing", weight_grams=100)
 LINE = OrderLine("L1", "SKU", 1, Money("1.00", "EUR"))
@@ -261,3 +272,37 @@ def test_a_subclass_of_a_builtin_takes_the_general_path() -> None:
         Candidates([Location("A", "A", LocationKind.STORE, GeoPoint(52.0, 5.0), "NL")], [1], [0.0]),
     )
     assert ranking.order == ()
+
+
+# ---------------------------------------------------------------------- checking scores
+
+_GOOD_SCORES = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.integers(-1000, 1000),
+    st.sampled_from([Excluded("too far"), Excluded("too thin")]),
+)
+_BAD_SCORES = st.sampled_from([math.inf, -math.inf, math.nan, True, "near", None])
+
+
+@given(scores=st.lists(st.one_of(_GOOD_SCORES, _GOOD_SCORES, _BAD_SCORES), max_size=12))
+def test_checked_scores_flag_exactly_the_excluded_candidates(scores: list[object]) -> None:
+    bad = [
+        s
+        for s in scores
+        if not isinstance(s, Excluded)
+        and (isinstance(s, bool) or not isinstance(s, int | float) or not math.isfinite(s))
+    ]
+    if bad:
+        with pytest.raises(DefinitionError, match="'rule'"):
+            _checked_flags(scores, len(scores), name="rule")
+        with pytest.raises(DefinitionError, match="'rule'"):
+            checked_scores(scores, len(scores), name="rule")
+        return
+    values, flags = _checked_flags(iter(scores), len(scores), name="rule")
+    assert values == [s if isinstance(s, Excluded) else float(s) for s in scores]  # type: ignore[arg-type]
+    assert all(type(v) is float for v in values if not isinstance(v, Excluded))
+    excluded = [isinstance(s, Excluded) for s in scores]
+    assert flags == (excluded if any(excluded) else None)
+    assert checked_scores(scores, len(scores), name="rule") == (values, any(excluded))
+    with pytest.raises(DefinitionError, match="scores for"):
+        _checked_flags(scores, len(scores) + 1, name="rule")

@@ -89,8 +89,8 @@ from omskit.routing.strategy import (
     Excluded,
     LineContext,
     RoutingStrategy,
+    _checked_flags,
     check_strategy,
-    checked_scores,
 )
 
 __all__ = [
@@ -431,18 +431,22 @@ class RoutingProfile:
         alike: list[bool | None] = []
         for number, rule in enumerate(self.rules):
             fast = None if rule._column is None else rule._column(line, columns_of)
+            flagged: list[bool] | None = None
             if fast is None:
-                column, excludes = checked_scores(
+                # The check flags the excluded candidates as it goes (a loop in C).
+                column, flagged = _checked_flags(
                     rule.strategy(line, columns_of), count, name=rule.name
                 )
+                excludes = flagged is not None
                 alike.append(None)
             else:
                 column, excludes, same = fast
                 alike.append(same)
             columns.append(column)
             if excludes:
-                # Loops in C: a flag per candidate, then the positions flagged.
-                flagged = list(map(isinstance, column, repeat(Excluded)))
+                if flagged is None:
+                    # Loops in C: a flag per candidate, then the positions flagged.
+                    flagged = list(map(isinstance, column, repeat(Excluded)))
                 if first_exclusion:
                     # An earlier rule's exclusion stands: it is the first.
                     later = dict.fromkeys(compress(range(count), flagged), number)

@@ -36,6 +36,7 @@ import inspect
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import compress, repeat
+from operator import not_
 from typing import NamedTuple, Protocol, cast, overload, runtime_checkable
 
 import attrs
@@ -343,6 +344,14 @@ def check_scores(scores: object, count: int, *, name: str) -> list[float | Exclu
 
 def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float | Excluded], bool]:
     """:func:`check_scores`, and whether any candidate was excluded."""
+    values, flags = _checked_flags(scores, count, name=name)
+    return values, flags is not None
+
+
+def _checked_flags(
+    scores: object, count: int, *, name: str
+) -> tuple[list[float | Excluded], list[bool] | None]:
+    """:func:`check_scores`, and which candidates are excluded (``None``: none is)."""
     try:
         values = list(scores)  # type: ignore[call-overload]
     except TypeError:
@@ -355,12 +364,14 @@ def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float
         )
     types = set(map(type, values))
     if types <= _FLOAT and math.isfinite(sum(values)):
-        return cast("list[float | Excluded]", values), False  # finite floats: the usual answer
-    if types <= _FLOAT_OR_EXCLUDED and math.isfinite(
-        # Only floats and Excluded (of those very types): the floats are the numbers.
-        sum(compress(values, map(isinstance, values, repeat(float))))
-    ):
-        return cast("list[float | Excluded]", values), Excluded in types  # a filter's answer
+        return cast("list[float | Excluded]", values), None  # finite floats: the usual answer
+    if types <= _FLOAT_OR_EXCLUDED:
+        # Only floats and Excluded (of those very types): the others are the numbers.
+        flags = list(map(isinstance, values, repeat(Excluded)))
+        if math.isfinite(sum(compress(values, map(not_, flags)))):
+            # (All floats would have passed above unless their sum overflowed: so some are
+            # Excluded here.)
+            return cast("list[float | Excluded]", values), flags
     checked: list[float | Excluded] = []
     excluded = False
     for index, value in enumerate(values):
@@ -378,4 +389,4 @@ def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float
                 f"routing strategy {name!r} returned {value!r} for candidate {index}; "
                 "expected a number or Excluded(reason)"
             )
-    return checked, excluded
+    return checked, list(map(isinstance, checked, repeat(Excluded))) if excluded else None
