@@ -324,6 +324,7 @@ def scattered_problems(
     return lines, stock, priced
 
 
+@pytest.mark.parametrize("shortcut", ["quick_pairs", "pair_certificates"])
 @settings(max_examples=300, deadline=None)
 @given(
     problem=scattered_problems(),
@@ -332,13 +333,16 @@ def scattered_problems(
     search_limit=st.sampled_from([1, 5, 20, 60, 200, DEFAULT_SEARCH_LIMIT]),
 )
 def test_pairs_known_per_residual_take_the_steps_of_the_general_loop(
+    shortcut: str,
     problem: tuple[list[PlanLine], dict[tuple[str, str], int], Callable[[str, int], int]],
     max_shipments: int,
     objective: Objective,
     search_limit: int,
 ) -> None:
     # Sets of three or more: the steps counted in one go, the cut found by bisection and
-    # the completions kept per residual must stop the search where the general loop does.
+    # the completions kept per residual must stop the search where the general loop does;
+    # a residual known to have no pair (``pair_certificates``) must stop it where a scan
+    # of its candidates does.
     lines, stock, priced = problem
     examine = _Sets.examine
 
@@ -355,7 +359,7 @@ def test_pairs_known_per_residual_take_the_steps_of_the_general_loop(
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_Sets, "examine", traced)
-            patch.setattr(_Sets, "quick_pairs", quick)
+            patch.setattr(_Sets, shortcut, quick)
             found = plan_order(
                 lines,
                 stock,

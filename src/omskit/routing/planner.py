@@ -581,6 +581,8 @@ class _Sets:
     """Whether sets of one skip filling when each SKU has one line (the tests compare both)."""
     quick_partial = True
     """Whether a fill no set reaches is searched by bounds (the tests compare both)."""
+    pair_certificates = True
+    """Whether a residual no pair holds is known without a scan (the tests compare both)."""
     greedy_from = 4
     """The smallest set size whose search starts from a greedy plan's cost (the tests vary it)."""
 
@@ -904,6 +906,9 @@ class _Completing:
         upto = min(stop - 1, len(self.sets.order) - 2)
         if upto <= self.scanned:
             return None
+        if self.scanned < 0 and self.sets.pair_certificates and self._no_pair():
+            self.scanned = len(self.sets.order) - 2  # nothing to find: as good as scanned
+            return None
         have = self.sets.have
         everything = (1 << len(self.sets.order)) - 1
         todo = self.candidates >> (self.scanned + 1) << (self.scanned + 1)
@@ -923,6 +928,31 @@ class _Completing:
                     return len(self.positions) - 1
         self.scanned = upto
         return None
+
+    def _no_pair(self) -> bool:
+        """Whether no two positions together hold the residual (so the scan would find none).
+
+        Every such pair has a position holding some of the missing SKU held
+        at the fewest positions: when none of those has a partner, there is
+        no pair. ``False`` as soon as one has (a pair may exist: the scan says).
+        """
+        wanted = self.wanted
+        if not wanted:
+            return False
+        holders = min((masks[1] for _, _, masks in wanted), key=int.bit_count)
+        have = self.sets.have
+        everything = (1 << len(self.sets.order)) - 1
+        for position in _bits(holders):
+            held = have[position]
+            mask = everything ^ (1 << position)
+            for s, missing, masks in wanted:
+                if missing > held[s]:
+                    mask &= masks[missing - held[s]]
+                    if not mask:
+                        break
+            if mask:
+                return False
+        return True
 
 
 def _bits(mask: int) -> Iterator[int]:
