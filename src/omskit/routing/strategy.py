@@ -24,10 +24,9 @@ engine relies on that to score, on an order's later lines, only the
 locations that could fill the whole order; a strategy whose scores compare
 candidates with each other declares ``pointwise = False`` (an attribute of
 the function or class) and is then always called with every candidate (see
-:func:`pointwise`). Hard
-constraints (the location serves the channel, can ship, handles fragile or
-hazardous goods, has sellable stock) are applied before any strategy runs:
-a strategy only ever sees eligible candidates.
+:func:`pointwise`). Hard constraints (the location serves the channel, can
+ship, handles fragile or hazardous goods, has sellable stock) are applied
+before any strategy runs: a strategy only ever sees eligible candidates.
 """
 
 from __future__ import annotations
