@@ -31,7 +31,9 @@ location is drawn from a bitmask of the locations that hold what the
 others leave missing (an AND of a few integers); which positions can be
 completed that way is kept per set of missing units, so the many prefixes
 of a set of three or more that leave the same units missing share it.
-When the lines of each SKU may all take from the same locations (the
+Missing units that no two locations hold together are recognised from
+the few locations holding the SKU held at the fewest, none of which has a
+partner, instead of from every location. When the lines of each SKU may all take from the same locations (the
 usual case), every location of a larger set must also hold some of what
 the ones before it leave missing: at that size no smaller set reached the
 fill, so none of its locations can be idle.
