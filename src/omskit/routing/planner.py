@@ -33,10 +33,11 @@ completed that way is kept per set of missing units, so the many prefixes
 of a set of three or more that leave the same units missing share it.
 Missing units that no two locations hold together are recognised from
 the few locations holding the SKU held at the fewest, none of which has a
-partner, instead of from every location. When the lines of each SKU may all take from the same locations (the
-usual case), every location of a larger set must also hold some of what
-the ones before it leave missing: at that size no smaller set reached the
-fill, so none of its locations can be idle.
+partner, instead of from every location. When the lines of each SKU may
+all take from the same locations (the usual case), every location of a
+larger set must also hold some of what the ones before it leave missing:
+at that size no smaller set reached the fill, so none of its locations
+can be idle.
 
 With ``Objective.COST`` locations are taken cheapest empty shipment first,
 and a set costs at least the sum of its empty shipments (as long as the
