@@ -915,14 +915,9 @@ class _Completing:
         have = self.sets.have
         everything = (1 << len(self.sets.order)) - 1
         todo = self.candidates >> (self.scanned + 1) << (self.scanned + 1)
+        wanted = self.wanted
         for position in _bits(todo & (1 << (upto + 1)) - 1):
-            held = have[position]
-            mask = everything & ~((1 << (position + 1)) - 1)
-            for s, missing, masks in self.wanted:
-                if missing > held[s]:
-                    mask &= masks[missing - held[s]]
-                    if not mask:
-                        break
+            mask = _partners(wanted, have[position], everything & ~((1 << (position + 1)) - 1))
             if mask:
                 self.positions.append(position)
                 self.masks.append(mask)
@@ -946,16 +941,25 @@ class _Completing:
         have = self.sets.have
         everything = (1 << len(self.sets.order)) - 1
         for position in _bits(holders):
-            held = have[position]
-            mask = everything ^ (1 << position)
-            for s, missing, masks in wanted:
-                if missing > held[s]:
-                    mask &= masks[missing - held[s]]
-                    if not mask:
-                        break
-            if mask:
+            if _partners(wanted, have[position], everything ^ (1 << position)):
                 return False
         return True
+
+
+def _partners(
+    wanted: Sequence[tuple[int, int, Sequence[int]]], held: Sequence[int], mask: int
+) -> int:
+    """The positions in ``mask`` that hold what a position holding ``held`` leaves ``wanted``.
+
+    ``wanted`` is (SKU number, units missing, that SKU's at-least masks) per
+    missing SKU.
+    """
+    for s, missing, masks in wanted:
+        if missing > held[s]:
+            mask &= masks[missing - held[s]]
+            if not mask:
+                break
+    return mask
 
 
 def _bits(mask: int) -> Iterator[int]:
