@@ -213,6 +213,7 @@ def express(
         # The first line's every candidate is scored either way: the search of the fitting
         # locations below starts from those scores, and the ranking by distance needs them.
         first = _score_all(profile, here, lists[0], contexts[0])
+        ranked[0] = first[0]  # (for the general engine, and for an explanation read later)
         found = _scored(profile, here, lists, contexts, first)
         if found is None:
             kepts = _ranked_by_distance(profile, here, lists, contexts, ranked, first)

@@ -426,8 +426,7 @@ class RoutingProfile:
         count = len(columns_of.locations)
         columns: list[Sequence[float | Excluded]] = []
         first_exclusion: dict[int, int] = {}
-        flags: list[bool] | None = None
-        """Which candidates the one rule that excludes any excluded (``None``: none, or two)."""
+        flags: list[bool] | None = None  # see _Scored.flags
         alike: list[bool | None] = []
         for number, rule in enumerate(self.rules):
             fast = None if rule._column is None else rule._column(line, columns_of)
