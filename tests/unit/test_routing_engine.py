@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections import UserList
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -839,6 +839,92 @@ def test_the_express_path_decides_as_the_general_engine(
         ]
 
 
+class _Thin:
+    """A user filter: excludes a location that would keep fewer than ``units``, else distance."""
+
+    def __init__(self, units: int) -> None:
+        self.units = units
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        return [
+            Excluded("thin") if c.sellable - line.quantity < self.units else c.distance_km or 0.0
+            for c in candidates
+        ]
+
+
+class _Banned:
+    """A user filter that excludes some locations for some SKUs; the rest score alike."""
+
+    def __init__(self, banned: frozenset[tuple[str, str]]) -> None:
+        self.banned = banned
+
+    def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        return [
+            Excluded("banned") if (line.sku, c.location_id) in self.banned else 0.0
+            for c in candidates
+        ]
+
+
+def _most_stock_then_distance(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+    return [-c.sellable + (c.distance_km or 0.0) / 1000 for c in candidates]
+
+
+@st.composite
+def scored_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
+    """Stock that user rules thin out line by line, and profiles of one or two such rules."""
+    locations = [
+        Location(
+            f"L{n}",
+            f"Location {n}",
+            LocationKind.STORE,
+            draw(st.sampled_from(EXPRESS_POINTS)),
+            "NL",
+            {Capability.SHIP},
+        )
+        for n in range(draw(st.integers(2, 7)))
+    ]
+    products = {sku: Product(sku, sku, weight_grams=500) for sku in ("A", "B", "C")}
+    held = {
+        sku: [(loc, draw(st.integers(1, 9))) for loc in locations if draw(st.integers(0, 4))]
+        for sku in products
+    }
+    skus = draw(st.lists(st.sampled_from(list(products)), min_size=1, max_size=3, unique=True))
+    placed = order(*[(sku, draw(st.integers(1, 4))) for sku in skus])
+    pairs = [(sku, loc.location_id) for sku in products for loc in locations]
+    makers: dict[str, Callable[[], Any]] = {
+        "thin": lambda: _Thin(draw(st.integers(0, 6))),
+        "banned": lambda: _Banned(frozenset(draw(st.lists(st.sampled_from(pairs))))),
+        "most_stock": lambda: _most_stock_then_distance,
+        "nearest": lambda: builtins.nearest,
+    }
+    names = draw(st.lists(st.sampled_from(list(makers)), min_size=1, max_size=2, unique=True))
+    if names == ["nearest"]:
+        names.insert(0, "thin")  # (nearest alone is no user rule)
+    rules: list[Any] = [(name, makers[name]()) for name in names]
+    profile = RoutingProfile.of(
+        "p",
+        rules,
+        objective=draw(st.sampled_from(Objective)),
+        max_splits=draw(st.integers(0, 2)),
+    )
+    return (held, products, [placed]), profile
+
+
+@settings(max_examples=400, deadline=None)
+@given(world=scored_worlds())
+def test_user_rules_thinning_the_fitting_locations_decide_as_the_general_engine(
+    world: tuple[Network, RoutingProfile],
+) -> None:
+    (held, products, (placed,)), profile = world
+    fast, plain, took_express = _route_both(placed, profile, held, products)
+    event(f"express: {took_express}, shipments: {plain.shipment_count}")
+    event(f"unfulfilled lines: {sum(1 for line in plain.lines if line.unfulfilled)}")
+    assert fast == plain
+    assert (fast.cost, fast.decided_by) == (plain.cost, plain.decided_by)
+    assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
+    assert fast.explain() == plain.explain()
+
+
 def test_the_express_path_serves_one_location_orders_and_explains_them_later() -> None:
     placed = order(("BEANS", 2), ("KETTLE", 1))
     held = {"BEANS": ((STORE_AMS, 5), (DC, 5)), "KETTLE": ((STORE_AMS, 3), (DC, 9))}
@@ -871,26 +957,47 @@ def test_other_profiles_take_the_general_engine(profile: RoutingProfile) -> None
     assert where(fast.lines[0]) == where(plain.lines[0]) == [("AMS", 2)]
 
 
-@pytest.mark.parametrize(
-    ("profile", "express"),
-    [
-        # No nearest: ties go by id, and RTM sorts before the nearer UTR.
-        (RoutingProfile.of("p", [("min_stock", builtins.min_stock(1)), "specialisation"]), False),
-        # A MinStock subclass is scored, not read as the built-in's location sets.
-        (RoutingProfile.of("p", [("own", _OwnMinStock(1)), "nearest"]), True),
-    ],
-    ids=["no-nearest", "a-subclass"],
-)
-def test_scored_profiles_take_the_express_path_when_the_lines_rank_by_distance(
-    profile: RoutingProfile, express: bool
+_SCORED_PROFILES = {
+    # No nearest: ties go by id, and RTM sorts before the nearer UTR.
+    "no-nearest": [("min_stock", builtins.min_stock(1)), "specialisation"],
+    # A MinStock subclass is scored, not read as the built-in's location sets.
+    "a-subclass": [("own", _OwnMinStock(1)), "nearest"],
+}
+
+
+@pytest.mark.parametrize("rules", list(_SCORED_PROFILES.values()), ids=list(_SCORED_PROFILES))
+def test_a_lone_fitting_location_takes_the_express_path_whatever_the_ranking(
+    rules: list[Any],
 ) -> None:
-    # Only UTR holds the kettle, so only UTR fits: every candidate of BEANS is ranked.
+    # Only UTR holds the kettle, so only UTR fits: the ranking of the rest cannot matter.
     placed = order(("BEANS", 2), ("KETTLE", 1))
     held = {"BEANS": ((STORE_UTR, 5), (STORE_RTM, 5)), "KETTLE": ((STORE_UTR, 3),)}
+    for objective in Objective:
+        profile = RoutingProfile.of("p", rules, objective=objective)
+        fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
+        assert took_express
+        assert fast == plain
+        assert fast.explain() == plain.explain()
+        assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
+        assert fast.decided_by == "the fewest shipments"  # RTM could have shipped the beans
+
+
+@pytest.mark.parametrize(
+    ("rules", "express"),
+    [(_SCORED_PROFILES["no-nearest"], False), (_SCORED_PROFILES["a-subclass"], True)],
+    ids=list(_SCORED_PROFILES),
+)
+def test_scored_profiles_take_the_express_pairs_when_the_lines_rank_by_distance(
+    rules: list[Any], express: bool
+) -> None:
+    # No location holds both lines: every candidate of BEANS is ranked, for the pairs.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {"BEANS": ((STORE_UTR, 5), (STORE_RTM, 5)), "KETTLE": ((STORE_AMS, 3),)}
+    profile = RoutingProfile.of("p", rules, objective=Objective.COST)
     fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
     assert took_express is express
     assert fast == plain
-    assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
+    assert fast.shipment_count == 2
 
 
 @pytest.mark.parametrize(
@@ -911,22 +1018,33 @@ def test_orders_the_express_path_cannot_serve_take_the_general_engine(
     assert fast == plain
 
 
-def test_another_rule_takes_the_express_path_only_while_the_lines_rank_by_distance() -> None:
-    # Only UTR holds the kettle, so only UTR fits: every candidate of BEANS is ranked.
+def test_another_rule_takes_the_express_pairs_only_while_the_lines_rank_by_distance() -> None:
+    # No location holds both lines: every candidate of BEANS is ranked, for the pairs.
     placed = order(("BEANS", 2), ("KETTLE", 1))
-    held = {"BEANS": ((STORE_AMS, 5), (STORE_UTR, 5)), "KETTLE": ((STORE_UTR, 3),)}
-    profile = RoutingProfile.of("p", ["load_balancing", "nearest"])
+    held = {"BEANS": ((STORE_AMS, 5), (STORE_UTR, 5)), "KETTLE": ((STORE_RTM, 3),)}
+    profile = RoutingProfile.of("p", ["load_balancing", "nearest"], objective=Objective.COST)
     # No open work anywhere: load balancing ties, so nearest orders the candidates.
     fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS)
     assert took_express
     assert fast == plain
-    assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
+    assert [where(line) for line in fast.lines] == [[("AMS", 2)], [("RTM", 1)]]
     # Amsterdam busy: Utrecht ranks first for BEANS, against distance: the general engine.
     busy = {"AMS": 40}
     fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS, workload=busy)
     assert not took_express
     assert fast == plain
     assert fast.lines[0].candidates[0].location_id == "UTR"
+
+
+def test_another_rule_that_ranks_against_distance_still_leaves_a_lone_fit_express() -> None:
+    # Only UTR holds the kettle, so only UTR fits, however the rules rank Amsterdam.
+    placed = order(("BEANS", 2), ("KETTLE", 1))
+    held = {"BEANS": ((STORE_AMS, 5), (STORE_UTR, 5)), "KETTLE": ((STORE_UTR, 3),)}
+    profile = RoutingProfile.of("p", ["load_balancing", "nearest"])
+    fast, plain, took_express = _route_both(placed, profile, held, PRODUCTS, workload={"AMS": 40})
+    assert took_express
+    assert fast == plain
+    assert [where(line) for line in fast.lines] == [[("UTR", 2)], [("UTR", 1)]]
 
 
 def _nearest_unless_thin(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
@@ -945,10 +1063,10 @@ def test_a_user_filter_that_leaves_one_location_takes_the_express_path() -> None
         "BEANS": ((STORE_AMS, 9), (STORE_UTR, 3), (STORE_RTM, 8)),
         "KETTLE": ((STORE_AMS, 3), (STORE_UTR, 8), (STORE_RTM, 7)),
     }
-    calls: list[int] = []
+    calls: list[tuple[str, int]] = []
 
     def counted(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
-        calls.append(len(candidates))
+        calls.append((line.sku, len(candidates)))
         return _nearest_unless_thin(line, candidates)
 
     for objective in Objective:
@@ -958,16 +1076,19 @@ def test_a_user_filter_that_leaves_one_location_takes_the_express_path() -> None
         assert [where(line) for line in fast.lines] == [[("RTM", 2)], [("RTM", 1)]]
         calls.clear()
         decision = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
-        scored = len(calls)
-        # The explanation takes the rankings the express path made: nothing is scored again.
+        # BEANS in full (the first of the lines with the fewest candidates), then the KETTLE
+        # at only the two fitting locations BEANS kept.
+        assert calls == [("BEANS", 3), ("KETTLE", 2)]
         assert decision == plain
+        assert decision.decided_by == "the fewest shipments"
+        # The explanation scores in full only the line the routing did not: the KETTLE.
         assert decision.explain() == plain.explain()
-        assert len(calls) == scored
+        assert calls == [("BEANS", 3), ("KETTLE", 2), ("KETTLE", 3)]
 
 
-def test_each_line_is_scored_once_when_the_user_filter_keeps_one_fitting_location() -> None:
+def test_a_line_that_keeps_no_fitting_location_is_scored_in_full_once() -> None:
     # Every location holds both lines, but the user rule keeps only AMS for BEANS (RTM would
-    # keep 4): no two fitting locations survive, so every candidate of each line counts.
+    # keep 4) and not AMS for the KETTLE: no location fits, every candidate of each line counts.
     placed = order(("BEANS", 2), ("KETTLE", 1))
     held = {
         "BEANS": ((STORE_AMS, 9), (STORE_UTR, 3), (STORE_RTM, 6)),
@@ -983,11 +1104,11 @@ def test_each_line_is_scored_once_when_the_user_filter_keeps_one_fitting_locatio
         profile = RoutingProfile.of("p", [("thin", counted)], objective=objective)
         calls.clear()
         decision = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
-        # The first line's candidates are scored once, for the search of the fitting
-        # locations and the ranking by distance alike.
-        assert calls == [("BEANS", 3), ("KETTLE", 3)]
+        # BEANS in full, the KETTLE at AMS (which BEANS kept), then the KETTLE in full: it
+        # keeps units elsewhere, so no location fits; those scores serve what follows.
+        assert calls == [("BEANS", 3), ("KETTLE", 1), ("KETTLE", 3)]
         explained = decision.explain()
-        assert len(calls) == 2
+        assert len(calls) == 3
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(engine, "EXPRESS", False)
             plain = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)

@@ -17,18 +17,20 @@ and distance, and from the scores of a few locations only:
   better ranks everywhere: the planner's preference orders them as
   ``(distance, id)`` does. Nothing is scored.
 * **Other strategies** (each scoring every candidate on its own, see
-  :func:`~omskit.routing.strategy.pointwise`): the first line's every
-  candidate is scored (either way it is needed: the ranking by
-  distance below takes it), and each later line scores only the
-  locations that hold every line in full and that the lines before it
-  kept, with the profile's own ranking. When every
-  line ranks them in the same order, that order is their preference order.
-  When that does not decide (too few of them survive the rules, or none
-  holds every line), every candidate is ranked; if each line's ranking
+  :func:`~omskit.routing.strategy.pointwise`): only the candidates that
+  could matter are scored, each once (see :func:`_fitting`). The line
+  with the fewest candidates is scored in full; each other line scores
+  only the locations that hold every line in full and that the lines
+  before it kept. A line that keeps none of them is scored in full, and
+  when what it keeps falls short of its quantity the search starts again
+  with that line's best fill. When every line taking units ranks the
+  locations that fit in the same order, that order is their preference
+  order. When that does not decide (no location fits, the lines rank
+  differently), every candidate is ranked; if each line's ranking
   is by distance, then id (as ``nearest`` alone ranks), the rules act as
   filters: the candidates each line keeps are a location set, as with the
   built-in rules, and the order is decided as they are (two locations
-  included). The rankings go to the general engine either way, which
+  included). The lines scored in full go to the general engine, which
   takes them as they are instead of scoring again.
 * **Two locations** (built-in rules, the cost objective, a shipping cost
   that does not depend on weight): when no location fills the order, the
@@ -43,7 +45,7 @@ explanation (every candidate's note) and each line's deciding rule are left
 to a function: on the first read the general engine routes the order again
 from the same judged stock and they are taken from its decision. Whatever
 it cannot decide exactly as the planner would (a tie it cannot resolve, a
-SKU on two lines, a line left short in the scored or paired modes, three or
+SKU on two lines, a line left short in the paired mode, three or
 more locations, no delivery point) makes it return ``None``: the general
 engine decides.
 """
@@ -71,7 +73,6 @@ from omskit.routing.profile import (
     LineRanking,
     Objective,
     RoutingProfile,
-    _ranked,
     _Scored,
 )
 from omskit.routing.strategy import Candidates, LineContext, pointwise
@@ -206,22 +207,24 @@ def express(
     lists = [judged[line.sku] for line in lines]
     here = _trig(origin.lat, origin.lon)
     kepts: list[_KeptUnits] | None
+    pool_has_two = False
+    """Whether some two locations may ship part of the order (when the scored path decided)."""
     if shape.scored:
         contexts = [
             LineContext(order, line, taken_products[line.sku], origin, workload) for line in lines
         ]
-        # The first line's every candidate is scored either way: the search of the fitting
-        # locations below starts from those scores, and the ranking by distance needs them.
-        first = _score_all(profile, here, lists[0], contexts[0])
-        ranked[0] = first[0]  # (for the general engine, and for an explanation read later)
-        found = _scored(profile, here, lists, contexts, first)
-        if found is None:
-            kepts = _ranked_by_distance(profile, here, lists, contexts, ranked, first)
+        verdicts = _Verdicts(profile, here, lists, contexts)
+        fitted = _fitting(verdicts)
+        if fitted is None:
+            kepts = _ranked_by_distance(profile, here, lists, contexts, ranked, verdicts.full)
             if kepts is None:
                 return None
             found = _filtered(order, kepts, here, lists, taken_products)
         else:
+            found, pool_has_two = fitted
             kepts = None
+            # The lines scored in full go to the general engine, for an explanation read later.
+            ranked.update((index, scored) for index, (scored, _) in verdicts.full.items())
     else:
         kepts = _filter_sets(order, lists, taken_products, shape.filters)
         found = _filtered(order, kepts, here, lists, taken_products)
@@ -245,8 +248,7 @@ def express(
         chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
-    elif kepts is not None and _pool_has_two(lists, kepts):
-        # (Where _scored decided, two or more locations fit: a runner-up always exists.)
+    elif pool_has_two if kepts is None else _pool_has_two(lists, kepts):
         decided_by = _FEWEST
     else:
         decided_by = "the only plan"
@@ -631,7 +633,7 @@ def _ranked_by_distance(
     judged: Sequence[_Eligible],
     contexts: Sequence[LineContext],
     ranked: dict[int, LineRanking | _Scored],
-    first: tuple[_Scored, list[float]],
+    full: Mapping[int, tuple[_Scored, list[float]]],
 ) -> list[_KeptUnits] | None:
     """What each line may take from, when the profile ranks every line's candidates by distance.
 
@@ -643,13 +645,13 @@ def _ranked_by_distance(
     pairs) decides as the planner would. ``None`` as soon as a line ranks
     otherwise. When the scores alone show the order (a rule scores each
     kept candidate its distance, the others score them alike), the ranking
-    is not made: only a read of the explanation needs it. ``first`` is the
-    first line's, scored already (see :func:`_score_all`).
+    is not made: only a read of the explanation needs it. ``full`` holds
+    the lines scored in full already, by index (see :func:`_score_all`).
     """
     kepts: list[_KeptUnits] = []
     for index, (context, eligible) in enumerate(zip(contexts, judged, strict=True)):
         ids = eligible.ids
-        scored, km = first if index == 0 else _score_all(profile, here, eligible, context)
+        scored, km = full[index] if index in full else _score_all(profile, here, eligible, context)
         positions: Sequence[int]
         if scored.by_distance(km):
             # The scores alone say the ranking is by distance: it is finished only if read.
@@ -719,69 +721,178 @@ def _kept(
     return kept, sum(map(units.__getitem__, kept))
 
 
-def _scored(
-    profile: RoutingProfile,
-    here: _Vector,
-    judged: Sequence[_Eligible],
-    contexts: Sequence[LineContext],
-    first: tuple[_Scored, list[float]],
-) -> _Found | None:
-    """The locations that fit, scored by the profile's rules (every one of them pointwise).
+class _Verdicts:
+    """The profile's verdicts on the candidates of each line, scored only as they are asked for.
 
-    Only the candidates that alone hold every line in full count; ``first``
-    is the first line's every candidate scored (see :func:`_score_all`), and
-    each later line scores only those every line before it kept. As a
-    strategy scores each candidate on its own (:func:`pointwise`), their
-    order in each line's ranking is their order in the full ranking. The
-    plan follows from that order when it is the same on every line (the
-    location that ranks better everywhere has the better preference);
-    otherwise, or when only one location fits (the runner-up would then
-    depend on every candidate), the general engine decides.
+    Every rule scores each candidate on its own (see
+    :func:`~omskit.routing.strategy.pointwise`), so a candidate's scores do
+    not depend on which others are scored with it: a line's candidates can
+    be scored a few at a time, each once, and ranked later among any of
+    them as the line's full ranking ranks them. ``full`` holds the lines
+    scored in full (every candidate), with their distances, by line index.
     """
-    fits: frozenset[str] | None = None
-    for context, eligible in zip(contexts, judged, strict=True):
-        where = eligible.held().at_least(context.quantity)
-        fits = where if fits is None else fits & where
-        if not fits:
-            return None
-    if fits is None or len(fits) < 2:
-        return None
-    scored, km = first
-    ids = judged[0].ids
-    # The fitting locations the first line kept, in the order it ranks them.
-    positions = [at for at in scored.kept if ids[at] in fits]
-    if len(positions) < 2:
-        return None
-    ranked = tuple(map(ids.__getitem__, _ranked(scored.columns, ids, positions)))
-    orders: list[tuple[str, ...]] = [ranked]
-    km_of = {ids[at]: km[at] for at in positions}
-    # The fitting locations every line scored so far kept: the only ones the next one scores.
-    alive = sorted(ranked)
-    grams = contexts[0].weight_grams
-    for context, eligible in islice(zip(contexts, judged, strict=True), 1, None):
-        location_of = eligible.location_of()
-        units = eligible.held()
-        candidates = Candidates(
-            [location_of[loc] for loc in alive],
-            [units[loc] for loc in alive],
-            [km_of[loc] for loc in alive],
-            alive,
+
+    __slots__ = ("contexts", "full", "here", "judged", "keys", "profile")
+
+    def __init__(
+        self,
+        profile: RoutingProfile,
+        here: _Vector,
+        judged: Sequence[_Eligible],
+        contexts: Sequence[LineContext],
+    ) -> None:
+        self.profile = profile
+        self.here = here
+        self.judged = judged
+        self.contexts = contexts
+        self.keys: list[dict[str, Any]] = [{} for _ in judged]
+        """Per line, each scored candidate's sort key (``None``: excluded): its score with
+        one rule, else its scores in rule order."""
+        self.full: dict[int, tuple[_Scored, list[float]]] = {}
+
+    def kept(self, index: int, locations: Sequence[str]) -> list[str]:
+        """Those of ``locations`` (candidates of line ``index``) that no rule excludes, in order."""
+        keys = self.keys[index]
+        new = [loc for loc in locations if loc not in keys]
+        if new:
+            eligible = self.judged[index]
+            location_of, units, vector_of = (
+                eligible.location_of(),
+                eligible.held(),
+                eligible.vector_of(),
+            )
+            km = _haversines(self.here, [vector_of[loc] for loc in new])
+            candidates = Candidates(
+                [location_of[loc] for loc in new], [units[loc] for loc in new], km, new
+            )
+            self._keep(keys, new, self.profile._score(self.contexts[index], candidates))
+        return [loc for loc in locations if keys[loc] is not None]
+
+    @staticmethod
+    def _keep(keys: dict[str, Any], ids: Sequence[str], scored: _Scored) -> None:
+        columns = scored.columns
+        # One rule: its score is the key itself (every line of a profile has as many).
+        keys.update(
+            zip(ids, columns[0] if len(columns) == 1 else zip(*columns, strict=True), strict=True)
         )
-        ranked = profile.rank(context, candidates).ranked_ids
-        if len(ranked) < 2:
-            return None
-        orders.append(ranked)
-        alive = sorted(ranked)
-        grams += context.weight_grams
-    kept = set(alive)
-    common = [loc for loc in orders[0] if loc in kept]
-    for ranked in orders[1:]:
-        if [loc for loc in ranked if loc in kept] != common:
+        for at in scored.first_exclusion:
+            keys[ids[at]] = None
+
+    def in_full(self, index: int) -> tuple[_Scored, list[float]]:
+        """Line ``index`` with every candidate scored (see :func:`_score_all`), and the km."""
+        found = self.full.get(index)
+        if found is None:
+            eligible = self.judged[index]
+            found = _score_all(self.profile, self.here, eligible, self.contexts[index])
+            self.full[index] = found
+            self._keep(self.keys[index], eligible.ids, found[0])
+        return found
+
+    def kept_in_full(self, index: int) -> tuple[frozenset[str], int]:
+        """Every candidate of line ``index`` that the rules keep, and the units they hold."""
+        scored, _ = self.in_full(index)
+        eligible = self.judged[index]
+        kept = scored.kept
+        return (
+            frozenset(map(eligible.ids.__getitem__, kept)),
+            sum(map(eligible.units.__getitem__, kept)),
+        )
+
+    def ranked(self, index: int, locations: Sequence[str]) -> list[str]:
+        """``locations`` (scored and kept on line ``index``) as the line's ranking orders them.
+
+        By their scores in rule order, then id: as the profile ranks (a rule
+        that scores every kept candidate alike cannot change that order).
+        """
+        keys = self.keys[index]
+        return sorted(locations, key=lambda loc: (keys[loc], loc))
+
+    def another_kept(self, location: str) -> bool:
+        """Whether some line keeps a candidate other than ``location`` (scoring as needed)."""
+        for keys in self.keys:
+            if any(key is not None and loc != location for loc, key in keys.items()):
+                return True
+        for index in sorted(range(len(self.judged)), key=lambda at: len(self.judged[at].ids)):
+            if index not in self.full:
+                kept, _ = self.kept_in_full(index)
+                if kept - {location}:
+                    return True
+        return False
+
+
+def _fitting(verdicts: _Verdicts) -> tuple[_Found, bool] | None:
+    """The locations that alone give every line its best fill, scored by the profile's rules.
+
+    Every rule is pointwise, so only the candidates that could matter are
+    scored. A line's best fill is its quantity when the candidates its
+    rules keep hold that much together, else all they hold. The first line
+    scores the locations holding every line in full; each later line
+    scores only those the lines before it kept. When a line keeps none of
+    them, it is scored in full: if its kept candidates hold less than its
+    quantity, its best fill is what they hold (nothing: the line is left
+    unfulfilled; some: only a location holding all of it fits) and the
+    search starts again without it; else no location fits. The plan then
+    follows from the order in which the lines rank the locations that fit,
+    if every line taking units ranks them alike (the location that ranks
+    better everywhere has the better preference). Returns the fitting
+    locations as :func:`_filtered` does, and whether some two locations
+    may ship part of the order (``decided_by`` of a lone fit turns on it);
+    ``None`` when something else decides (no location fits, the lines rank
+    differently): see :func:`_ranked_by_distance`.
+    """
+    judged, contexts = verdicts.judged, verdicts.contexts
+    needs = [context.quantity for context in contexts]
+    short: dict[int, frozenset[str]] = {}
+    """Lines whose kept candidates hold less than the quantity: those candidates."""
+    # The line with the fewest candidates first, scored in full (it is the cheapest to, and
+    # the likeliest to keep too few units).
+    lines = sorted(range(len(judged)), key=lambda at: len(judged[at].ids))
+    verdicts.in_full(lines[0])
+    while True:
+        fits: frozenset[str] | None = None
+        for index, eligible in enumerate(judged):
+            need = needs[index]
+            if need:
+                where = eligible.held().at_least(need)
+                if index in short:
+                    where = where & short[index]
+                fits = where if fits is None else fits & where
+                if not fits:
+                    return None
+        if fits is None:
+            return None  # no line can take a unit: the general engine says so
+        alive = sorted(fits)
+        for index in lines:
+            need = needs[index]
+            if not need or index in short:
+                continue  # (a short line's fitting locations are known already)
+            kept = verdicts.kept(index, alive)
+            if kept:
+                alive = kept
+                continue
+            every, total = verdicts.kept_in_full(index)
+            if total >= need:
+                return None  # the line fills from elsewhere, but nowhere with the others
+            needs[index] = total
+            if total:
+                short[index] = every
+            break  # the search starts again with this line's best fill
+        else:
+            break
+    taking = [index for index, need in enumerate(needs) if need]
+    common = verdicts.ranked(taking[0], alive)
+    for index in taking[1:]:
+        if verdicts.ranked(index, alive) != common:
             return None  # the lines rank the fitting locations differently
-    position = {loc: index for index, loc in enumerate(common)}
-    vector_of = judged[0].vector_of()
-    walk = sorted([(dist(here, vector_of[loc]), loc) for loc in common])
-    return [context.quantity for context in contexts], walk, lambda loc, _km: position[loc], grams
+    pooled = len(common) > 1 or verdicts.another_kept(common[0])
+    position = {loc: at for at, loc in enumerate(common)}
+    vector_of = judged[taking[0]].vector_of()
+    walk = sorted([(dist(verdicts.here, vector_of[loc]), loc) for loc in common])
+    grams = sum(
+        context.product.weight_grams * need for context, need in zip(contexts, needs, strict=True)
+    )
+    found: _Found = (needs, walk, lambda loc, _km: position[loc], grams)
+    return found, pooled
 
 
 def _km(chord: float) -> float:

@@ -20,8 +20,8 @@ strategy must be deterministic (same input, same scores) and must not
 mutate its inputs; it never chooses quantities, the planner does. It
 scores each candidate on its own: a candidate's score depends on the line
 and that candidate, not on which other candidates are in the call. The
-engine relies on that to score, on an order's later lines, only the
-locations that could fill the whole order; a strategy whose scores compare
+engine relies on that to score, on most lines, only the locations that
+could fill the whole order; a strategy whose scores compare
 candidates with each other declares ``pointwise = False`` (an attribute of
 the function or class) and is then always called with every candidate (see
 :func:`pointwise`). Hard constraints (the location serves the channel, can
