@@ -42,8 +42,9 @@ and distance, and from the scores of a few locations only:
 (cheapest empty shipment first with the cost objective, stopping at the
 same bound) and returns the same decision, ``decided_by`` included. The
 explanation (every candidate's note) and each line's deciding rule are left
-to a function: on the first read the general engine routes the order again
-from the same judged stock and they are taken from its decision. Whatever
+to a function: on the first read of a line, the general engine ranks that
+line's every candidate (or finishes the ranking made here) and writes its
+notes for the plan decided, as it would have; nothing is planned again. Whatever
 it cannot decide exactly as the planner would (a tie it cannot resolve, a
 SKU on two lines, a line left short in the paired mode, three or
 more locations, no delivery point) makes it return ``None``: the general
@@ -144,28 +145,34 @@ def _analyse(profile: RoutingProfile) -> _Shape | None:
 
 
 class _Later:
-    """The general engine's decision for the same inputs, made on first use."""
+    """Each line's notes and deciding rule, made on first use (see :data:`Explain`)."""
 
-    __slots__ = ("_decision", "_make")
+    __slots__ = ("_explain", "_lines")
 
-    def __init__(self, make: Callable[[], RoutingDecision]) -> None:
-        self._make = make
-        self._decision: RoutingDecision | None = None
+    def __init__(self, explain: Callable[[int], tuple[Notes, str | None]]) -> None:
+        self._explain = explain
+        self._lines: dict[int, tuple[Notes, str | None]] = {}
 
-    def _line(self, index: int) -> LineDecision:
-        if self._decision is None:
-            self._decision = self._make()
-        return self._decision.lines[index]
+    def _line(self, index: int) -> tuple[Notes, str | None]:
+        found = self._lines.get(index)
+        if found is None:
+            found = self._lines[index] = self._explain(index)
+        return found
 
     def notes(self, index: int) -> Notes:
-        return self._line(index).candidates
+        return self._line(index)[0]
 
     def rule(self, index: int) -> str | None:
-        return self._line(index).deciding_rule
+        return self._line(index)[1]
 
 
-General = Callable[[Mapping[str, Product]], RoutingDecision]
-"""Routes the order with the general engine, given its products (its stock is judged)."""
+Explain = Callable[[int, Product, tuple[Allocation, ...], str], tuple[Notes, str | None]]
+"""A line's notes and deciding rule as the general engine makes them, from the line's ranking.
+
+Given the line's index, its product, its allocations and the plan's
+``decided_by``: the notes depend on the plan only through those (its stock
+is judged already), so the plan is not made again.
+"""
 
 
 def express(
@@ -177,7 +184,7 @@ def express(
     workload: Mapping[str, int],
     judge: Callable[[Product, Sequence[tuple[Location, int]]], _Eligible],
     search_limit: int,
-    general: General,
+    explain: Explain,
     judged: dict[str, _Eligible],
     ranked: dict[int, LineRanking | _Scored],
 ) -> RoutingDecision | None:
@@ -189,8 +196,8 @@ def express(
     candidate it scored with the profile has that ranking (or those scores,
     not ranked yet) left in ``ranked`` by line index (the general engine
     takes them as they are instead of scoring again).
-    ``general`` routes the order with the general engine: the explanation
-    is taken from it when first read.
+    ``explain`` makes a line's notes and deciding rule when they are first
+    read.
     """
     shape = _shape(profile)
     if shape is None or origin is None:
@@ -235,7 +242,7 @@ def express(
         if paired is None:
             return None
         fills, paid, why = paired
-        return _decision(order, profile, shape, fills, paid, why, general, taken_products)
+        return _decision(order, profile, shape, fills, paid, why, explain, taken_products)
     needs, walk, rank, grams = found
     if len(walk) > search_limit:
         return None
@@ -254,7 +261,7 @@ def express(
         decided_by = "the only plan"
 
     taken: _Fills = [((chosen, need),) if need else () for need in needs]
-    return _decision(order, profile, shape, taken, cost, decided_by, general, taken_products)
+    return _decision(order, profile, shape, taken, cost, decided_by, explain, taken_products)
 
 
 QUICK_NO_PAIR = True
@@ -271,14 +278,20 @@ def _decision(
     taken: _Fills,
     cost: int,
     decided_by: str,
-    general: General,
+    explain: Explain,
     products: Mapping[str, Product],
 ) -> RoutingDecision:
-    """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``general``."""
-    later = _Later(partial(general, products))
+    """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``explain``."""
+    lines = order.lines
+    taken_by_line: list[tuple[Allocation, ...]] = []
+
+    def explained(index: int) -> tuple[Notes, str | None]:
+        return explain(index, products[lines[index].sku], taken_by_line[index], decided_by)
+
+    later = _Later(explained)
     decisions = []
     allocations: tuple[Allocation, ...]
-    for index, (line, pairs) in enumerate(zip(order.lines, taken, strict=True)):
+    for index, (line, pairs) in enumerate(zip(lines, taken, strict=True)):
         quantity = line.quantity
         if len(pairs) == 1:
             ((loc, units),) = pairs
@@ -289,6 +302,7 @@ def _decision(
             why = f"split over {len(pairs)} locations; {decided_by}"
             allocations = tuple([_allocation(loc, units) for loc, units in pairs])
             left = quantity - sum([units for _, units in pairs])
+        taken_by_line.append(allocations)
         decisions.append(
             LineDecision(
                 line.line_id,

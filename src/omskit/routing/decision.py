@@ -150,21 +150,29 @@ class RoutingDecision:
             out.append(
                 f"  {self.shipment_count} shipment(s){cost}; decided by {self.decided_by}{search}"
             )
+        append = out.append
         for line in self.lines:
             where = ", ".join(f"{a.quantity} from {a.location_id}" for a in line.allocations)
             status = where or "nothing allocated"
             if line.unfulfilled:
                 status += f"; {line.unfulfilled} unfulfilled"
-            out.append(f"  line {line.line_id} {line.sku} x{line.quantity}: {status}")
+            append(f"  line {line.line_id} {line.sku} x{line.quantity}: {status}")
             for note in line.candidates:
-                distance = "" if note.distance_km is None else f"{note.distance_km:7.1f} km "
-                scores = "".join(
-                    f" {name}={'x' if value is None else f'{value:.4g}'}"
-                    for name, value in note.scores
-                )
-                out.append(
-                    f"    - {note.location_id:<14} {distance}"
+                km = note.distance_km
+                text = (
+                    f"    - {note.location_id:<14} {'' if km is None else f'{km:7.1f} km '}"
                     f"sellable {note.sellable:>4}: {note.reason}"
-                    + (f" [{scores.strip()}]" if scores else "")
                 )
+                if note.scores:
+                    text += (
+                        " ["
+                        + " ".join(
+                            [
+                                f"{name}={'x' if value is None else f'{value:.4g}'}"
+                                for name, value in note.scores
+                            ]
+                        )
+                        + "]"
+                    )
+                append(text)
         return "\n".join(out)

@@ -128,12 +128,16 @@ def route(
     ranked: dict[int, LineRanking | _Scored] = {}
     if EXPRESS and type(search_limit) is int and search_limit >= 1:
 
-        def general(products: Mapping[str, Product]) -> RoutingDecision:
-            # Every line's stock is judged already: the stock mapping is no longer read.
-            later = _OrderCache(order, origin, pickup)
-            return _route(
-                order, profile, origin, {}, products, workload, later, search_limit, judged, ranked
-            )
+        def explain(
+            index: int, product: Product, allocations: tuple[Allocation, ...], decided_by: str
+        ) -> tuple[tuple[CandidateNote, ...], str | None]:
+            # The line's stock is judged already: the stock mapping is no longer read.
+            line = order.lines[index]
+            candidates, eligible = cache.split(product, (), judged[line.sku])
+            context = LineContext(order, line, product, origin, workload)
+            ranking = _ranking(profile, context, candidates, ranked.get(index))
+            notes = _notes(line.quantity, ranking, eligible.hard, allocations, decided_by, cache)
+            return notes, ranking.deciding_rule()
 
         decided = express(
             order,
@@ -144,7 +148,7 @@ def route(
             workload,
             cache.judge,
             search_limit,
-            general,
+            explain,
             judged,
             ranked,
         )
@@ -191,13 +195,8 @@ def _route(
         candidates, eligible = cache.split(product, entries, judged.get(line.sku))
         sku = line.sku
         locations.update(zip(candidates.location_ids, candidates.locations, strict=True))
-        found = ranked.get(index)
-        if found is None:
-            ranking = profile.rank(LineContext(order, line, product, origin, workload), candidates)
-        elif isinstance(found, LineRanking):
-            ranking = found
-        else:
-            ranking = profile._finish(found)  # scored by the express path, not ranked yet
+        context = LineContext(order, line, product, origin, workload)
+        ranking = _ranking(profile, context, candidates, ranked.get(index))
         rankings.append(ranking)
         hard.append(eligible.hard)
         ranked_ids = ranking.ranked_ids
@@ -260,6 +259,20 @@ def _route(
         exact=plan.exact,
         scarcity_charge=None if scarcity is None else scarcity.charge_money(plan.charge_minor),
     )
+
+
+def _ranking(
+    profile: RoutingProfile,
+    context: LineContext,
+    candidates: Candidates,
+    found: LineRanking | _Scored | None,
+) -> LineRanking:
+    """The line's ranking: ``found`` (ranked, or scored by the express path), else made."""
+    if found is None:
+        return profile.rank(context, candidates)
+    if isinstance(found, LineRanking):
+        return found
+    return profile._finish(found)  # scored by the express path, not ranked yet
 
 
 def _charges(
@@ -357,20 +370,27 @@ def _notes(
     ids, units, distances = candidates.location_ids, candidates.sellable, candidates.distance_km
     last_chosen = max((rank for rank, p in enumerate(ranking.order) if ids[p] in taken), default=-1)
     names = ranking.rule_names
+    # Every rule's score per position (a ranked candidate has no Excluded among them).
+    rows = list(zip(*ranking.columns, strict=True))
+    not_chosen = f"not chosen: {plan_decided_by} won"
     notes: list[CandidateNote] = []
+    append = notes.append
     for rank, p in enumerate(ranking.order):
         chosen = taken.get(ids[p], 0)
         if chosen:
             reason = f"chosen for {chosen} unit(s)"
             if charged is not None and (rate := charged[1].get(ids[p])):
                 reason += f" (scarcity charge {charged[0].charge_money(round(rate * chosen))})"
-        elif rank < last_chosen and units[p] < quantity:
-            reason = f"skipped: only {units[p]} sellable, line needs {quantity}"
         elif rank < last_chosen:
-            reason = f"not chosen: {plan_decided_by} won"
+            have = units[p]
+            reason = (
+                f"skipped: only {have} sellable, line needs {quantity}"
+                if have < quantity
+                else not_chosen
+            )
         else:
-            reason = "not needed: better-ranked locations cover the line"
-        notes.append(
+            reason = _NOT_NEEDED
+        append(
             CandidateNote(
                 ids[p],
                 distances[p],
@@ -378,8 +398,9 @@ def _notes(
                 chosen,
                 False,
                 reason,
-                scores=_scores(names, ranking.scores(p)),
-                rank=rank,
+                tuple(zip(names, rows[p], strict=True)),
+                None,
+                rank,
             )
         )
     for p, rule in ranking.exclusions:
@@ -409,6 +430,9 @@ def _notes(
             )
         )
     return tuple(notes)
+
+
+_NOT_NEEDED = "not needed: better-ranked locations cover the line"
 
 
 def _scores(
