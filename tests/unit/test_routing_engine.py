@@ -678,23 +678,31 @@ def _stock_then_distance(line: LineContext, candidates: Sequence[CandidateView])
     ]
 
 
+def _drawn_stores(
+    draw: st.DrawFn,
+    sizes: tuple[int, int],
+    point: Callable[[], GeoPoint],
+    capabilities: Callable[[], frozenset[Capability] | set[Capability]],
+) -> list[Location]:
+    """Stores L0, L1, ... (as many as drawn from ``sizes``), each at a point with capabilities."""
+    return [
+        Location(f"L{n}", f"Location {n}", LocationKind.STORE, point(), "NL", capabilities())
+        for n in range(draw(st.integers(*sizes)))
+    ]
+
+
 @st.composite
 def express_networks(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
     """Networks with ties in distance and cost, and the profiles the express path serves."""
     capabilities = st.frozensets(
         st.sampled_from([Capability.SHIP, Capability.HANDLES_FRAGILE, Capability.RECEIVE_TRANSFERS])
     )
-    locations = [
-        Location(
-            f"L{n}",
-            f"Location {n}",
-            LocationKind.STORE,
-            draw(st.sampled_from(EXPRESS_POINTS)),
-            "NL",
-            draw(capabilities) | {Capability.SHIP},
-        )
-        for n in range(draw(st.integers(2, 9)))
-    ]
+    locations = _drawn_stores(
+        draw,
+        (2, 9),
+        lambda: draw(st.sampled_from(EXPRESS_POINTS)),
+        lambda: draw(capabilities) | {Capability.SHIP},
+    )
     products = {
         sku: Product(
             sku,
@@ -872,17 +880,9 @@ def _most_stock_then_distance(line: LineContext, candidates: Sequence[CandidateV
 @st.composite
 def scored_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
     """Stock that user rules thin out line by line, and profiles of one or two such rules."""
-    locations = [
-        Location(
-            f"L{n}",
-            f"Location {n}",
-            LocationKind.STORE,
-            draw(st.sampled_from(EXPRESS_POINTS)),
-            "NL",
-            {Capability.SHIP},
-        )
-        for n in range(draw(st.integers(2, 7)))
-    ]
+    locations = _drawn_stores(
+        draw, (2, 7), lambda: draw(st.sampled_from(EXPRESS_POINTS)), lambda: {Capability.SHIP}
+    )
     products = {sku: Product(sku, sku, weight_grams=500) for sku in ("A", "B", "C")}
     held = {
         sku: [(loc, draw(st.integers(1, 9))) for loc in locations if draw(st.integers(0, 4))]
@@ -1201,17 +1201,14 @@ def _pair_point(draw: st.DrawFn) -> GeoPoint:
 @st.composite
 def pair_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
     """Orders that often need two locations, for the cost objective the express pairs serve."""
-    locations = [
-        Location(
-            f"L{n}",
-            f"Location {n}",
-            LocationKind.STORE,
-            _pair_point(draw),
-            "NL",
-            {Capability.SHIP} | ({Capability.HANDLES_FRAGILE} if draw(st.booleans()) else set()),
-        )
-        for n in range(draw(st.integers(2, 8)))
-    ]
+    locations = _drawn_stores(
+        draw,
+        (2, 8),
+        lambda: _pair_point(draw),
+        lambda: (
+            {Capability.SHIP} | ({Capability.HANDLES_FRAGILE} if draw(st.booleans()) else set())
+        ),
+    )
     products = {
         sku: Product(sku, sku, weight_grams=500, fragile=draw(st.booleans()))
         for sku in ("A", "B", "C")
