@@ -243,16 +243,16 @@ def express(
             return None
         fills, paid, why = paired
         return _decision(order, profile, shape, fills, paid, why, explain, taken_products)
-    needs, walk, rank, grams = found
+    needs, walk, position, grams = found
     if len(walk) > search_limit:
         return None
     minor_km = shape.model._minor_km
     if shape.by_cost:
         # (A cost model without a weight term prices the filled shipment as the empty one.)
         weighed = grams if shape.model._rates[2] else 0
-        chosen, cost, runner_up = _cheapest(walk, rank, minor_km, weighed)
+        chosen, cost, runner_up = _cheapest(walk, position, minor_km, weighed)
     else:
-        chosen, cost, runner_up = _preferred(walk, rank, minor_km, grams)
+        chosen, cost, runner_up = _preferred(walk, position, minor_km, grams)
     if runner_up is not None:
         decided_by = runner_up
     elif pool_has_two if kepts is None else _pool_has_two(lists, kepts):
@@ -584,9 +584,10 @@ def _preference(
     )
 
 
-_Found = tuple[list[int], list[tuple[float, str]], Callable[[str, float], Any], int]
+_Found = tuple[list[int], list[tuple[float, str]], Mapping[str, int] | None, int]
 """Per line the units its best fill takes; the locations that fit, as (chord, id) nearest
-first; their preference order as a sort key of (id, km); the grams one location ships."""
+first; their place in the lines' preference order (``None``: by distance, then id); the
+grams one location ships."""
 
 
 def _filtered(
@@ -621,11 +622,7 @@ def _filtered(
         return None
     walk = sorted([(dist(here, vector_of[loc]), loc) for loc in fits])
     # Every line ranks by distance then id, so the nearer location has the better ranks.
-    return needs, walk, _by_distance, grams
-
-
-def _by_distance(loc: str, km: float) -> tuple[float, str]:
-    return (km, loc)
+    return needs, walk, None, grams
 
 
 _KeptUnits = tuple[frozenset[str] | None, int]
@@ -905,7 +902,7 @@ def _fitting(verdicts: _Verdicts) -> tuple[_Found, bool] | None:
     grams = sum(
         context.product.weight_grams * need for context, need in zip(contexts, needs, strict=True)
     )
-    found: _Found = (needs, walk, lambda loc, _km: position[loc], grams)
+    found: _Found = (needs, walk, position, grams)
     return found, pooled
 
 
@@ -916,7 +913,7 @@ def _km(chord: float) -> float:
 
 def _cheapest(
     walk: Sequence[tuple[float, str]],
-    rank: Callable[[str, float], Any],
+    position: Mapping[str, int] | None,
     minor_km: Callable[[float | None, int], int],
     grams: int,
 ) -> tuple[str, int, str | None]:
@@ -947,7 +944,11 @@ def _cheapest(
             if second is None or empty < second:
                 second, tied = empty, False
             break
-        key = (minor_km(km, grams) if grams else empty, rank(loc, km), loc)
+        key = (
+            minor_km(km, grams) if grams else empty,
+            (km, loc) if position is None else position[loc],
+            loc,
+        )
         if best is None or key < best:
             if best is not None:
                 second, tied = best[0], best[0] == key[0]
@@ -962,18 +963,30 @@ def _cheapest(
 
 def _preferred(
     walk: Sequence[tuple[float, str]],
-    rank: Callable[[str, float], Any],
+    position: Mapping[str, int] | None,
     minor_km: Callable[[float | None, int], int],
     grams: int,
 ) -> tuple[str, int, str | None]:
     """The planner's single-location search with the preference objective.
 
     Every location is filled; the one with the best ranks on every line wins
-    on preference, and any other is the runner-up.
+    on preference, and any other is the runner-up. Only the winner's
+    distance is needed: by distance, then id, it is the first of the walk
+    unless a later one rounds to the same km with a lower id (the km never
+    decrease along the walk, so those come right after it).
     """
-    best = min((rank(loc, km), km, loc) for km, loc in [(_km(c), loc) for c, loc in walk])
+    if position is None:
+        chord, chosen = walk[0]
+        km = _km(chord)
+        for later, loc in islice(walk, 1, None):
+            if _km(later) != km:
+                break
+            chosen = min(chosen, loc)
+    else:
+        chord, chosen = min(walk, key=lambda entry: position[entry[1]])
+        km = _km(chord)
     runner_up = _BEST_RANKED if len(walk) > 1 else None
-    return best[2], minor_km(best[1], grams), runner_up
+    return chosen, minor_km(km, grams), runner_up
 
 
 def _pool_has_two(judged: Sequence[_Eligible], kepts: Sequence[_KeptUnits]) -> bool:
