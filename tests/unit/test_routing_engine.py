@@ -970,8 +970,9 @@ def _walks(draw: st.DrawFn) -> list[tuple[float, str]]:
     """Fitting locations as (chord, id) nearest first, often two chords with the same km.
 
     A tied pair is a chord and the next float above it that rounds to the
-    same km (about one neighbour in seven does, in some binades none); the ids are shuffled, so
-    the farther of the two has the lower id about half the time.
+    same km (about one neighbour in seven does; a run of 64 floats without
+    one draws a lone chord). The ids are shuffled, so the farther of the
+    two has the lower id about half the time.
     """
     walk: list[tuple[float, str]] = []
     ids = iter(draw(st.permutations([f"L{number:02}" for number in range(40)])))
