@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 from omskit.errors import InvalidInput
@@ -20,7 +21,7 @@ from omskit.model import (
     Product,
 )
 from omskit.money import Money
-from omskit.routing import RoutingProfile, builtins, default_profile
+from omskit.routing import RoutingProfile, builtins, default_profile, route
 from omskit.routing.replay import delivery_point, replay
 
 CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
@@ -125,6 +126,52 @@ def test_a_pickup_store_without_transfers_hands_over_only_its_own_stock() -> Non
     stock = {"BEANS": [(hub, 6), (UTR, 6), (DC, 50)]}
     report = replay([collect], stock=stock, products=PRODUCTS, profiles=[default_profile()])
     assert report.outcomes[0].decisions[0].lines[0].unfulfilled == 0
+
+
+def test_a_pickup_store_without_stock_is_named_in_the_locations() -> None:
+    empty = Location("EMP", "Empty", LocationKind.STORE, GeoPoint(52.0, 4.3), "NL", CAPS)
+    collect = order(1, 1, Delivery.collect_at("EMP"))
+    with pytest.raises(InvalidInput) as error:
+        replay([collect], stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
+    assert error.value.path == "orders[0].delivery.pickup_location_id"
+    for batch in (False, True):
+        report = replay(
+            [collect],
+            stock=STOCK,
+            products=PRODUCTS,
+            profiles=[default_profile()],
+            batch=batch,
+            locations=[empty],
+        )
+        (outcome,) = report.outcomes
+        # The store takes no transfers: nothing is sent to it, as route() decides with it.
+        assert (outcome.shipments, outcome.unfulfilled_units) == (0, 1)
+        expected = route(
+            collect,
+            profile=default_profile(),
+            origin=empty.point,
+            stock=STOCK,
+            products=PRODUCTS,
+            pickup=empty,
+        )
+        assert outcome.decisions[0].lines == expected.lines
+    hub = attrs.evolve(empty, capabilities=CAPS | {Capability.RECEIVE_TRANSFERS})
+    report = replay(
+        [collect], stock=STOCK, products=PRODUCTS, profiles=[default_profile()], locations=[hub]
+    )
+    (outcome,) = report.outcomes
+    # Measured from the pickup store: Utrecht (57.0 km) is nearer than Amsterdam (57.5 km).
+    assert outcome.decisions[0].lines[0].allocations[0].location_id == "UTR"
+    assert outcome.distance_km == pytest.approx(UTR.point.distance_km(hub.point))
+    with pytest.raises(InvalidInput) as error:
+        replay(
+            ORDERS,
+            stock=STOCK,
+            products=PRODUCTS,
+            profiles=[default_profile()],
+            locations=["EMP"],  # type: ignore[list-item]
+        )
+    assert error.value.path == "locations[0]"
 
 
 def test_bad_comparisons_are_refused() -> None:

@@ -609,3 +609,25 @@ def test_replaying_past_orders_compares_profiles_and_writes_nothing(world: World
     assert where(together) == where(kept)
     assert (together.shipments, together.cost) == (kept.shipments, kept.cost)
     assert world.oms.availability("BEANS", Channel.WEB) == before
+
+
+def test_a_replayed_click_and_collect_order_meets_its_pickup_store_without_stock(
+    world: World,
+) -> None:
+    # Utrecht holds no stock row at all and does not receive transfers.
+    world.oms.receive_stock("BEANS", "AMS", 6)
+    world.oms.receive_stock("BEANS", "DC", 40)
+    collect = attrs.evolve(request("W-1", quantity=2), delivery=Delivery.collect_at("UTR"))
+    planned = world.oms.plan_routing(collect)
+    assert planned.lines[0].unfulfilled == 2
+    shipped = world.oms.place_order(request("W-2", quantity=2))
+    as_collect = attrs.evolve(shipped, delivery=Delivery.collect_at("UTR"))
+    profile = world.oms.routing_profile(Channel.WEB)
+    for batch in (False, True):
+        (outcome,) = world.oms.replay_routing([as_collect], [profile], batch=batch).outcomes
+        assert outcome.unfulfilled_units == 2
+        assert outcome.shipments == 0
+        line = outcome.decisions[0].lines[0]
+        assert {(c.location_id, c.distance_km, c.reason) for c in line.candidates} == {
+            (c.location_id, c.distance_km, c.reason) for c in planned.lines[0].candidates
+        }

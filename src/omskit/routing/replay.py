@@ -23,7 +23,7 @@ routing in turn with planning the batch under the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -123,13 +123,21 @@ def replay(
     profiles: Sequence[RoutingProfile],
     co2: Co2 | None = None,
     batch: bool = False,
+    locations: Iterable[Location] = (),
 ) -> ReplayReport:
     """Route ``orders`` in turn with each of ``profiles`` from the same ``stock`` snapshot.
 
     ``stock`` maps each SKU to (location, sellable units); what a profile
-    allocates is taken off its own copy before the next order. Raises
-    :class:`~omskit.errors.InvalidInput` without profiles or for two profiles
-    with the same ``name@version``.
+    allocates is taken off its own copy before the next order.
+    ``locations`` adds locations that hold none of the stock, such as a
+    click & collect store with empty shelves: a pickup location must be
+    known (from ``stock`` or ``locations``) so that the order is measured
+    from it and, if it does not receive transfers, is handed over only
+    what it holds itself, as :func:`~omskit.routing.engine.route` would do
+    with it. Raises :class:`~omskit.errors.InvalidInput` without profiles,
+    for two profiles with the same ``name@version``, for something other
+    than a :class:`~omskit.model.Location` in ``locations``, or for a click &
+    collect order whose pickup location is unknown.
 
     With ``batch=True`` each profile plans the orders together
     (:func:`~omskit.routing.batch.route_batch`, ``max_rounds`` =
@@ -142,9 +150,23 @@ def replay(
     if len(set(labels)) != len(labels):
         raise InvalidInput("names a profile twice", path="profiles", value=labels)
     co2 = co2 if co2 is not None else Co2()
-    locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    known = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    for index, location in enumerate(locations):
+        if not isinstance(location, Location):
+            raise InvalidInput(
+                f"must be a Location, not {type(location).__name__}", path=f"locations[{index}]"
+            )
+        known.setdefault(location.location_id, location)
+    for index, order in enumerate(orders):
+        pickup_id = order.delivery.pickup_location_id if isinstance(order, Order) else None
+        if pickup_id is not None and pickup_id not in known:
+            raise InvalidInput(
+                "is a location neither the stock nor the locations name",
+                path=f"orders[{index}].delivery.pickup_location_id",
+                value=pickup_id,
+            )
     outcomes = [
-        _replay_one(orders, stock, products, profile, locations, co2, batch) for profile in profiles
+        _replay_one(orders, stock, products, profile, known, co2, batch) for profile in profiles
     ]
     return ReplayReport(tuple(outcomes))
 

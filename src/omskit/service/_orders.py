@@ -195,7 +195,14 @@ class OrderOperations(InvoicingOperations):
                     raise NotFound(
                         kind="product", key=line.sku, path=f"orders[{index}].lines[{line_no}].sku"
                     )
-        return replay(orders, stock=stock, products=products, profiles=profiles, batch=batch)
+        return replay(
+            orders,
+            stock=stock,
+            products=products,
+            profiles=profiles,
+            batch=batch,
+            locations=locations.values(),
+        )
 
     def plan_routing(self, request: OrderRequest) -> RoutingDecision:
         """Route ``request`` as :meth:`place_order` would, without changing anything."""
