@@ -16,7 +16,7 @@ from omskit.routing import registry as registry_module
 from omskit.routing.cost import DistanceCostModel
 from omskit.routing.profile import Combine, Objective, RoutingProfile, Rule
 from omskit.routing.registry import StrategyRegistry, builtin_registry, strategy_factory
-from omskit.routing.strategy import CandidateView, LineContext
+from omskit.routing.strategy import CandidateView, LineContext, RoutingStrategy
 
 
 def closest(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
@@ -79,8 +79,20 @@ def test_factories_build_configured_strategies_with_readable_reprs() -> None:
     assert not registry.is_factory("nearest")
     assert repr(registry.create("min_stock", units=5)) == "MinStock(units=5)"
     assert registry.create("priority", ranking=["DC", "AMS"]) == builtins.priority(["DC", "AMS"])
-    with pytest.raises(InvalidInput, match="bad parameters"):
+    with pytest.raises(InvalidInput, match=r"not a parameter .* \(known: units\)") as error:
         registry.create("min_stock", unit=5)
+    assert error.value.path == "unit"
+    with pytest.raises(InvalidInput, match="is required") as error:
+        registry.create("min_stock")
+    assert error.value.path == "units"
+
+    def takes_anything(**options: Any) -> RoutingStrategy:
+        raise TypeError(f"cannot use {sorted(options)}")
+
+    registry.register("loose", takes_anything, factory=True)
+    # A factory taking any keyword judges its own parameters; a TypeError is bad input.
+    with pytest.raises(InvalidInput, match=r"bad parameters for 'loose': cannot use \['x'\]"):
+        registry.create("loose", x=1)
     with pytest.raises(InvalidInput) as error:
         registry.create("nearest", units=5)
     assert error.value.path == "units"
@@ -208,9 +220,46 @@ def _with_free_filter() -> StrategyRegistry:
         ({"name": "p", "rule": [{"use": "nearest"}, {"use": "nearest"}]}, "rule"),
         (
             {"name": "p", "rule": [{"use": "specialisation_with", "fragile": ["glue"]}]},
-            "rule[0]",
+            "rule[0].fragile[0]",
         ),
-        ({"name": "p", "rule": [{"use": "co2", "modes": {"DC": "horse"}}]}, "rule[0].modes"),
+        ({"name": "p", "rule": [{"use": "specialisation_with", "heavy": "x"}]}, "rule[0].heavy"),
+        (
+            {"name": "p", "rule": [{"use": "specialisation_with", "heavy_grams": 0}]},
+            "rule[0].heavy_grams",
+        ),
+        ({"name": "p", "rule": [{"use": "co2", "modes": {"DC": "horse"}}]}, "rule[0].modes.DC"),
+        ({"name": "p", "rule": [{"use": "co2", "modes": ["DC"]}]}, "rule[0].modes"),
+        ({"name": "p", "rule": [{"use": "co2", "default_mode": "horse"}]}, "rule[0].default_mode"),
+        ({"name": "p", "rule": [{"use": "co2", "factors": {"van": "abc"}}]}, "rule[0].factors.van"),
+        ({"name": "p", "rule": [{"use": "co2", "factors": []}]}, "rule[0].factors"),
+        (
+            {"name": "p", "rule": [{"use": "co2", "min_weight_grams": -1}]},
+            "rule[0].min_weight_grams",
+        ),
+        ({"name": "p", "rule": [{"use": "priority", "ranking": "DC-1"}]}, "rule[0].ranking"),
+        ({"name": "p", "rule": [{"use": "priority", "ranking": 7}]}, "rule[0].ranking"),
+        (
+            {
+                "name": "p",
+                "rule": [{"use": "priority", "ranking": ["A"], "exclude_unlisted": "no"}],
+            },
+            "rule[0].exclude_unlisted",
+        ),
+        ({"name": "p", "rule": [{"use": "min_stock"}]}, "rule[0].units"),
+        ({"name": "p", "rule": [{"use": "min_stock", "units": 1, "unit": 2}]}, "rule[0].unit"),
+        ({"name": "p", "rule": [{"use": "cost_with", "model": "x"}]}, "rule[0].model"),
+        (
+            {"name": "p", "rule": [{"use": "cost_with", "model": {"fixed": "x"}}]},
+            "rule[0].model.fixed",
+        ),
+        ({"name": "p", "rule": [{"use": "nearest", "name": 5}]}, "rule[0].name"),
+        ({"name": "p", "rule": [{"use": "nearest", "name": "Near by"}]}, "rule[0].name"),
+        (
+            {"name": "p", "combine": "weighted", "rule": [{"use": "nearest", "weight": "abc"}]},
+            "rule[0].weight",
+        ),
+        ({"name": "p", "rule": ["nearest"], "cost": {"road_factor": "abc"}}, "cost.road_factor"),
+        ({"name": "p", "rule": ["nearest"], "scarcity": {"price": "abc"}}, "scarcity.price"),
     ],
 )
 def test_a_bad_profile_document_names_the_field(document: dict[str, Any], path: str) -> None:
@@ -248,3 +297,137 @@ def test_a_profile_with_code_only_parts_refuses_to_become_a_document() -> None:
     )
     again = RoutingProfile.from_dict(configured.to_dict())
     assert again.cost_model == configured.cost_model
+
+
+def _code_built_profiles() -> list[RoutingProfile]:
+    table = DistanceCostModel(fixed=Money("2.50", "EUR"), per_km=Money("0.05", "EUR"))
+    return [
+        RoutingProfile.of("b3", [("min_stock", builtins.min_stock(5)), "nearest"], max_splits=1),
+        RoutingProfile.of(
+            "green",
+            [
+                (
+                    "co2",
+                    builtins.co2(
+                        factors={"van": "120", "bike": "0"},
+                        modes={"STORE-1": "bike"},
+                        min_weight_grams=250,
+                    ),
+                ),
+                "nearest",
+            ],
+        ),
+        RoutingProfile.of(
+            "ranked", [("priority", builtins.priority(["DC-1", "STORE-2"], exclude_unlisted=True))]
+        ),
+        RoutingProfile.of(
+            "careful",
+            [
+                (
+                    "specialisation_with",
+                    builtins.specialisation(
+                        fragile=["handles_fragile"],
+                        hazardous=[],
+                        heavy_grams=20_000,
+                        heavy=["ship"],
+                    ),
+                ),
+                ("specialisation", builtins.specialisation()),
+                "nearest",
+            ],
+        ),
+        RoutingProfile.of("cheap", [("cheap", builtins.cost(model=table)), "nearest"]),
+        RoutingProfile.of(
+            "blend",
+            [
+                Rule("nearest", builtins.nearest, weight="0.7"),
+                Rule("cost", builtins.cost(), weight="0.3"),
+            ],
+            combine=Combine.WEIGHTED,
+            cost_model=table,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("profile", _code_built_profiles(), ids=lambda p: p.name)
+def test_a_profile_built_in_code_reads_back_as_the_same_profile(profile: RoutingProfile) -> None:
+    again = RoutingProfile.from_dict(profile.to_dict())
+    assert again == profile
+    assert [rule.strategy for rule in again.rules] == [rule.strategy for rule in profile.rules]
+    assert RoutingProfile.from_json(profile.to_json()) == profile
+    assert again.to_dict() == profile.to_dict()
+    assert hash(again) == hash(profile)
+
+
+def test_a_rule_made_twice_by_one_factory_keeps_its_own_name() -> None:
+    profile = RoutingProfile.of(
+        "two-filters",
+        [("lenient", builtins.min_stock(1)), ("strict", builtins.min_stock(5)), "nearest"],
+    )
+    rules = profile.to_dict()["rule"]
+    assert rules[:2] == [
+        {"use": "min_stock", "units": 1, "name": "lenient"},
+        {"use": "min_stock", "units": 5, "name": "strict"},
+    ]
+    again = RoutingProfile.from_dict(profile.to_dict())
+    assert [rule.name for rule in again.rules] == ["lenient", "strict", "nearest"]
+    assert again.rules[1].strategy == builtins.min_stock(5)
+
+
+def test_profiles_that_differ_only_in_settings_are_not_equal() -> None:
+    def b3(units: int) -> RoutingProfile:
+        return RoutingProfile.of("b3", [("min_stock", builtins.min_stock(units)), "nearest"])
+
+    assert b3(5) == b3(5)
+    assert b3(5) != b3(3)
+    plain = RoutingProfile.of("p", ["nearest"])
+    dearer = RoutingProfile.of(
+        "p", ["nearest"], cost_model=DistanceCostModel(fixed=Money("9.00", "EUR"))
+    )
+    assert plain != dearer
+    assert RoutingProfile.from_dict(dearer.to_dict()) != plain
+
+
+def test_a_strategy_that_cannot_describe_itself_refuses_to_become_a_document() -> None:
+    class Within:
+        def __init__(self, km: float) -> None:
+            self.km = km
+
+        def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+            return [0.0 for _ in candidates]
+
+    profile = RoutingProfile.of("near", [("within", Within(30.0)), "nearest"])
+    with pytest.raises(DefinitionError, match="to_rule"):
+        profile.to_dict()
+
+    class Broken(Within):
+        def to_rule(self) -> dict[str, Any]:
+            return {"km": self.km}
+
+    with pytest.raises(DefinitionError, match="'use' name"):
+        RoutingProfile.of("near", [("within", Broken(30.0))]).to_dict()
+
+    class Described(Within):
+        def to_rule(self) -> dict[str, Any]:
+            return {"use": "within", "km": self.km}
+
+    data = RoutingProfile.of("near", [("within", Described(30.0))]).to_dict()
+    assert data["rule"] == [{"use": "within", "km": 30.0}]
+
+
+def test_a_cost_rule_over_a_model_a_document_cannot_describe_refuses() -> None:
+    class FlatRate:
+        def shipment_cost(self, *, location: Any, origin: Any, weight_grams: int) -> Money:
+            return Money("3.00", "EUR")
+
+    profile = RoutingProfile.of("flat", [("cost", builtins.cost(model=FlatRate()))])
+    with pytest.raises(DefinitionError, match="FlatRate"):
+        profile.to_dict()
+
+
+@pytest.mark.parametrize("text", [None, 7, ["name"]])
+def test_profile_text_that_is_not_text_is_a_typed_error(text: Any) -> None:
+    with pytest.raises(InvalidInput, match="must be JSON text"):
+        RoutingProfile.from_json(text)
+    with pytest.raises(InvalidInput, match="must be TOML text"):
+        RoutingProfile.from_toml(text)

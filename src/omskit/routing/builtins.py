@@ -16,6 +16,13 @@ made by a factory of the same name, with a readable repr:
                     (B3: "nearest, unless it has fewer than 5")
 ==================  =========================================================
 
+Each configurable strategy writes itself back as a profile's rule table
+(``to_rule()``), so a profile built in code becomes a document that reads
+back equal::
+
+    >>> min_stock(5).to_rule()
+    {'use': 'min_stock', 'units': 5}
+
 Lower scores are better. The emission factors are illustrative defaults in
 grams CO2e per tonne-kilometre (a diesel parcel van 500, an electric van
 150, a cargo bike 10, a truck 100, rail 25); use your carriers' figures.
@@ -25,13 +32,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, cast
 
 import attrs
 
-from omskit.errors import InvalidInput
+from omskit.errors import DefinitionError, InvalidInput
 from omskit.model import Capability, Product
 from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel, minor_units
 from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
@@ -96,25 +103,52 @@ def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> li
     ]
 
 
-def _capabilities(value: Iterable[Capability | str] | Capability) -> frozenset[Capability]:
+def _capabilities(value: object, field: str) -> frozenset[Capability]:
     """Capabilities from members or their values (as a profile document writes them)."""
-    items = (value,) if isinstance(value, Capability) else tuple(value)
+    if isinstance(value, Capability):
+        return frozenset({value})
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidInput("must be a list of capabilities", path=field, value=value)
     checked = []
-    for item in items:
+    for index, item in enumerate(value):
         try:
             checked.append(Capability(item))
         except ValueError:
             known = ", ".join(c.value for c in Capability)
-            raise InvalidInput(f"is not a capability (known: {known})", value=item) from None
+            raise InvalidInput(
+                f"is not a capability (known: {known})", path=f"{field}[{index}]", value=item
+            ) from None
     return frozenset(checked)
+
+
+def _fragile(value: object) -> frozenset[Capability]:
+    return _capabilities(value, "fragile")
+
+
+def _hazardous(value: object) -> frozenset[Capability]:
+    return _capabilities(value, "hazardous")
+
+
+def _heavy(value: object) -> frozenset[Capability]:
+    return _capabilities(value, "heavy")
 
 
 def _optional_grams(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInput("must be a positive number of grams", value=value)
+        raise InvalidInput("must be a positive number of grams", path="heavy_grams", value=value)
     return value
+
+
+def _exclude_unlisted(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("must be true or false", path="exclude_unlisted", value=value)
+    return value
+
+
+def _values(capabilities: frozenset[Capability]) -> list[str]:
+    return sorted(c.value for c in capabilities)
 
 
 @attrs.frozen
@@ -127,13 +161,28 @@ class Specialisation:
     """
 
     fragile: frozenset[Capability] = attrs.field(
-        default=frozenset({Capability.HANDLES_FRAGILE}), converter=_capabilities
+        default=frozenset({Capability.HANDLES_FRAGILE}), converter=_fragile
     )
     hazardous: frozenset[Capability] = attrs.field(
-        default=frozenset({Capability.HANDLES_HAZARDOUS}), converter=_capabilities
+        default=frozenset({Capability.HANDLES_HAZARDOUS}), converter=_hazardous
     )
     heavy_grams: int | None = attrs.field(default=None, converter=_optional_grams)
-    heavy: frozenset[Capability] = attrs.field(default=frozenset(), converter=_capabilities)
+    heavy: frozenset[Capability] = attrs.field(default=frozenset(), converter=_heavy)
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule table that makes this strategy: ``specialisation``, or configured."""
+        if self == Specialisation():
+            return {"use": "specialisation"}
+        table: dict[str, Any] = {
+            "use": "specialisation_with",
+            "fragile": _values(self.fragile),
+            "hazardous": _values(self.hazardous),
+        }
+        if self.heavy_grams is not None:
+            table["heavy_grams"] = self.heavy_grams
+        if self.heavy:
+            table["heavy"] = _values(self.heavy)
+        return table
 
     def needs(self, line: LineContext) -> frozenset[Capability]:
         """The capabilities a location needs for this line's product."""
@@ -180,32 +229,52 @@ def specialisation(
     heavy: Iterable[Capability | str] = (),
 ) -> Specialisation:
     """A :class:`Specialisation` strategy (see there for the parameters)."""
-    return Specialisation(
-        frozenset(_capabilities(fragile)),
-        frozenset(_capabilities(hazardous)),
-        heavy_grams,
-        frozenset(_capabilities(heavy)),
-    )
+    return Specialisation(fragile, hazardous, heavy_grams, heavy)
 
 
 def _factors(value: Mapping[str, Any]) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping) or not value:
-        raise InvalidInput("must be a non-empty table of mode -> grams per tonne-km", value=value)
+        raise InvalidInput(
+            "must be a non-empty table of mode -> grams per tonne-km", path="factors", value=value
+        )
     checked: dict[str, Decimal] = {}
     for mode, factor in value.items():
+        path = f"factors.{mode}"
+        if not isinstance(mode, str) or not mode:
+            raise InvalidInput("must name a transport mode", path="factors", value=mode)
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int | str):
-            raise InvalidInput("must be a decimal (a string such as '500')", path=str(mode))
-        amount = Decimal(factor)
+            raise InvalidInput("must be a decimal (a string such as '500')", path=path)
+        try:
+            amount = Decimal(factor)
+        except InvalidOperation:
+            raise InvalidInput("must be a decimal (a string such as '500')", path=path) from None
         if not amount.is_finite() or amount < 0:
-            raise InvalidInput("must be a non-negative decimal", path=str(mode), value=factor)
-        checked[str(mode)] = amount
+            raise InvalidInput("must be a non-negative decimal", path=path, value=factor)
+        checked[mode] = amount
     return MappingProxyType(checked)
 
 
 def _modes(value: Mapping[str, str]) -> Mapping[str, str]:
     if not isinstance(value, Mapping):
-        raise InvalidInput("must be a table of location id -> transport mode", value=value)
+        raise InvalidInput(
+            "must be a table of location id -> transport mode", path="modes", value=value
+        )
+    for location_id, mode in value.items():
+        if not isinstance(location_id, str) or not isinstance(mode, str):
+            raise InvalidInput(
+                "must map location ids to transport mode names",
+                path=f"modes.{location_id}",
+                value=mode,
+            )
     return MappingProxyType(dict(value))
+
+
+def _min_weight(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(
+            "must be a non-negative number of grams", path="min_weight_grams", value=value
+        )
+    return value
 
 
 @attrs.frozen
@@ -222,18 +291,36 @@ class Co2:
     )
     modes: Mapping[str, str] = attrs.field(factory=dict, converter=_modes)
     default_mode: str = "van"
-    min_weight_grams: int = 500
+    min_weight_grams: int = attrs.field(default=500, converter=_min_weight)
 
     def __attrs_post_init__(self) -> None:
-        for mode in {self.default_mode, *self.modes.values()}:
+        known = ", ".join(sorted(self.factors))
+        if not isinstance(self.default_mode, str) or self.default_mode not in self.factors:
+            raise InvalidInput(
+                f"has no emission factor (known: {known})",
+                path="default_mode",
+                value=self.default_mode,
+            )
+        for location_id, mode in self.modes.items():
             if mode not in self.factors:
                 raise InvalidInput(
-                    f"has no emission factor (known: {', '.join(sorted(self.factors))})",
-                    path="modes",
+                    f"has no emission factor (known: {known})",
+                    path=f"modes.{location_id}",
                     value=mode,
                 )
-        if isinstance(self.min_weight_grams, bool) or not isinstance(self.min_weight_grams, int):
-            raise InvalidInput("must be an integer", path="min_weight_grams")
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule table that makes this strategy (the ``co2`` factory, non-defaults only)."""
+        table: dict[str, Any] = {"use": "co2"}
+        if self.factors != DEFAULT_EMISSION_FACTORS:
+            table["factors"] = {mode: str(factor) for mode, factor in self.factors.items()}
+        if self.modes:
+            table["modes"] = dict(self.modes)
+        if self.default_mode != "van":
+            table["default_mode"] = self.default_mode
+        if self.min_weight_grams != 500:
+            table["min_weight_grams"] = self.min_weight_grams
+        return table
 
     def grams(self, line: LineContext, candidate: CandidateView) -> float:
         """Estimated grams CO2e of shipping ``line`` from ``candidate``."""
@@ -267,14 +354,45 @@ def co2(
     min_weight_grams: int = 500,
 ) -> Co2:
     """A :class:`Co2` strategy (see there for the parameters)."""
-    return Co2(factors, dict(modes or {}), default_mode, min_weight_grams)
+    return Co2(factors, modes if modes is not None else {}, default_mode, min_weight_grams)
+
+
+def _cost_model(value: object) -> CostModel:
+    """A cost model, or a ``[cost]`` table read as a :class:`DistanceCostModel`."""
+    if isinstance(value, Mapping):
+        try:
+            return DistanceCostModel.from_dict(value)
+        except InvalidInput as error:
+            raise error.at("model") from None
+    if not isinstance(value, CostModel):
+        raise InvalidInput(
+            f"must be a cost model or a cost table, not {type(value).__name__}",
+            path="model",
+            value=value,
+        )
+    return value
 
 
 @attrs.frozen
 class Cost:
     """The cost of shipping the line alone from each location, in minor units."""
 
-    model: CostModel = attrs.field(factory=DistanceCostModel)
+    model: CostModel = attrs.field(factory=DistanceCostModel, converter=_cost_model)
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule table that makes this strategy: ``cost``, or ``cost_with`` and its model.
+
+        Raises :class:`~omskit.errors.DefinitionError` for a model that is
+        not a :class:`~omskit.routing.cost.DistanceCostModel` (a document
+        cannot describe it).
+        """
+        if self.model == DistanceCostModel():
+            return {"use": "cost"}
+        if not isinstance(self.model, DistanceCostModel):
+            raise DefinitionError(
+                f"a cost rule over {type(self.model).__name__} is not document data"
+            )
+        return {"use": "cost_with", "model": self.model.to_dict()}
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """The cost of one shipment of the whole line from each candidate, in minor units."""
@@ -285,19 +403,27 @@ class Cost:
         ]
 
 
-def cost(*, model: CostModel | None = None) -> Cost:
-    """A :class:`Cost` strategy over ``model`` (default :class:`DistanceCostModel`)."""
+def cost(*, model: CostModel | Mapping[str, Any] | None = None) -> Cost:
+    """A :class:`Cost` strategy over ``model`` (default :class:`DistanceCostModel`).
+
+    ``model`` may also be a ``[cost]`` table, as a profile document gives
+    it (see :meth:`~omskit.routing.cost.DistanceCostModel.from_dict`).
+    """
     return Cost(model if model is not None else DistanceCostModel())
 
 
 def _ranking(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidInput("must be a list of location ids, not one string", value=value)
+        raise InvalidInput(
+            "must be a list of location ids, not one string", path="ranking", value=value
+        )
+    if not isinstance(value, Iterable):
+        raise InvalidInput("must be a list of location ids", path="ranking", value=value)
     ranking = tuple(value)
     if not ranking or not all(isinstance(v, str) and v for v in ranking):
-        raise InvalidInput("must be a non-empty list of location ids", value=value)
+        raise InvalidInput("must be a non-empty list of location ids", path="ranking", value=value)
     if len(set(ranking)) != len(ranking):
-        raise InvalidInput("must not repeat a location id", value=value)
+        raise InvalidInput("must not repeat a location id", path="ranking", value=value)
     return ranking
 
 
@@ -310,13 +436,20 @@ class Priority:
     """
 
     ranking: tuple[str, ...] = attrs.field(converter=_ranking)
-    exclude_unlisted: bool = False
+    exclude_unlisted: bool = attrs.field(default=False, converter=_exclude_unlisted)
     _position: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(
             self, "_position", {loc: index for index, loc in enumerate(self.ranking)}
         )
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule table that makes this strategy (the ``priority`` factory)."""
+        table: dict[str, Any] = {"use": "priority", "ranking": list(self.ranking)}
+        if self.exclude_unlisted:
+            table["exclude_unlisted"] = True
+        return table
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """Each candidate's position in the ranking."""
@@ -333,7 +466,7 @@ class Priority:
 
 def priority(ranking: Iterable[str], *, exclude_unlisted: bool = False) -> Priority:
     """A :class:`Priority` strategy over ``ranking`` (location ids, best first)."""
-    return Priority(tuple(ranking), exclude_unlisted)
+    return Priority(ranking, exclude_unlisted)
 
 
 def _units(value: object) -> int:
@@ -352,6 +485,10 @@ class MinStock:
     """
 
     units: int = attrs.field(converter=_units)
+
+    def to_rule(self) -> dict[str, Any]:
+        """The rule table that makes this strategy (the ``min_stock`` factory)."""
+        return {"use": "min_stock", "units": self.units}
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """0 where enough would be left after the line, else Excluded."""

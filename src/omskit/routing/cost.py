@@ -17,9 +17,9 @@ computed exactly and rounded to the currency's minor unit (half up)::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -65,7 +65,10 @@ def _money(value: object) -> Money:
 def _factor(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise InvalidInput("must be a decimal (a string such as '1.3')", value=value)
-    factor = Decimal(value)
+    try:
+        factor = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput("must be a decimal (a string such as '1.3')", value=value) from None
     if not factor.is_finite() or factor < 1:
         raise InvalidInput("must be a decimal of at least 1", value=value)
     return factor
@@ -111,6 +114,39 @@ class DistanceCostModel:
     def currency(self) -> str:
         """The currency of every cost this model returns."""
         return self.fixed.currency
+
+    @classmethod
+    def from_dict(cls, table: object) -> DistanceCostModel:
+        """A model from a profile's ``[cost]`` table (what :meth:`to_dict` writes).
+
+        Keys: ``currency`` (default EUR), ``fixed``, ``per_km``, ``per_kg``
+        (decimal strings in that currency; the defaults where absent) and
+        ``road_factor``. Raises :class:`~omskit.errors.InvalidInput` naming
+        the field (``fixed``), or an unknown key.
+        """
+        if not isinstance(table, Mapping):
+            raise InvalidInput(f"must be a table, not {type(table).__name__}", value=table)
+        for key in table:
+            if key not in _COST_FIELDS:
+                raise InvalidInput(
+                    f"is not a cost field (known: {', '.join(sorted(_COST_FIELDS))})",
+                    path=str(key),
+                )
+        currency = table.get("currency", "EUR")
+        values: dict[str, Any] = {}
+        for key in ("fixed", "per_km", "per_kg"):
+            amount = table[key] if key in table else getattr(_DEFAULT, key).amount
+            try:
+                values[key] = Money(amount, currency)
+            except InvalidInput as error:
+                field = "currency" if error.path == "currency" else key
+                raise InvalidInput(error.reason, path=field, value=error.value) from None
+        if "road_factor" in table:
+            try:
+                values["road_factor"] = _factor(table["road_factor"])
+            except InvalidInput as error:
+                raise error.at("road_factor") from None
+        return cls(**values)
 
     def to_dict(self) -> dict[str, str]:
         """The model as a profile's ``[cost]`` table."""
@@ -174,6 +210,10 @@ class DistanceCostModel:
             + self.per_kg.amount * Decimal(weight_grams) / 1000
         )
         return int(amount.scaleb(self.fixed.exponent).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+_COST_FIELDS = frozenset({"currency", "fixed", "per_km", "per_kg", "road_factor"})
+_DEFAULT = DistanceCostModel()
 
 
 def minor_units(

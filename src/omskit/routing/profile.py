@@ -57,9 +57,19 @@ An optional ``[scarcity]`` table adds a scarcity charge
 is against its demand forecast, counted with the shipping cost, so the
 stock later orders need to ship in one parcel is kept for them.
 
-Keys of a rule: ``use`` (a name in the strategy registry), ``weight`` (for
-``combine = "weighted"``) and the factory's own parameters. Errors name the
-field: ``rule[1].use``, ``cost.fixed``.
+Keys of a rule: ``use`` (a name in the strategy registry), ``name`` (the
+rule's name in explanations, when it is not ``use``: two rules made by one
+factory need two names), ``weight`` (for ``combine = "weighted"``) and the
+factory's own parameters. Errors name the field: ``rule[1].use``,
+``rule[0].units``, ``cost.fixed``.
+
+:meth:`RoutingProfile.to_dict` writes a profile built in code as such a
+document: a rule made from the registry as it was made, a built-in
+strategy with its parameters (its ``to_rule()``), a plain function by the
+rule's name (the registry that reads the document must hold it). Anything
+else raises :class:`~omskit.errors.DefinitionError` rather than writing a
+rule that would read back as another: give your configurable strategy a
+``to_rule()`` method returning its rule table (``{"use": ..., **params}``).
 """
 
 from __future__ import annotations
@@ -71,13 +81,13 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
 from operator import eq, itemgetter, lt, not_
+from types import BuiltinFunctionType, FunctionType
 from typing import Any, NamedTuple, cast
 
 import attrs
 
 from omskit.errors import DefinitionError, InvalidInput, OmsError
 from omskit.model._checks import check_identifier
-from omskit.money import Money
 from omskit.routing._memo import IdentityMemo
 from omskit.routing.builtins import Column, fast_column
 from omskit.routing.cost import CostModel, DistanceCostModel
@@ -125,25 +135,35 @@ def _weight(value: object) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise InvalidInput("must be a positive decimal (a string such as '0.7')", value=value)
+        raise InvalidInput(
+            "must be a positive decimal (a string such as '0.7')", path="weight", value=value
+        )
     try:
         weight = Decimal(value)
     except InvalidOperation:
-        raise InvalidInput("must be a positive decimal", value=value) from None
+        raise InvalidInput("must be a positive decimal", path="weight", value=value) from None
     if not weight.is_finite() or weight <= 0:
-        raise InvalidInput("must be a positive decimal", value=value)
+        raise InvalidInput("must be a positive decimal", path="weight", value=value)
     return weight
 
 
 @attrs.frozen
 class Rule:
-    """One rule of a profile: a named strategy, its parameters and (weighted) its weight."""
+    """One rule of a profile: a named strategy, its parameters and (weighted) its weight.
+
+    Two rules are equal when their names, strategies and weights are (a
+    configured built-in strategy compares by its settings, a function by
+    identity). ``use`` and ``params`` record how the registry made the
+    strategy, for :meth:`to_dict`.
+    """
 
     name: str
-    strategy: RoutingStrategy = attrs.field(eq=False)
-    params: tuple[tuple[str, Any], ...] = ()
+    strategy: RoutingStrategy = attrs.field(hash=False)
+    params: tuple[tuple[str, Any], ...] = attrs.field(default=(), eq=False)
     """The parameters the factory was called with (for :meth:`RoutingProfile.to_dict`)."""
     weight: Decimal | None = attrs.field(default=None, converter=_weight)
+    use: str | None = attrs.field(default=None, eq=False, kw_only=True)
+    """The registry name the strategy was made from (``None``: given as a strategy)."""
     _column: Callable[[LineContext, Candidates], Column | None] | None = attrs.field(
         init=False, eq=False, repr=False
     )
@@ -153,6 +173,37 @@ class Rule:
         check_identifier(self.name, "name")
         check_strategy(self.strategy, name=self.name)
         object.__setattr__(self, "_column", fast_column(self.strategy))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as a profile document's rule table (see :mod:`omskit.routing.profile`).
+
+        Raises :class:`~omskit.errors.DefinitionError` for a strategy that
+        neither came from the registry, nor has a ``to_rule()`` method, nor
+        is a plain function.
+        """
+        strategy = self.strategy
+        table: dict[str, Any]
+        if self.use is not None:
+            table = {"use": self.use, **dict(self.params)}
+        elif callable(getattr(strategy, "to_rule", None)):
+            table = dict(strategy.to_rule())  # type: ignore[attr-defined]
+            if not isinstance(table.get("use"), str):
+                raise DefinitionError(
+                    f"rule {self.name!r}: to_rule() must return a table with a 'use' name"
+                )
+        elif isinstance(strategy, FunctionType | BuiltinFunctionType):
+            table = {"use": self.name}
+        else:
+            raise DefinitionError(
+                f"rule {self.name!r} has a strategy ({type(strategy).__name__}) that is not "
+                "document data: make it with the registry, or give it a to_rule() method "
+                "returning its rule table"
+            )
+        if table["use"] != self.name:
+            table["name"] = self.name
+        if self.weight is not None:
+            table["weight"] = str(self.weight)
+        return table
 
 
 @attrs.frozen
@@ -334,7 +385,7 @@ class RoutingProfile:
     max_splits: int = attrs.field(default=2, converter=_max_splits)
     """At most ``1 + max_splits`` shipments per order."""
     objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
-    cost_model: CostModel = attrs.field(factory=DistanceCostModel, eq=False)
+    cost_model: CostModel = attrs.field(factory=DistanceCostModel, hash=False)
     scarcity: Scarcity | None = attrs.field(default=None)
     """A charge per unit taken from reserved locations, counted with the cost (see
     :mod:`omskit.routing.scarcity`); ``None``: no charge."""
@@ -398,7 +449,7 @@ class RoutingProfile:
             if isinstance(item, Rule):
                 built.append(item)
             elif isinstance(item, str):
-                built.append(Rule(item, registry.create(item)))
+                built.append(Rule(item, registry.create(item), use=item))
             elif isinstance(item, tuple):
                 label, strategy = item
                 built.append(Rule(label, strategy))
@@ -519,14 +570,10 @@ class RoutingProfile:
 
         Raises :class:`~omskit.errors.DefinitionError` for a profile whose
         cost model is not a :class:`~omskit.routing.cost.DistanceCostModel`
-        (the only one a document can describe).
+        (the only one a document can describe), or with a rule that is not
+        document data (see :meth:`Rule.to_dict`).
         """
-        rules = []
-        for rule in self.rules:
-            entry: dict[str, Any] = {"use": rule.name, **dict(rule.params)}
-            if rule.weight is not None:
-                entry["weight"] = str(rule.weight)
-            rules.append(entry)
+        rules = [rule.to_dict() for rule in self.rules]
         data: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
@@ -603,6 +650,8 @@ class RoutingProfile:
     @classmethod
     def from_json(cls, text: str, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
         """Build a profile from a JSON document (see :meth:`from_dict`)."""
+        if not isinstance(text, str | bytes | bytearray):
+            raise InvalidInput(f"must be JSON text, not {type(text).__name__}")
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -612,6 +661,8 @@ class RoutingProfile:
     @classmethod
     def from_toml(cls, text: str, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
         """Build a profile from a TOML document (see :meth:`from_dict`)."""
+        if not isinstance(text, str):
+            raise InvalidInput(f"must be TOML text, not {type(text).__name__}")
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -689,10 +740,13 @@ def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
     use = item.get("use")
     if not isinstance(use, str):
         raise InvalidInput("must name a strategy", path=f"{path}.use", value=use)
-    params = {k: v for k, v in item.items() if k not in ("use", "weight")}
+    name = item.get("name", use)
+    if not isinstance(name, str):
+        raise InvalidInput("must be a rule name", path=f"{path}.name", value=name)
+    params = {k: v for k, v in item.items() if k not in ("use", "weight", "name")}
     try:
         strategy = registry.create(use, **params)
-        return Rule(use, strategy, tuple(sorted(params.items())), item.get("weight"))
+        return Rule(name, strategy, tuple(sorted(params.items())), item.get("weight"), use=use)
     except InvalidInput as error:
         raise error.at(path) from None
     except OmsError as error:
@@ -704,32 +758,10 @@ def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
 def _cost_from(table: object) -> CostModel:
     if table is None:
         return DistanceCostModel()
-    if not isinstance(table, Mapping):
-        raise InvalidInput("must be a table", path="cost")
-    known = {"currency", "fixed", "per_km", "per_kg", "road_factor"}
-    for key in table:
-        if key not in known:
-            raise InvalidInput(
-                f"is not a cost field (known: {', '.join(sorted(known))})", path=f"cost.{key}"
-            )
-    currency = table.get("currency", "EUR")
-    values: dict[str, Any] = {}
-    for key in ("fixed", "per_km", "per_kg"):
-        if key in table:
-            try:
-                values[key] = Money(table[key], currency)
-            except InvalidInput as error:
-                field = "currency" if error.path == "currency" else key
-                raise InvalidInput(error.reason, path=f"cost.{field}", value=table[key]) from None
     try:
-        for key in ("fixed", "per_km", "per_kg"):
-            values.setdefault(key, Money(getattr(DistanceCostModel(), key).amount, currency))
-        if "road_factor" in table:
-            values["road_factor"] = table["road_factor"]
-        model = DistanceCostModel(**values)
+        return DistanceCostModel.from_dict(table)
     except InvalidInput as error:
         raise error.at("cost") from None
-    return model
 
 
 def default_profile() -> RoutingProfile:

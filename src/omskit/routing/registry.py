@@ -26,6 +26,7 @@ is called; an entry point that names a factory marks it with
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
@@ -162,6 +163,7 @@ class StrategyRegistry:
                     path=sorted(params)[0],
                 )
             return entry.target
+        _check_parameters(name, entry.target, params)
         try:
             built = entry.target(**params)
         except TypeError as error:
@@ -196,6 +198,34 @@ class StrategyRegistry:
 
     def __repr__(self) -> str:
         return f"StrategyRegistry({', '.join(self.names())})"
+
+
+def _check_parameters(name: str, factory: Callable[..., Any], params: dict[str, Any]) -> None:
+    """Raise :class:`InvalidInput` at the first parameter ``factory`` does not take or needs.
+
+    A factory whose signature cannot be read is left to its own call.
+    """
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return
+    accepted = signature.parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return
+    named = [
+        p.name
+        for p in accepted.values()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
+    for key in sorted(params):
+        if key not in named:
+            known = ", ".join(named) or "none"
+            raise InvalidInput(
+                f"is not a parameter of routing strategy {name!r} (known: {known})", path=key
+            )
+    for key in named:
+        if key not in params and accepted[key].default is inspect.Parameter.empty:
+            raise InvalidInput(f"is required by routing strategy {name!r}", path=key)
 
 
 def builtin_registry() -> StrategyRegistry:

@@ -188,7 +188,11 @@ class Scarcity:
         if "price" not in table:
             raise InvalidInput("is required", path="scarcity.price")
         try:
-            values: dict[str, Any] = {"price": Money(table["price"], currency)}
+            price = Money(table["price"], currency)
+        except InvalidInput as error:
+            raise InvalidInput(error.reason, path="scarcity.price", value=table["price"]) from None
+        try:
+            values: dict[str, Any] = {"price": price}
             for key in ("kinds", "locations", "demand", "unforecast_index"):
                 if key in table:
                     values[key] = table[key]
