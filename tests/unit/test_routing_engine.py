@@ -1426,3 +1426,69 @@ def test_the_distance_order_check_agrees_with_sorting(km: list[float], data: st.
     kept = positions[: data.draw(st.integers(0, len(km)))]
     expected = list(kept) == sorted(kept, key=lambda at: (km[at], ids[at]))
     assert _express._by_distance_then_id(kept, km, ids) is expected
+
+
+# --- bad arguments: a typed error naming the argument, never a stray TypeError -------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"stock": None}, "stock"),
+        ({"stock": [("BEANS", 3)]}, "stock"),
+        ({"stock": {"BEANS": 7}}, "stock.BEANS"),
+        ({"stock": {"BEANS": [7]}}, "stock.BEANS[0]"),
+        ({"stock": {"BEANS": [(STORE_AMS, 3, 1)]}}, "stock.BEANS[0]"),
+        ({"stock": {"BEANS": [(STORE_AMS, 3), ("DC", 3)]}}, "stock.BEANS[1][0]"),
+        ({"stock": {"BEANS": [(STORE_AMS, 3.5)]}}, "stock.BEANS[0][1]"),
+        ({"stock": {"BEANS": ((STORE_AMS, True),)}}, "stock.BEANS[0][1]"),
+        ({"stock": {"BEANS": [(STORE_AMS, "3")]}}, "stock.BEANS[0][1]"),
+        ({"stock": {"BEANS": [(STORE_AMS, 1), (DC, 4), (STORE_AMS, 2)]}}, "stock.BEANS[2]"),
+        ({"workload": ["AMS"]}, "workload"),
+        ({"workload": {"AMS": "busy"}}, "workload.AMS"),
+        ({"workload": {"AMS": 3, "DC": -1}}, "workload.DC"),
+        ({"origin": (52.0, 4.9)}, "origin"),
+        ({"products": None}, "products"),
+        ({"products": {"BEANS": "beans"}}, "products.BEANS"),
+    ],
+)
+@pytest.mark.parametrize("express", [True, False])
+def test_a_bad_argument_is_a_typed_error_naming_it(
+    changes: dict[str, Any], path: str, express: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "EXPRESS", express)
+    arguments: dict[str, Any] = {
+        "profile": RoutingProfile.of("balanced", ["load_balancing", "nearest"]),
+        "origin": HOME.point,
+        "stock": stock(BEANS={STORE_AMS: 3, DC: 5}),
+        "products": PRODUCTS,
+        "workload": {"AMS": 4},
+    }
+    with pytest.raises(InvalidInput) as error:
+        route(order(("BEANS", 2)), **{**arguments, **changes})
+    assert error.value.path == path
+
+
+def test_an_order_that_is_not_an_order_is_refused() -> None:
+    with pytest.raises(InvalidInput) as error:
+        route(
+            {"lines": []},  # type: ignore[arg-type]
+            profile=default_profile(),
+            origin=None,
+            stock={},
+            products=PRODUCTS,
+        )
+    assert error.value.path == "order"
+
+
+def test_a_location_without_sellable_stock_stays_a_candidate_note() -> None:
+    decision = route(
+        order(("BEANS", 2)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: -1, DC: 5}),
+        products=PRODUCTS,
+    )
+    assert where(decision.lines[0]) == [("DC", 2)]
+    notes = {note.location_id: note.reason for note in decision.lines[0].candidates}
+    assert notes["AMS"] == "excluded: no sellable stock"

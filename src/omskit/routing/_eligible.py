@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omskit.availability.eligibility import exclusion
+from omskit.errors import InvalidInput
 from omskit.geo import _trig, _Vector
 from omskit.model import Capability, Channel, Location, Product
 from omskit.routing.planner import _Units
@@ -164,6 +165,7 @@ def _eligible(
     if type(entries) is tuple:
         if found is not None and found.entries is entries:
             return found
+        _pairs(entries, product.sku)
         judged = entries
         snapshot = None
     elif type(entries) is list:
@@ -171,10 +173,10 @@ def _eligible(
         # by identity, so an unchanged list costs no copy.
         if found is not None and found.snapshot == entries:
             return found
-        judged = tuple(map(tuple, entries))
+        judged = _pairs(entries, product.sku)
         snapshot = list(judged)
     else:
-        judged = tuple(map(tuple, entries))
+        judged = _pairs(entries, product.sku)
         if found is not None and found.entries == judged:
             return found
         snapshot = None
@@ -183,3 +185,41 @@ def _eligible(
     found = _ELIGIBLE[memo_key] = _Eligible(judged, key, product)
     found.snapshot = snapshot
     return found
+
+
+def _pairs(entries: object, sku: str) -> tuple[tuple[Location, int], ...]:
+    """``entries`` as (location, sellable units) pairs, each location once.
+
+    Raises :class:`~omskit.errors.InvalidInput` at the first entry that is
+    not such a pair (``stock.SKU[2]``, ``stock.SKU[2][1]``) or that names a
+    location listed before it: a SKU's stock list holds one row per location.
+    """
+    path = f"stock.{sku}"
+    try:
+        rows = tuple(entries)  # type: ignore[call-overload]
+    except TypeError:
+        raise InvalidInput(
+            "must be a sequence of (location, sellable units) pairs", path=path
+        ) from None
+    pairs: list[tuple[Location, int]] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        at = f"{path}[{index}]"
+        try:
+            location, units = row
+        except (TypeError, ValueError):
+            raise InvalidInput("must be a (location, sellable units) pair", path=at) from None
+        if not isinstance(location, Location):
+            raise InvalidInput(
+                f"must be a Location, not {type(location).__name__}", path=f"{at}[0]"
+            )
+        if type(units) is not int:
+            raise InvalidInput("must be a whole number of units", path=f"{at}[1]", value=units)
+        location_id = location.location_id
+        if location_id in seen:
+            raise InvalidInput(
+                f"lists location {location_id!r} again: one row per location", path=at
+            )
+        seen.add(location_id)
+        pairs.append((location, units))
+    return tuple(pairs)

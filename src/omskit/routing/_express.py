@@ -207,8 +207,8 @@ def express(
     for line in lines:
         sku = line.sku
         product = products.get(sku)
-        if product is None or sku in judged:
-            return None  # an unknown product (the general engine says so) or a shared SKU
+        if type(product) is not Product or sku in judged:
+            return None  # a missing or odd product (the general engine says so) or a shared SKU
         taken_products[sku] = product
         judged[sku] = judge(product, stock.get(sku, ()))
     lists = [judged[line.sku] for line in lines]

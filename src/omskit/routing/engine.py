@@ -113,16 +113,24 @@ def route(
     hands over its own stock, and other locations ship to it only when it
     can receive transfers (``Capability.RECEIVE_TRANSFERS``).
     Lines no location can fill are left unfulfilled, never an exception.
+
+    Raises :class:`~omskit.errors.InvalidInput` naming the argument for
+    input of the wrong kind: a stock row that is not a (``Location``,
+    whole units) pair or names its location a second time
+    (``stock.SKU[1]``), a line whose SKU has no product, a negative or
+    fractional workload (``workload.STORE-1``), an origin that is not a
+    :class:`~omskit.geo.GeoPoint`.
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
+    _check_inputs(order, origin, stock, products)
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
             f"is {pickup.location_id!r}, but the order is collected at "
             f"{order.delivery.pickup_location_id!r}",
             path="pickup",
         )
-    workload = dict(workload or {})
+    workload = _workload(workload)
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
     ranked: dict[int, LineRanking | _Scored] = {}
@@ -163,6 +171,43 @@ EXPRESS = True
 """Whether :func:`route` tries the express path first (the tests compare both ways)."""
 
 
+def _check_inputs(order: object, origin: object, stock: object, products: object) -> None:
+    """Raise :class:`InvalidInput` naming the first argument of :func:`route` of the wrong kind.
+
+    (The stock rows are checked where each list is judged, once per list.)
+    """
+    if not isinstance(order, Order):
+        raise InvalidInput(f"must be an Order, not {type(order).__name__}", path="order")
+    if origin is not None and type(origin) is not GeoPoint and not isinstance(origin, GeoPoint):
+        raise InvalidInput(
+            f"must be a GeoPoint or None, not {type(origin).__name__}", path="origin"
+        )
+    if type(stock) is not dict and not isinstance(stock, Mapping):
+        raise InvalidInput(
+            "must map each SKU to its (location, sellable units) pairs", path="stock"
+        )
+    if type(products) is not dict and not isinstance(products, Mapping):
+        raise InvalidInput("must map each SKU to its Product", path="products")
+
+
+def _workload(workload: object) -> dict[str, int]:
+    """``workload`` as a new dict of open order lines per location id, checked."""
+    if workload is None:
+        return {}
+    if type(workload) is not dict and not isinstance(workload, Mapping):
+        raise InvalidInput("must map location ids to open order lines", path="workload")
+    copied = dict(workload)
+    if copied and (set(map(type, copied.values())) != {int} or min(copied.values()) < 0):
+        for location_id, lines in copied.items():
+            if type(lines) is not int or lines < 0:
+                raise InvalidInput(
+                    "must be a non-negative whole number of open order lines",
+                    path=f"workload.{location_id}",
+                    value=lines,
+                )
+    return copied
+
+
 def _route(
     order: Order,
     profile: RoutingProfile,
@@ -191,6 +236,10 @@ def _route(
         product = products.get(line.sku)
         if product is None:
             raise InvalidInput(f"has no product {line.sku!r}", path=f"lines[{index}].sku")
+        if not isinstance(product, Product):
+            raise InvalidInput(
+                f"must be a Product, not {type(product).__name__}", path=f"products.{line.sku}"
+            )
         entries = stock.get(line.sku, ())
         candidates, eligible = cache.split(product, entries, judged.get(line.sku))
         sku = line.sku
