@@ -9,7 +9,8 @@ it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 from omskit.availability.eligibility import exclusion
 from omskit.errors import InvalidInput
@@ -196,7 +197,7 @@ def _pairs(entries: object, sku: str) -> tuple[tuple[Location, int], ...]:
     """
     path = f"stock.{sku}"
     try:
-        rows = tuple(entries)  # type: ignore[call-overload]
+        rows = tuple(cast("Iterable[Iterable[object]]", entries))
     except TypeError:
         raise InvalidInput(
             "must be a sequence of (location, sellable units) pairs", path=path
@@ -206,7 +207,7 @@ def _pairs(entries: object, sku: str) -> tuple[tuple[Location, int], ...]:
     for index, row in enumerate(rows):
         at = f"{path}[{index}]"
         try:
-            location, units = row
+            location, units = cast("tuple[object, object]", tuple(row))
         except (TypeError, ValueError):
             raise InvalidInput("must be a (location, sellable units) pair", path=at) from None
         if not isinstance(location, Location):
