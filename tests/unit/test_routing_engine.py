@@ -276,6 +276,39 @@ def test_the_decision_is_deterministic_and_explains_itself() -> None:
     assert first.cost.amount > Money("4.50", "EUR").amount
 
 
+def test_the_text_says_per_line_why_and_which_rule_ranked_it_first() -> None:
+    b3 = RoutingProfile.of("b3", [("min_stock", builtins.min_stock(2)), "nearest"])
+    decision = route(
+        order(("BEANS", 2), ("KETTLE", 1)),
+        profile=b3,
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 9, STORE_UTR: 9}, KETTLE={}),
+        products=PRODUCTS,
+    )
+    lines = decision.explain().splitlines()
+    assert decision.lines[0].deciding_rule == "nearest"
+    assert lines[2] == "  line L1 BEANS x2: 2 from AMS (best ranked by nearest)"
+    assert lines[5] == (
+        "  line L2 KETTLE x1: nothing allocated; 1 unfulfilled "
+        "(no eligible location has sellable stock)"
+    )
+
+
+def test_a_decision_that_ships_nothing_says_so() -> None:
+    decision = route(
+        order(("BEANS", 2)),
+        profile=default_profile(),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 0}),
+        products=PRODUCTS,
+    )
+    assert decision.shipment_count == 0
+    assert decision.decided_by == "nothing to ship: no line has a location to fill it"
+    assert decision.explain().splitlines()[1] == (
+        "  0 shipment(s), cost EUR 0.00; nothing to ship: no line has a location to fill it"
+    )
+
+
 def test_a_weighted_profile_trades_distance_against_load() -> None:
     profile = RoutingProfile.from_dict(
         {

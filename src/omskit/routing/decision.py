@@ -140,22 +140,34 @@ class RoutingDecision:
         return all(line.unfulfilled == 0 for line in self.lines)
 
     def explain(self) -> str:
-        """A readable, multi-line account of the decision (for logs and the demo)."""
+        """A readable, multi-line account of the decision (for logs and the demo).
+
+        One line for the order (shipments, cost, what decided), then per
+        order line where it ships from, why when that is not the order's
+        reason (a split, no stock), the rule that ranked its best candidate
+        first, and every candidate with its scores and verdict.
+        """
         out = [f"order {self.order_id} routed by {self.profile or self.strategy}:"]
         if self.decided_by:
             cost = f", cost {self.cost}" if self.cost is not None else ""
             if self.scarcity_charge is not None:
                 cost += f", scarcity charge {self.scarcity_charge}"
             search = "" if self.exact else " (greedy fallback)"
-            out.append(
-                f"  {self.shipment_count} shipment(s){cost}; decided by {self.decided_by}{search}"
-            )
+            shipments = self.shipment_count
+            reason = f"decided by {self.decided_by}" if shipments else self.decided_by
+            out.append(f"  {shipments} shipment(s){cost}; {reason}{search}")
         append = out.append
         for line in self.lines:
             where = ", ".join(f"{a.quantity} from {a.location_id}" for a in line.allocations)
             status = where or "nothing allocated"
             if line.unfulfilled:
                 status += f"; {line.unfulfilled} unfulfilled"
+            why = [] if line.decided_by in ("", self.decided_by) else [line.decided_by]
+            rule = line.deciding_rule
+            if rule is not None:
+                why.append(f"best ranked by {rule}")
+            if why:
+                status += f" ({'; '.join(why)})"
             append(f"  line {line.line_id} {line.sku} x{line.quantity}: {status}")
             for note in line.candidates:
                 km = note.distance_km

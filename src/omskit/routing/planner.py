@@ -93,6 +93,8 @@ _WORDS = {
     "cost": "the lowest shipping cost",
     "ids": "location ids (every other criterion tied)",
 }
+NOTHING_TO_SHIP = "nothing to ship: no line has a location to fill it"
+"""``decided_by`` of a plan that allocates nothing."""
 _CHARGED_COST = "the lowest shipping cost with the scarcity charge"
 """What ``cost`` means when a scarcity charge counts (see :mod:`omskit.routing.scarcity`)."""
 
@@ -352,6 +354,8 @@ class _Search:
     def decided_by(self, pool_size: int) -> str:
         if self.best is None or self.runner_up is None:
             used = len(self.best[0][4]) if self.best is not None else 0
+            if not used:
+                return NOTHING_TO_SHIP
             # Larger location sets were never needed: fewer shipments beat them.
             return _WORDS["shipments"] if pool_size > used else "the only plan"
         for index, name in enumerate(self.order):
