@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
+import threading
 from collections import UserList
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -185,6 +187,17 @@ def test_co2_prefers_the_lower_emission_option() -> None:
     # Rotterdam is farther, but its cargo bikes emit far less than Utrecht's vans.
     assert where(decision.lines[0]) == [("RTM", 1)]
     assert decision.lines[0].deciding_rule == "co2"
+
+
+def test_co2_counts_road_km_with_its_road_factor() -> None:
+    # 100 great-circle km, 2 kg: road km x tonnes x the van's 500 g per tonne-km.
+    assert builtins.co2().shipment_grams("AMS", 100.0, 2000) == pytest.approx(130.0)
+    winding = builtins.co2(road_factor="1.6")
+    assert winding.shipment_grams("AMS", 100.0, 2000) == pytest.approx(160.0)
+    assert winding.to_rule() == {"use": "co2", "road_factor": "1.6"}
+    with pytest.raises(InvalidInput) as error:
+        builtins.co2(road_factor="0.8")
+    assert error.value.path == "road_factor"
 
 
 def test_a_split_when_no_location_has_it_all() -> None:
@@ -839,8 +852,7 @@ def _route_both(
             workload=workload,
         )
     took_express = not calls
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "EXPRESS", False)
+    with engine.general_engine_only():
         plain = route(
             placed,
             profile=profile,
@@ -1188,8 +1200,7 @@ def test_a_line_that_keeps_no_fitting_location_is_scored_in_full_once() -> None:
         assert calls == [("BEANS", 3), ("KETTLE", 1), ("KETTLE", 3)]
         explained = decision.explain()
         assert len(calls) == 3
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(engine, "EXPRESS", False)
+        with engine.general_engine_only():
             plain = route(placed, profile=profile, origin=HOME.point, stock=held, products=PRODUCTS)
         assert decision == plain
         assert explained == plain.explain()
@@ -1487,9 +1498,8 @@ def test_the_distance_order_check_agrees_with_sorting(km: list[float], data: st.
 )
 @pytest.mark.parametrize("express", [True, False])
 def test_a_bad_argument_is_a_typed_error_naming_it(
-    changes: dict[str, Any], path: str, express: bool, monkeypatch: pytest.MonkeyPatch
+    changes: dict[str, Any], path: str, express: bool
 ) -> None:
-    monkeypatch.setattr(engine, "EXPRESS", express)
     arguments: dict[str, Any] = {
         "profile": RoutingProfile.of("balanced", ["load_balancing", "nearest"]),
         "origin": HOME.point,
@@ -1497,7 +1507,8 @@ def test_a_bad_argument_is_a_typed_error_naming_it(
         "products": PRODUCTS,
         "workload": {"AMS": 4},
     }
-    with pytest.raises(InvalidInput) as error:
+    mode = contextlib.nullcontext() if express else engine.general_engine_only()
+    with mode, pytest.raises(InvalidInput) as error:
         route(order(("BEANS", 2)), **{**arguments, **changes})
     assert error.value.path == path
 
@@ -1525,3 +1536,34 @@ def test_a_location_without_sellable_stock_stays_a_candidate_note() -> None:
     assert where(decision.lines[0]) == [("DC", 2)]
     notes = {note.location_id: note.reason for note in decision.lines[0].candidates}
     assert notes["AMS"] == "excluded: no sellable stock"
+
+
+def test_the_general_engine_only_block_leaves_other_threads_on_the_express_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tried: list[str] = []
+    real = _express.express
+
+    def spy(placed: Order, *args: Any) -> RoutingDecision | None:
+        tried.append(placed.order_id)
+        return real(placed, *args)
+
+    monkeypatch.setattr(engine, "express", spy)
+
+    def routed(order_id: str) -> RoutingDecision:
+        return route(
+            order(("BEANS", 1), order_id=order_id),
+            profile=default_profile(),
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 3}),
+            products=PRODUCTS,
+        )
+
+    with engine.general_engine_only():
+        inside = routed("O-IN")
+        worker = threading.Thread(target=routed, args=("O-THREAD",))
+        worker.start()
+        worker.join()
+    after = routed("O-AFTER")
+    assert tried == ["O-THREAD", "O-AFTER"]
+    assert where(inside.lines[0]) == where(after.lines[0]) == [("AMS", 1)]

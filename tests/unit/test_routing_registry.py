@@ -236,6 +236,7 @@ def _with_free_filter() -> StrategyRegistry:
             {"name": "p", "rule": [{"use": "co2", "min_weight_grams": -1}]},
             "rule[0].min_weight_grams",
         ),
+        ({"name": "p", "rule": [{"use": "co2", "road_factor": "0.9"}]}, "rule[0].road_factor"),
         ({"name": "p", "rule": [{"use": "priority", "ranking": "DC-1"}]}, "rule[0].ranking"),
         ({"name": "p", "rule": [{"use": "priority", "ranking": 7}]}, "rule[0].ranking"),
         (
@@ -312,6 +313,7 @@ def _code_built_profiles() -> list[RoutingProfile]:
                         factors={"van": "120", "bike": "0"},
                         modes={"STORE-1": "bike"},
                         min_weight_grams=250,
+                        road_factor="1.4",
                     ),
                 ),
                 "nearest",

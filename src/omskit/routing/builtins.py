@@ -40,7 +40,7 @@ import attrs
 
 from omskit.errors import DefinitionError, InvalidInput
 from omskit.model import Capability, Product
-from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel, minor_units
+from omskit.routing.cost import ROAD_FACTOR, CostModel, DistanceCostModel, _factor, minor_units
 from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineContext, Score
 
 __all__ = [
@@ -269,6 +269,13 @@ def _modes(value: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
+def _road_factor(value: object) -> Decimal:
+    try:
+        return _factor(value)
+    except InvalidInput as error:
+        raise error.at("road_factor") from None
+
+
 def _min_weight(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(
@@ -283,7 +290,9 @@ class Co2:
 
     ``road km x max(weight, min_weight_grams) in tonnes x factor`` where the
     factor (grams per tonne-km) belongs to the location's transport mode
-    (``modes`` by location id, else ``default_mode``).
+    (``modes`` by location id, else ``default_mode``) and road km are the
+    great-circle km times ``road_factor`` (the default cost model's 1.3; give
+    your cost model's when it has another).
     """
 
     factors: Mapping[str, Decimal] = attrs.field(
@@ -292,8 +301,11 @@ class Co2:
     modes: Mapping[str, str] = attrs.field(factory=dict, converter=_modes)
     default_mode: str = "van"
     min_weight_grams: int = attrs.field(default=500, converter=_min_weight)
+    road_factor: Decimal = attrs.field(default=ROAD_FACTOR, converter=_road_factor)
+    _road: float = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_road", float(self.road_factor))
         known = ", ".join(sorted(self.factors))
         if not isinstance(self.default_mode, str) or self.default_mode not in self.factors:
             raise InvalidInput(
@@ -320,6 +332,8 @@ class Co2:
             table["default_mode"] = self.default_mode
         if self.min_weight_grams != 500:
             table["min_weight_grams"] = self.min_weight_grams
+        if self.road_factor != ROAD_FACTOR:
+            table["road_factor"] = str(self.road_factor)
         return table
 
     def grams(self, line: LineContext, candidate: CandidateView) -> float:
@@ -334,7 +348,7 @@ class Co2:
             return 0.0
         tonnes = max(weight_grams, self.min_weight_grams) / 1_000_000
         factor = self.factors[self.modes.get(location_id, self.default_mode)]
-        return distance_km * float(ROAD_FACTOR) * tonnes * float(factor)
+        return distance_km * self._road * tonnes * float(factor)
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
         """Grams CO2e per candidate (see :meth:`grams`)."""
@@ -352,9 +366,12 @@ def co2(
     modes: Mapping[str, str] | None = None,
     default_mode: str = "van",
     min_weight_grams: int = 500,
+    road_factor: Decimal | int | str = ROAD_FACTOR,
 ) -> Co2:
     """A :class:`Co2` strategy (see there for the parameters)."""
-    return Co2(factors, modes if modes is not None else {}, default_mode, min_weight_grams)
+    return Co2(
+        factors, modes if modes is not None else {}, default_mode, min_weight_grams, road_factor
+    )
 
 
 def _cost_model(value: object) -> CostModel:

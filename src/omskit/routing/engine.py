@@ -19,7 +19,9 @@ Same input, same decision: every tie breaks on location ids.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import cast
 
 from omskit.availability.eligibility import handling_key
@@ -42,7 +44,7 @@ from omskit.routing.profile import LineRanking, RoutingProfile, _Scored
 from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import Candidates, Excluded, LineContext
 
-__all__ = ["route"]
+__all__ = ["general_engine_only", "route"]
 
 
 class _OrderCache:
@@ -134,7 +136,7 @@ def route(
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
     ranked: dict[int, LineRanking | _Scored] = {}
-    if EXPRESS and type(search_limit) is int and search_limit >= 1:
+    if type(search_limit) is int and search_limit >= 1 and _EXPRESS.get():
 
         def explain(
             index: int, product: Product, allocations: tuple[Allocation, ...], decided_by: str
@@ -167,8 +169,23 @@ def route(
     )
 
 
-EXPRESS = True
-"""Whether :func:`route` tries the express path first (the tests compare both ways)."""
+_EXPRESS: ContextVar[bool] = ContextVar("omskit_routing_express", default=True)
+"""Whether :func:`route` tries the express path first, in this thread or task."""
+
+
+@contextmanager
+def general_engine_only() -> Iterator[None]:
+    """Within the block, :func:`route` decides by the general engine alone (this context only).
+
+    The express path must decide exactly as the general engine does; the
+    routing contract suite and the tests compare the two. Other threads and
+    tasks are not affected.
+    """
+    token = _EXPRESS.set(False)
+    try:
+        yield
+    finally:
+        _EXPRESS.reset(token)
 
 
 def _check_inputs(order: object, origin: object, stock: object, products: object) -> None:

@@ -80,7 +80,8 @@ from omskit.routing.profile import Objective
 __all__ = ["DEFAULT_SEARCH_LIMIT", "Plan", "PlanLine", "plan_order"]
 
 DEFAULT_SEARCH_LIMIT = 20_000
-"""How many location sets of one size the exact search may examine."""
+"""How many steps the exact search may take (a set filled or a partial set extended)
+before the greedy fallback plans instead (see the module docstring)."""
 
 _CRITERIA = {
     Objective.PREFERENCE: ("unfulfilled", "shipments", "preference", "cost", "ids"),

@@ -324,11 +324,8 @@ class RoutingStrategyContract:
         """The engine's express path for one-location orders decides as ranking everything does."""
         profile = self.make_profile()
         quick = self.route_case(case, profile)
-        engine.EXPRESS = False
-        try:
+        with engine.general_engine_only():
             plain = self.route_case(case, profile)
-        finally:
-            engine.EXPRESS = True
         assert quick == plain
         assert quick.explain() == plain.explain()
 
