@@ -37,7 +37,7 @@ from omskit.routing.cost import DistanceCostModel, minor_units
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import route
 from omskit.routing.planner import DEFAULT_SEARCH_LIMIT, PlanLine, plan_order
-from omskit.routing.profile import Objective, RoutingProfile, default_profile
+from omskit.routing.profile import Objective, RoutingProfile, Rule, default_profile
 from omskit.routing.scarcity import Scarcity
 from omskit.routing.strategy import CandidateView, Excluded, LineContext
 
@@ -1567,3 +1567,111 @@ def test_the_general_engine_only_block_leaves_other_threads_on_the_express_path(
     after = routed("O-AFTER")
     assert tried == ["O-THREAD", "O-AFTER"]
     assert where(inside.lines[0]) == where(after.lines[0]) == [("AMS", 1)]
+
+
+# --- lines without candidates, lines the limit or the rules leave short ------------------
+
+
+def test_a_strategy_is_never_called_for_a_line_without_candidates() -> None:
+    seen: list[int] = []
+
+    def relative(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        seen.append(len(candidates))
+        nearest = min(c.distance_km or 0.0 for c in candidates)  # fails on none
+        return [(c.distance_km or 0.0) - nearest for c in candidates]
+
+    relative.pointwise = False  # type: ignore[attr-defined]
+    for profile in (
+        RoutingProfile.of("r", [relative]),
+        RoutingProfile.of(
+            "w",
+            [Rule("relative", relative, weight="1"), Rule("nearest", builtins.nearest, weight="2")],
+            combine="weighted",
+        ),
+    ):
+        for beans in ({}, {"BEANS": [(STORE_AMS, 0)]}):
+            decision = route(
+                order(("BEANS", 2), ("KETTLE", 1)),
+                profile=profile,
+                origin=HOME.point,
+                stock={**beans, "KETTLE": [(DC, 3)]},
+                products=PRODUCTS,
+            )
+            assert [line.unfulfilled for line in decision.lines] == [2, 0]
+            assert decision.lines[0].decided_by == "no eligible location has sellable stock"
+            assert "line L1 BEANS x2: nothing allocated" in decision.explain()
+    assert seen
+    assert 0 not in seen
+
+
+@pytest.mark.parametrize("express", [True, False])
+def test_a_line_left_short_says_why(express: bool) -> None:
+    mode = contextlib.nullcontext() if express else engine.general_engine_only()
+    one_parcel = RoutingProfile.of("n0", ["nearest"], max_splits=0)
+    with mode:
+        limited = route(
+            order(("BEANS", 2), ("KETTLE", 1)),
+            profile=one_parcel,
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 5}, KETTLE={STORE_UTR: 5}),
+            products=PRODUCTS,
+        )
+        excluded = route(
+            order(("BEANS", 2), ("KETTLE", 1)),
+            profile=RoutingProfile.of("m", [("min_stock", builtins.min_stock(5)), "nearest"]),
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 3}, KETTLE={STORE_AMS: 9}),
+            products=PRODUCTS,
+        )
+        shared = route(
+            order(("BEANS", 3), ("BEANS", 2)),
+            profile=default_profile(),
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 3}),
+            products=PRODUCTS,
+        )
+    kettle = limited.lines[1]
+    assert kettle.decided_by == "the order may ship in at most 1 shipment(s)"
+    assert [note.reason for note in kettle.candidates] == [
+        "not used: the order may ship in at most 1 shipment(s)"
+    ]
+    assert (
+        excluded.lines[0].decided_by == "every eligible location with stock is excluded by a rule"
+    )
+    assert where(excluded.lines[1]) == [("AMS", 1)]
+    assert shared.lines[1].decided_by == "the order's other lines of this SKU take its units"
+    assert shared.lines[1].candidates[0].reason == (
+        "not used: the order's other lines of this SKU take its units"
+    )
+
+
+def test_a_ranked_candidate_a_short_line_leaves_unused_is_not_called_not_needed() -> None:
+    decision = route(
+        order(("BEANS", 10)),
+        profile=RoutingProfile.of("n0", ["nearest"], max_splits=0),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 6, STORE_UTR: 5}),
+        products=PRODUCTS,
+    )
+    notes = {note.location_id: note.reason for note in decision.lines[0].candidates}
+    assert decision.lines[0].unfulfilled == 4
+    assert notes["UTR"] == "not used: the order may ship in at most 1 shipment(s)"
+
+
+def test_weighted_scores_near_the_float_limits_rank_the_same_in_any_row_order() -> None:
+    def extreme(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [-1e308 if c.location.location_id == "UTR" else 1e308 for c in candidates]
+
+    profile = RoutingProfile.of("w", [Rule("extreme", extreme, weight="1")], combine="weighted")
+    rows = [(STORE_AMS, 5), (STORE_UTR, 5), (STORE_RTM, 5), (DC, 5)]
+    winners = set()
+    for shift in range(len(rows)):
+        decision = route(
+            order(("BEANS", 1)),
+            profile=profile,
+            origin=HOME.point,
+            stock={"BEANS": rows[shift:] + rows[:shift]},
+            products=PRODUCTS,
+        )
+        winners.add(where(decision.lines[0])[0][0])
+    assert winners == {"UTR"}

@@ -68,7 +68,7 @@ from omskit.routing._eligible import _Eligible
 from omskit.routing._memo import IdentityMemo
 from omskit.routing.builtins import MinStock, Specialisation, nearest
 from omskit.routing.cost import DistanceCostModel
-from omskit.routing.decision import LineDecision, Notes, RoutingDecision
+from omskit.routing.decision import ALL_EXCLUDED, NO_STOCK, LineDecision, Notes, RoutingDecision
 from omskit.routing.profile import (
     Combine,
     LineRanking,
@@ -85,7 +85,6 @@ _V = TypeVar("_V")
 _FEWEST = "the fewest shipments"
 _CHEAPEST = "the lowest shipping cost"
 _BEST_RANKED = "the best-ranked locations"
-_NOTHING = "no eligible location has sellable stock"
 _IDS = "location ids (every other criterion tied)"
 
 
@@ -242,7 +241,7 @@ def express(
         if paired is None:
             return None
         fills, paid, why = paired
-        return _decision(order, profile, shape, fills, paid, why, explain, taken_products)
+        return _decision(order, profile, shape, fills, paid, why, explain, taken_products, lists)
     needs, walk, position, grams = found
     if len(walk) > search_limit:
         return None
@@ -261,7 +260,7 @@ def express(
         decided_by = "the only plan"
 
     taken: _Fills = [((chosen, need),) if need else () for need in needs]
-    return _decision(order, profile, shape, taken, cost, decided_by, explain, taken_products)
+    return _decision(order, profile, shape, taken, cost, decided_by, explain, taken_products, lists)
 
 
 QUICK_NO_PAIR = True
@@ -280,8 +279,13 @@ def _decision(
     decided_by: str,
     explain: Explain,
     products: Mapping[str, Product],
+    judged: Sequence[_Eligible],
 ) -> RoutingDecision:
-    """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``explain``."""
+    """The decision for the plan ``taken`` at ``cost``; its explanation is left to ``explain``.
+
+    (A line that takes nothing here either has no candidate or keeps none: the
+    express path leaves no line short for the shipment limit.)
+    """
     lines = order.lines
     taken_by_line: list[tuple[Allocation, ...]] = []
 
@@ -297,7 +301,8 @@ def _decision(
             ((loc, units),) = pairs
             why, allocations, left = decided_by, (_allocation(loc, units),), quantity - units
         elif not pairs:
-            why, allocations, left = _NOTHING, (), quantity
+            why = ALL_EXCLUDED if judged[index].ids else NO_STOCK
+            allocations, left = (), quantity
         else:
             why = f"split over {len(pairs)} locations; {decided_by}"
             allocations = tuple([_allocation(loc, units) for loc, units in pairs])

@@ -12,6 +12,12 @@ from omskit.money import Money
 __all__ = ["CandidateNote", "LineDecision", "RoutingDecision"]
 
 
+NO_STOCK = "no eligible location has sellable stock"
+"""A line's ``decided_by`` when no eligible location holds any of its SKU."""
+ALL_EXCLUDED = "every eligible location with stock is excluded by a rule"
+"""A line's ``decided_by`` when the profile's rules exclude every candidate."""
+
+
 @attrs.frozen
 class CandidateNote:
     """What the router thought of one location for one line.

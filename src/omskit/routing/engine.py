@@ -32,7 +32,13 @@ from omskit.money import Money
 from omskit.routing._eligible import _Eligible, _eligible
 from omskit.routing._express import express
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
-from omskit.routing.decision import CandidateNote, LineDecision, RoutingDecision
+from omskit.routing.decision import (
+    ALL_EXCLUDED,
+    NO_STOCK,
+    CandidateNote,
+    LineDecision,
+    RoutingDecision,
+)
 from omskit.routing.planner import (
     DEFAULT_SEARCH_LIMIT,
     Plan,
@@ -146,7 +152,15 @@ def route(
             candidates, eligible = cache.split(product, (), judged[line.sku])
             context = LineContext(order, line, product, origin, workload)
             ranking = _ranking(profile, context, candidates, ranked.get(index))
-            notes = _notes(line.quantity, ranking, eligible.hard, allocations, decided_by, cache)
+            notes = _notes(
+                line.quantity,
+                ranking,
+                eligible.hard,
+                allocations,
+                decided_by,
+                cache,
+                _limit_reason(profile.max_shipments),
+            )
             return notes, ranking.deciding_rule()
 
         decided = express(
@@ -312,7 +326,17 @@ def _route(
         empty_shipments,
     )
     decisions = tuple(
-        _line_decision(order, index, rankings[index], hard[index], plan, cache, scarcity, charges)
+        _line_decision(
+            order,
+            index,
+            rankings[index],
+            hard[index],
+            plan,
+            cache,
+            scarcity,
+            charges,
+            profile.max_shipments,
+        )
         for index in range(len(order.lines))
     )
     return RoutingDecision(
@@ -391,12 +415,14 @@ def _line_decision(
     cache: _OrderCache,
     scarcity: Scarcity | None,
     charges: Mapping[str, Mapping[str, float]] | None,
+    max_shipments: int,
 ) -> LineDecision:
     line = order.lines[index]
     allocations = plan.allocations[index]
     unfulfilled = plan.unfulfilled[index]
+    limited = plan.shipments >= max_shipments
     if not allocations:
-        decided_by = "no eligible location has sellable stock"
+        decided_by = _unfilled_reason(ranking, max_shipments, limited)
     elif len(allocations) > 1:
         decided_by = f"split over {len(allocations)} locations; {plan.decided_by}"
     else:
@@ -407,7 +433,16 @@ def _line_decision(
         charged = (scarcity, charges[line.sku])
 
     def notes() -> tuple[CandidateNote, ...]:
-        return _notes(line.quantity, ranking, hard, allocations, plan.decided_by, cache, charged)
+        return _notes(
+            line.quantity,
+            ranking,
+            hard,
+            allocations,
+            plan.decided_by,
+            cache,
+            _limit_reason(max_shipments) if limited else _SHARED,
+            charged,
+        )
 
     return LineDecision(
         line.line_id,
@@ -428,10 +463,16 @@ def _notes(
     allocations: tuple[Allocation, ...],
     plan_decided_by: str,
     cache: _OrderCache,
+    short: str,
     charged: tuple[Scarcity, Mapping[str, float]] | None = None,
 ) -> tuple[CandidateNote, ...]:
-    """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id."""
+    """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id.
+
+    ``short`` is the note of a ranked candidate left unused while the line
+    is short (the shipment limit, or the order's other lines of the SKU).
+    """
     taken = {a.location_id: a.quantity for a in allocations}
+    unused = _NOT_NEEDED if sum(taken.values()) >= quantity else short
     candidates = ranking.candidates
     ids, units, distances = candidates.location_ids, candidates.sellable, candidates.distance_km
     last_chosen = max((rank for rank, p in enumerate(ranking.order) if ids[p] in taken), default=-1)
@@ -455,7 +496,7 @@ def _notes(
                 else not_chosen
             )
         else:
-            reason = _NOT_NEEDED
+            reason = unused
         append(
             CandidateNote(
                 ids[p],
@@ -499,6 +540,22 @@ def _notes(
 
 
 _NOT_NEEDED = "not needed: better-ranked locations cover the line"
+
+
+_SHARED = "not used: the order's other lines of this SKU take its units"
+
+
+def _limit_reason(max_shipments: int) -> str:
+    return f"not used: the order may ship in at most {max_shipments} shipment(s)"
+
+
+def _unfilled_reason(ranking: LineRanking, max_shipments: int, limited: bool) -> str:
+    """Why a line takes nothing: no candidate, every one excluded, the limit, shared units."""
+    if not ranking.candidates.location_ids:
+        return NO_STOCK
+    if not ranking.order:
+        return ALL_EXCLUDED
+    return (_limit_reason(max_shipments) if limited else _SHARED).removeprefix("not used: ")
 
 
 def _scores(

@@ -142,9 +142,15 @@ def _weight(value: object) -> Decimal | None:
         weight = Decimal(value)
     except InvalidOperation:
         raise InvalidInput("must be a positive decimal", path="weight", value=value) from None
-    if not weight.is_finite() or weight <= 0:
-        raise InvalidInput("must be a positive decimal", path="weight", value=value)
+    if not weight.is_finite() or weight <= 0 or weight > _MAX_WEIGHT:
+        raise InvalidInput(
+            f"must be a positive decimal of at most {_MAX_WEIGHT}", path="weight", value=value
+        )
     return weight
+
+
+_MAX_WEIGHT = Decimal(10) ** 6
+"""The largest weight (weights only compare with each other: a million to one is plenty)."""
 
 
 @attrs.frozen
@@ -480,6 +486,11 @@ class RoutingProfile:
         flags: list[bool] | None = None  # see _Scored.flags
         alike: list[bool | None] = []
         for number, rule in enumerate(self.rules):
+            if not count:
+                # No candidate: nothing to score (a strategy is never called with none).
+                columns.append([])
+                alike.append(None)
+                continue
             fast = None if rule._column is None else rule._column(line, columns_of)
             flagged: list[bool] | None = None
             if fast is None:
@@ -721,13 +732,18 @@ def _constant(
 
 
 def _normalise(column: Sequence[float | Excluded]) -> list[float]:
-    numbers = [s for s in column if not isinstance(s, Excluded)]
+    """The scores scaled to 0 (best) .. 1 (worst); 0 for an excluded one.
+
+    Halved first, so that the span of two scores near the float limits
+    (``1e308`` and ``-1e308``) stays finite.
+    """
+    numbers = [float(s) / 2 for s in column if not isinstance(s, Excluded)]
     if not numbers:
         return [0.0] * len(column)
     low, high = min(numbers), max(numbers)
     span = high - low
     return [
-        0.0 if isinstance(s, Excluded) or span == 0 else (float(s) - low) / span for s in column
+        0.0 if isinstance(s, Excluded) or span == 0 else (float(s) / 2 - low) / span for s in column
     ]
 
 

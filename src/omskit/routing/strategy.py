@@ -26,7 +26,8 @@ candidates with each other declares ``pointwise = False`` (an attribute of
 the function or class) and is then always called with every candidate (see
 :func:`pointwise`). Hard constraints (the location serves the channel, can
 ship, handles fragile or hazardous goods, has sellable stock) are applied
-before any strategy runs: a strategy only ever sees eligible candidates.
+before any strategy runs: a strategy only ever sees eligible candidates,
+and at least one (a line without any is not scored).
 """
 
 from __future__ import annotations
