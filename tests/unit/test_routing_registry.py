@@ -283,8 +283,14 @@ def test_a_weighted_profile_needs_a_weight_and_documents_must_be_tables() -> Non
 def test_a_profile_with_code_only_parts_refuses_to_become_a_document() -> None:
     profile = RoutingProfile.of("custom", [closest])
     assert profile.rules == (Rule("closest", closest),)
-    data = profile.to_dict()
-    assert data["rule"] == [{"use": "closest"}]
+    with pytest.raises(DefinitionError, match="function closest"):
+        profile.to_dict()
+    registry = builtin_registry()
+    registry.register("closest_store", closest)
+    data = profile.to_dict(registry)
+    assert data["rule"] == [{"use": "closest_store", "name": "closest"}]
+    assert RoutingProfile.from_dict(data, registry=registry) == profile
+    assert RoutingProfile.from_json(profile.to_json(registry), registry=registry) == profile
 
     class FlatRate:
         def shipment_cost(self, *, location: Any, origin: Any, weight_grams: int) -> Money:
@@ -433,3 +439,47 @@ def test_profile_text_that_is_not_text_is_a_typed_error(text: Any) -> None:
         RoutingProfile.from_json(text)
     with pytest.raises(InvalidInput, match="must be TOML text"):
         RoutingProfile.from_toml(text)
+
+
+def test_a_built_in_function_under_another_name_is_written_by_its_registry_name() -> None:
+    profile = RoutingProfile.of("p", [("near", builtins.nearest)])
+    assert profile.to_dict()["rule"] == [{"use": "nearest", "name": "near"}]
+    assert RoutingProfile.from_dict(profile.to_dict()) == profile
+
+
+def test_a_function_that_only_shares_a_built_in_name_is_not_written_as_the_built_in() -> None:
+    def nearest(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [-(c.distance_km or 0.0) for c in candidates]
+
+    with pytest.raises(DefinitionError, match=r"function .*nearest"):
+        RoutingProfile.of("farthest", [nearest]).to_dict()
+
+
+NOT_A_REGISTRY: Any = {"nearest": builtins.nearest}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: RoutingProfile.of("p", ["nearest"], registry=NOT_A_REGISTRY),
+        lambda: RoutingProfile.from_dict(
+            {"name": "p", "rule": ["nearest"]}, registry=NOT_A_REGISTRY
+        ),
+        lambda: RoutingProfile.of("p", ["nearest"]).to_dict(registry=NOT_A_REGISTRY),
+    ],
+    ids=["of", "from_dict", "to_dict"],
+)
+def test_a_registry_that_is_not_a_registry_is_refused(call: Any) -> None:
+    with pytest.raises(InvalidInput) as error:
+        call()
+    assert error.value.path == "registry"
+
+
+@pytest.mark.parametrize("name", [[], {}, None, 3])
+def test_a_name_that_is_not_a_string_is_unknown_not_a_type_error(name: Any) -> None:
+    registry = builtin_registry()
+    assert name not in registry
+    with pytest.raises(NotFound):
+        registry.lookup(name)
+    with pytest.raises(NotFound):
+        registry.create(name)

@@ -65,11 +65,13 @@ factory's own parameters. Errors name the field: ``rule[1].use``,
 
 :meth:`RoutingProfile.to_dict` writes a profile built in code as such a
 document: a rule made from the registry as it was made, a built-in
-strategy with its parameters (its ``to_rule()``), a plain function by the
-rule's name (the registry that reads the document must hold it). Anything
-else raises :class:`~omskit.errors.DefinitionError` rather than writing a
-rule that would read back as another: give your configurable strategy a
-``to_rule()`` method returning its rule table (``{"use": ..., **params}``).
+strategy with its parameters (its ``to_rule()``), any other strategy by
+the name the registry holds that very object under (``to_dict(registry)``;
+the built-ins by default). Anything else raises
+:class:`~omskit.errors.DefinitionError` rather than writing a rule that
+would read back as another: register your strategy and pass the registry,
+or give your configurable strategy a ``to_rule()`` method returning its
+rule table (``{"use": ..., **params}``).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
 from operator import eq, itemgetter, lt, not_
-from types import BuiltinFunctionType, FunctionType
+from types import FunctionType
 from typing import Any, NamedTuple, cast
 
 import attrs
@@ -180,12 +182,15 @@ class Rule:
         check_strategy(self.strategy, name=self.name)
         object.__setattr__(self, "_column", fast_column(self.strategy))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, registry: StrategyRegistry | None = None) -> dict[str, Any]:
         """The rule as a profile document's rule table (see :mod:`omskit.routing.profile`).
 
-        Raises :class:`~omskit.errors.DefinitionError` for a strategy that
-        neither came from the registry, nor has a ``to_rule()`` method, nor
-        is a plain function.
+        A rule made by the registry is written as it was made; a strategy
+        with a ``to_rule()`` method as that returns; any other strategy by
+        the name ``registry`` (default: the built-ins) holds that very
+        object under, so the document reads back as this rule. Raises
+        :class:`~omskit.errors.DefinitionError` for a strategy none of these
+        describe.
         """
         strategy = self.strategy
         table: dict[str, Any]
@@ -197,14 +202,16 @@ class Rule:
                 raise DefinitionError(
                     f"rule {self.name!r}: to_rule() must return a table with a 'use' name"
                 )
-        elif isinstance(strategy, FunctionType | BuiltinFunctionType):
-            table = {"use": self.name}
         else:
-            raise DefinitionError(
-                f"rule {self.name!r} has a strategy ({type(strategy).__name__}) that is not "
-                "document data: make it with the registry, or give it a to_rule() method "
-                "returning its rule table"
-            )
+            known = _registry(registry).name_of(strategy)
+            if known is None:
+                raise DefinitionError(
+                    f"rule {self.name!r} has a strategy ({_described(strategy)}) that is not "
+                    "document data: register it and pass that registry to to_dict(), make "
+                    "the rule with the registry, or give the strategy a to_rule() method "
+                    "returning its rule table"
+                )
+            table = {"use": known}
         if table["use"] != self.name:
             table["name"] = self.name
         if self.weight is not None:
@@ -449,7 +456,7 @@ class RoutingProfile:
         other fields (``version``, ``combine``, ``max_splits``, ``objective``,
         ``cost_model``, ``scarcity``).
         """
-        registry = registry if registry is not None else builtin_registry()
+        registry = _registry(registry)
         built: list[Rule] = []
         for item in rules:
             if isinstance(item, Rule):
@@ -576,15 +583,18 @@ class RoutingProfile:
 
     # ------------------------------------------------------------------ documents
 
-    def to_dict(self) -> dict[str, Any]:
-        """The profile as document data; :meth:`from_dict` reads it back.
+    def to_dict(self, registry: StrategyRegistry | None = None) -> dict[str, Any]:
+        """The profile as document data; :meth:`from_dict` (with ``registry``) reads it back.
 
-        Raises :class:`~omskit.errors.DefinitionError` for a profile whose
-        cost model is not a :class:`~omskit.routing.cost.DistanceCostModel`
-        (the only one a document can describe), or with a rule that is not
-        document data (see :meth:`Rule.to_dict`).
+        ``registry`` (default: the built-ins) names the strategies given as
+        objects (see :meth:`Rule.to_dict`). Raises
+        :class:`~omskit.errors.DefinitionError` for a profile whose cost
+        model is not a :class:`~omskit.routing.cost.DistanceCostModel` (the
+        only one a document can describe), or with a rule that is not
+        document data.
         """
-        rules = [rule.to_dict() for rule in self.rules]
+        known = _registry(registry)
+        rules = [rule.to_dict(known) for rule in self.rules]
         data: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
@@ -603,9 +613,9 @@ class RoutingProfile:
             data["scarcity"] = self.scarcity.to_dict()
         return data
 
-    def to_json(self) -> str:
-        """The profile as a JSON document."""
-        return json.dumps(self.to_dict(), indent=2)
+    def to_json(self, registry: StrategyRegistry | None = None) -> str:
+        """The profile as a JSON document (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(registry), indent=2)
 
     @classmethod
     def from_dict(cls, data: object, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
@@ -633,7 +643,7 @@ class RoutingProfile:
                     f"is not a routing profile field (known: {', '.join(sorted(known))})",
                     path=str(key),
                 )
-        registry = registry if registry is not None else builtin_registry()
+        registry = _registry(registry)
         if "name" not in data:
             raise InvalidInput("is required", path="name")
         items = data.get("rule", [])
@@ -729,6 +739,23 @@ def _constant(
         return min(numbers) == max(numbers)
     values = set(map(column.__getitem__, kept))
     return len(values) <= 1
+
+
+def _registry(registry: object) -> StrategyRegistry:
+    """``registry``, or the built-ins for ``None``; anything else is refused."""
+    if registry is None:
+        return builtin_registry()
+    if not isinstance(registry, StrategyRegistry):
+        raise InvalidInput(
+            f"must be a StrategyRegistry, not {type(registry).__name__}", path="registry"
+        )
+    return registry
+
+
+def _described(strategy: object) -> str:
+    if isinstance(strategy, FunctionType):
+        return f"function {strategy.__qualname__}"
+    return f"a {type(strategy).__qualname__}"
 
 
 def _normalise(column: Sequence[float | Excluded]) -> list[float]:

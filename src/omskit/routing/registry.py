@@ -122,7 +122,18 @@ class StrategyRegistry:
         return tuple(sorted(self._entries))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return isinstance(name, str) and name in self._entries
+
+    def name_of(self, strategy: object) -> str | None:
+        """The name ``strategy`` itself (not a factory) is registered under, else ``None``.
+
+        By identity, the first name in sorted order when it has two.
+        """
+        for name in self.names():
+            entry = self._entries[name]
+            if not entry.factory and entry.target is strategy:
+                return name
+        return None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
@@ -135,7 +146,7 @@ class StrategyRegistry:
         return self._entry(name).factory
 
     def _entry(self, name: str) -> _Entry:
-        entry = self._entries.get(name)
+        entry = self._entries.get(name) if isinstance(name, str) else None
         if entry is None:
             raise UnknownName(kind="routing strategy", key=str(name), known=self.names())
         return entry
