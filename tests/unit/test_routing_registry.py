@@ -89,10 +89,21 @@ def test_factories_build_configured_strategies_with_readable_reprs() -> None:
     def takes_anything(**options: Any) -> RoutingStrategy:
         raise TypeError(f"cannot use {sorted(options)}")
 
+    def radius(*, km: object = 10.0) -> RoutingStrategy:
+        return builtins.priority([]) if float(km) > 0 else builtins.priority(["DC"])  # type: ignore[arg-type]
+
     registry.register("loose", takes_anything, factory=True)
-    # A factory taking any keyword judges its own parameters; a TypeError is bad input.
-    with pytest.raises(InvalidInput, match=r"bad parameters for 'loose': cannot use \['x'\]"):
+    registry.register("radius", radius, factory=True)
+    # A factory judges its own parameters' values; a TypeError or ValueError is bad input.
+    with pytest.raises(InvalidInput, match=r"'loose' refused its parameters: cannot use \['x'\]"):
         registry.create("loose", x=1)
+    with pytest.raises(InvalidInput, match=r"'radius' refused its parameters: could not convert"):
+        registry.create("radius", km="ten")
+    with pytest.raises(InvalidInput) as error:
+        RoutingProfile.from_dict(
+            {"name": "p", "rule": [{"use": "radius", "km": "ten"}]}, registry=registry
+        )
+    assert error.value.path == "rule[0]"
     with pytest.raises(InvalidInput) as error:
         registry.create("nearest", units=5)
     assert error.value.path == "units"
@@ -260,6 +271,12 @@ def _with_free_filter() -> StrategyRegistry:
             "rule[0].weight",
         ),
         ({"name": "p", "rule": ["nearest"], "cost": {"road_factor": "abc"}}, "cost.road_factor"),
+        ({"name": "p", "rule": ["nearest"], "cost": {"road_factor": "1e400"}}, "cost.road_factor"),
+        ({"name": "p", "rule": [{"use": "co2", "road_factor": "11"}]}, "rule[0].road_factor"),
+        (
+            {"name": "p", "combine": "weighted", "rule": [{"use": "nearest", "weight": "1e309"}]},
+            "rule[0].weight",
+        ),
         ({"name": "p", "rule": ["nearest"], "scarcity": {"price": "abc"}}, "scarcity.price"),
     ],
 )
@@ -483,3 +500,43 @@ def test_a_name_that_is_not_a_string_is_unknown_not_a_type_error(name: Any) -> N
         registry.lookup(name)
     with pytest.raises(NotFound):
         registry.create(name)
+
+
+def test_a_class_registered_as_a_strategy_asks_for_an_instance_or_a_factory() -> None:
+    class PreferDcs:
+        def __init__(self, line: object = None, candidates: object = None) -> None:
+            self.line = line
+
+    with pytest.raises(DefinitionError, match="factory=True"):
+        StrategyRegistry().register("prefer_dcs", PreferDcs)
+
+
+def test_profile_of_refuses_bad_items_and_options_with_typed_errors() -> None:
+    cases: list[tuple[Any, dict[str, Any], str]] = [
+        (None, {}, "rule"),
+        ("nearest", {}, "rule"),
+        ([("nearest",)], {}, "rule[0]"),
+        ([("a", builtins.nearest, 1)], {}, "rule[0]"),
+        ([7], {}, "rule[0]"),
+        ([lambda line, candidates: [0.0] * len(candidates)], {}, "rule[0]"),
+        (["nearest"], {"combine": "zz"}, "combine"),
+        (["nearest"], {"objective": None}, "objective"),
+        (["nearest"], {"cost_model": None}, "cost_model"),
+        (["nearest"], {"cost_model": "x"}, "cost_model"),
+    ]
+    for rules, options, path in cases:
+        with pytest.raises(InvalidInput) as error:
+            RoutingProfile.of("p", rules, **options)
+        assert error.value.path == path, (rules, options)
+
+
+def test_a_bare_strategy_object_is_named_after_its_rule() -> None:
+    profile = RoutingProfile.of("p", [builtins.min_stock(3), builtins.nearest])
+    assert [rule.name for rule in profile.rules] == ["min_stock", "nearest"]
+
+
+def test_a_huge_integer_score_is_a_definition_error_naming_the_strategy() -> None:
+    from omskit.routing.strategy import check_scores
+
+    with pytest.raises(DefinitionError, match=r"'huge' returned 1000.*finite number"):
+        check_scores([10**400], 1, name="huge")

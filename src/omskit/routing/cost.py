@@ -69,9 +69,13 @@ def _factor(value: object) -> Decimal:
         factor = Decimal(value)
     except InvalidOperation:
         raise InvalidInput("must be a decimal (a string such as '1.3')", value=value) from None
-    if not factor.is_finite() or factor < 1:
-        raise InvalidInput("must be a decimal of at least 1", value=value)
+    if not factor.is_finite() or not 1 <= factor <= MAX_ROAD_FACTOR:
+        raise InvalidInput(f"must be a decimal from 1 to {MAX_ROAD_FACTOR}", value=value)
     return factor
+
+
+MAX_ROAD_FACTOR = Decimal(10)
+"""The largest road factor: road km are at most ten times the great-circle km."""
 
 
 @attrs.frozen

@@ -84,7 +84,7 @@ from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
 from operator import eq, itemgetter, lt, not_
 from types import FunctionType
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import attrs
 
@@ -366,6 +366,35 @@ def _max_splits(value: object) -> int:
     return value
 
 
+_E = TypeVar("_E", Combine, Objective)
+
+
+def _combine(value: object) -> Combine:
+    return _member(Combine, value, "combine")
+
+
+def _objective(value: object) -> Objective:
+    return _member(Objective, value, "objective")
+
+
+def _member(enum: type[_E], value: object, path: str) -> _E:
+    try:
+        return enum(value)  # type: ignore[arg-type]
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(f"must be one of {allowed}", path=path, value=value) from None
+
+
+def _cost_model(value: object) -> CostModel:
+    if not callable(getattr(value, "shipment_cost", None)):
+        raise InvalidInput(
+            "must be a cost model (an object with shipment_cost(location=, origin=, "
+            f"weight_grams=)), not {type(value).__name__}",
+            path="cost_model",
+        )
+    return cast("CostModel", value)
+
+
 def _version(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput("must be a positive integer", path="version", value=value)
@@ -394,11 +423,13 @@ class RoutingProfile:
     name: str = attrs.field()
     rules: tuple[Rule, ...] = attrs.field(converter=_rules)
     version: int = attrs.field(default=1, converter=_version)
-    combine: Combine = attrs.field(default=Combine.RANKED, converter=Combine)
+    combine: Combine = attrs.field(default=Combine.RANKED, converter=_combine)
     max_splits: int = attrs.field(default=2, converter=_max_splits)
     """At most ``1 + max_splits`` shipments per order."""
-    objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=Objective)
-    cost_model: CostModel = attrs.field(factory=DistanceCostModel, hash=False)
+    objective: Objective = attrs.field(default=Objective.PREFERENCE, converter=_objective)
+    cost_model: CostModel = attrs.field(
+        factory=DistanceCostModel, hash=False, converter=_cost_model
+    )
     scarcity: Scarcity | None = attrs.field(default=None)
     """A charge per unit taken from reserved locations, counted with the cost (see
     :mod:`omskit.routing.scarcity`); ``None``: no charge."""
@@ -457,18 +488,14 @@ class RoutingProfile:
         ``cost_model``, ``scarcity``).
         """
         registry = _registry(registry)
+        if isinstance(rules, str | bytes) or not isinstance(rules, Iterable):
+            raise InvalidInput("must be a list of rules", path="rule")
         built: list[Rule] = []
-        for item in rules:
-            if isinstance(item, Rule):
-                built.append(item)
-            elif isinstance(item, str):
-                built.append(Rule(item, registry.create(item), use=item))
-            elif isinstance(item, tuple):
-                label, strategy = item
-                built.append(Rule(label, strategy))
-            else:
-                label = getattr(item, "__name__", None) or type(item).__name__.lower()
-                built.append(Rule(label, item))
+        for index, item in enumerate(rules):
+            try:
+                built.append(_rule_of(item, registry))
+            except InvalidInput as error:
+                raise error.at(f"rule[{index}]") from None
         return cls(name, tuple(built), **options)
 
     # ------------------------------------------------------------------ ranking
@@ -655,14 +682,10 @@ class RoutingProfile:
         options: dict[str, Any] = {
             key: data[key] for key in ("version", "max_splits") if key in data
         }
-        for key, enum in (("combine", Combine), ("objective", Objective)):
-            if key in data:
-                value = data[key]
-                try:
-                    options[key] = enum(value)
-                except ValueError:
-                    allowed = ", ".join(m.value for m in enum)
-                    raise InvalidInput(f"must be one of {allowed}", path=key, value=value) from None
+        if "combine" in data:
+            options["combine"] = _combine(data["combine"])
+        if "objective" in data:
+            options["objective"] = _objective(data["objective"])
         if "scarcity" in data:
             currency = cost_model.currency if isinstance(cost_model, DistanceCostModel) else "EUR"
             options["scarcity"] = Scarcity.from_dict(data["scarcity"], currency=currency)
@@ -739,6 +762,35 @@ def _constant(
         return min(numbers) == max(numbers)
     values = set(map(column.__getitem__, kept))
     return len(values) <= 1
+
+
+def _rule_of(item: object, registry: StrategyRegistry) -> Rule:
+    """One item of :meth:`RoutingProfile.of` as a rule."""
+    if isinstance(item, Rule):
+        return item
+    if isinstance(item, str):
+        return Rule(item, registry.create(item), use=item)
+    if isinstance(item, tuple):
+        if len(item) != 2 or not isinstance(item[0], str):
+            raise InvalidInput("must be a (name, strategy) pair", value=item)
+        return Rule(item[0], item[1])
+    if not callable(item):
+        raise InvalidInput(
+            f"must be a strategy name, a strategy, a (name, strategy) pair or a Rule, "
+            f"not {type(item).__name__}"
+        )
+    label = registry.name_of(item) or getattr(item, "__name__", None)
+    to_rule = getattr(item, "to_rule", None)
+    if label is None and callable(to_rule):
+        try:
+            label = to_rule().get("use")
+        except DefinitionError:
+            label = None  # (it cannot describe itself: named after its type)
+    if not isinstance(label, str):
+        label = type(item).__name__.lower()
+    if label == "<lambda>":
+        raise InvalidInput("is a lambda, which has no name: give it as a (name, strategy) pair")
+    return Rule(label, item)
 
 
 def _registry(registry: object) -> StrategyRegistry:

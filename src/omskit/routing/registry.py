@@ -34,7 +34,7 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
-from omskit.errors import DefinitionError, InvalidInput, UnknownName
+from omskit.errors import DefinitionError, InvalidInput, OmsError, UnknownName
 from omskit.routing import builtins
 from omskit.routing.strategy import RoutingStrategy, check_strategy
 
@@ -177,8 +177,13 @@ class StrategyRegistry:
         _check_parameters(name, entry.target, params)
         try:
             built = entry.target(**params)
-        except TypeError as error:
-            raise InvalidInput(f"bad parameters for {name!r}: {error}") from None
+        except OmsError:
+            raise
+        except (TypeError, ValueError, ArithmeticError) as error:
+            # A factory that checks its parameters with plain Python errors: still a typed one.
+            raise InvalidInput(
+                f"routing strategy {name!r} refused its parameters: {error}"
+            ) from None
         return check_strategy(built, name=name)
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> tuple[str, ...]:

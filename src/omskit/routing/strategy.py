@@ -315,6 +315,11 @@ def check_strategy(strategy: object, *, name: str) -> RoutingStrategy:
     """
     if not callable(strategy):
         raise DefinitionError(f"routing strategy {name!r} is not callable: {strategy!r}")
+    if isinstance(strategy, type):
+        raise DefinitionError(
+            f"routing strategy {name!r} is the class {strategy.__name__}, not a strategy: "
+            "give an instance, or register the class as a factory (factory=True)"
+        )
     try:
         signature = inspect.signature(strategy)
     except (TypeError, ValueError):  # a builtin without a signature: trust it
@@ -350,6 +355,11 @@ def checked_scores(scores: object, count: int, *, name: str) -> tuple[list[float
     return values, flags is not None
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def _checked_flags(
     scores: object, count: int, *, name: str
 ) -> tuple[list[float | Excluded], list[bool] | None]:
@@ -381,11 +391,16 @@ def _checked_flags(
             checked.append(value)
             excluded = True
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
                 raise DefinitionError(
-                    f"routing strategy {name!r} returned {value!r} for candidate {index}"
+                    f"routing strategy {name!r} returned {_short(value)} for candidate {index}: "
+                    "a score must be a finite number"
                 )
-            checked.append(float(value))
+            checked.append(number)
         else:
             raise DefinitionError(
                 f"routing strategy {name!r} returned {value!r} for candidate {index}; "
