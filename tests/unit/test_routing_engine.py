@@ -1494,6 +1494,8 @@ def test_the_distance_order_check_agrees_with_sorting(km: list[float], data: st.
         ({"origin": (52.0, 4.9)}, "origin"),
         ({"products": None}, "products"),
         ({"products": {"BEANS": "beans"}}, "products.BEANS"),
+        ({"products": {"BEANS": PRODUCTS["CUPS"]}}, "products.BEANS"),
+        ({"pickup": "AMS"}, "pickup"),
     ],
 )
 @pytest.mark.parametrize("express", [True, False])

@@ -250,6 +250,35 @@ def _with_free_filter() -> StrategyRegistry:
         ({"name": "p", "rule": [{"use": "co2", "road_factor": "0.9"}]}, "rule[0].road_factor"),
         ({"name": "p", "rule": [{"use": "priority", "ranking": "DC-1"}]}, "rule[0].ranking"),
         ({"name": "p", "rule": [{"use": "priority", "ranking": 7}]}, "rule[0].ranking"),
+        ({"name": "p", "rule": [{"use": "priority", "ranking": {"A": 1}}]}, "rule[0].ranking"),
+        (
+            {"name": "p", "rule": [{"use": "specialisation_with", "fragile": {"ship": 1}}]},
+            "rule[0].fragile",
+        ),
+        (
+            {"name": "p", "rule": ["nearest"], "scarcity": {"price": "1", "kinds": None}},
+            "scarcity.kinds",
+        ),
+        (
+            {"name": "p", "rule": ["nearest"], "scarcity": {"price": "1", "locations": 3}},
+            "scarcity.locations",
+        ),
+        (
+            {"name": "p", "rule": ["nearest"], "scarcity": {"price": "1", "locations": [[]]}},
+            "scarcity.locations[0]",
+        ),
+        (
+            {"name": "p", "rule": ["nearest"], "scarcity": {"price": "1", "demand": {"A": "sNaN"}}},
+            "scarcity.demand.A",
+        ),
+        (
+            {
+                "name": "p",
+                "rule": ["nearest"],
+                "scarcity": {"price": "1", "unforecast_index": "sNaN"},
+            },
+            "scarcity.unforecast_index",
+        ),
         (
             {
                 "name": "p",
@@ -450,6 +479,11 @@ def test_a_cost_rule_over_a_model_a_document_cannot_describe_refuses() -> None:
         profile.to_dict()
 
 
+def test_a_json_document_nested_too_deeply_is_a_typed_error() -> None:
+    with pytest.raises(InvalidInput, match="nested too deeply"):
+        RoutingProfile.from_json("[" * 100_000 + "]" * 100_000)
+
+
 @pytest.mark.parametrize("text", [None, 7, ["name"]])
 def test_profile_text_that_is_not_text_is_a_typed_error(text: Any) -> None:
     with pytest.raises(InvalidInput, match="must be JSON text"):
@@ -540,3 +574,10 @@ def test_a_huge_integer_score_is_a_definition_error_naming_the_strategy() -> Non
 
     with pytest.raises(DefinitionError, match=r"'huge' returned 1000.*finite number"):
         check_scores([10**400], 1, name="huge")
+
+
+def test_a_profile_with_a_scarcity_charge_hashes() -> None:
+    document = {"name": "p", "rule": ["nearest"], "scarcity": {"price": "1", "demand": {"A": 3}}}
+    profile = RoutingProfile.from_dict(document)
+    assert hash(profile) == hash(RoutingProfile.from_dict(profile.to_dict()))
+    assert {profile: 1}[RoutingProfile.from_dict(document)] == 1

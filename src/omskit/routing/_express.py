@@ -206,7 +206,7 @@ def express(
     for line in lines:
         sku = line.sku
         product = products.get(sku)
-        if type(product) is not Product or sku in judged:
+        if type(product) is not Product or product.sku != sku or sku in judged:
             return None  # a missing or odd product (the general engine says so) or a shared SKU
         taken_products[sku] = product
         judged[sku] = judge(product, stock.get(sku, ()))

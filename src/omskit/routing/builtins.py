@@ -107,7 +107,7 @@ def _capabilities(value: object, field: str) -> frozenset[Capability]:
     """Capabilities from members or their values (as a profile document writes them)."""
     if isinstance(value, Capability):
         return frozenset({value})
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
         raise InvalidInput("must be a list of capabilities", path=field, value=value)
     checked = []
     for index, item in enumerate(value):
@@ -434,7 +434,7 @@ def _ranking(value: Iterable[str]) -> tuple[str, ...]:
         raise InvalidInput(
             "must be a list of location ids, not one string", path="ranking", value=value
         )
-    if not isinstance(value, Iterable):
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
         raise InvalidInput("must be a list of location ids", path="ranking", value=value)
     ranking = tuple(value)
     if not ranking or not all(isinstance(v, str) and v for v in ranking):

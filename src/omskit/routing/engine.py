@@ -132,6 +132,10 @@ def route(
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
     _check_inputs(order, origin, stock, products)
+    if pickup is not None and not isinstance(pickup, Location):
+        raise InvalidInput(
+            f"must be the pickup Location or None, not {type(pickup).__name__}", path="pickup"
+        )
     if pickup is not None and pickup.location_id != order.delivery.pickup_location_id:
         raise InvalidInput(
             f"is {pickup.location_id!r}, but the order is collected at "
@@ -270,6 +274,11 @@ def _route(
         if not isinstance(product, Product):
             raise InvalidInput(
                 f"must be a Product, not {type(product).__name__}", path=f"products.{line.sku}"
+            )
+        if product.sku != line.sku:
+            raise InvalidInput(
+                f"is the product {product.sku!r}, listed under {line.sku!r}",
+                path=f"products.{line.sku}",
             )
         entries = stock.get(line.sku, ())
         candidates, eligible = cache.split(product, entries, judged.get(line.sku))

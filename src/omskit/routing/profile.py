@@ -698,6 +698,8 @@ class RoutingProfile:
             raise InvalidInput(f"must be JSON text, not {type(text).__name__}")
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise InvalidInput("is not a profile document (nested too deeply)") from None
         except ValueError as exc:
             raise InvalidInput(f"is not valid JSON ({exc})") from None
         return cls.from_dict(data, registry=registry)

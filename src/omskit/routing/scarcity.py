@@ -65,8 +65,8 @@ def _price(value: object) -> Money:
 
 
 def _kinds(value: Iterable[LocationKind | str]) -> frozenset[LocationKind]:
-    if isinstance(value, str):
-        raise InvalidInput("must be a list of location kinds, not one string", path="kinds")
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput("must be a list of location kinds", path="kinds", value=value)
     kinds = []
     for item in value:
         try:
@@ -80,12 +80,13 @@ def _kinds(value: Iterable[LocationKind | str]) -> frozenset[LocationKind]:
 
 
 def _ids(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        raise InvalidInput("must be a list of location ids, not one string", path="locations")
-    ids = frozenset(value)
-    if not all(isinstance(i, str) and i for i in ids):
-        raise InvalidInput("must be location ids", path="locations", value=sorted(map(str, ids)))
-    return ids
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput("must be a list of location ids", path="locations", value=value)
+    items = list(value)
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item:
+            raise InvalidInput("must be a location id", path=f"locations[{index}]", value=item)
+    return frozenset(items)
 
 
 def _number(value: object, path: str) -> float:
@@ -93,7 +94,7 @@ def _number(value: object, path: str) -> float:
         raise InvalidInput("must be a non-negative number", path=path, value=value)
     try:
         number = float(Decimal(str(value)))
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # (a signalling NaN refuses float())
         raise InvalidInput("must be a non-negative number", path=path, value=value) from None
     if not number >= 0 or number == float("inf"):
         raise InvalidInput("must be a non-negative number", path=path, value=value)
@@ -130,7 +131,7 @@ class Scarcity:
         default=frozenset({LocationKind.DISTRIBUTION_CENTRE}), converter=_kinds
     )
     locations: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
-    demand: Mapping[str, float] = attrs.field(factory=dict, converter=_demand)
+    demand: Mapping[str, float] = attrs.field(factory=dict, converter=_demand, hash=False)
     unforecast_index: float = attrs.field(default=1.0, converter=_index)
 
     def reserved(self, location: Location) -> bool:
