@@ -186,7 +186,7 @@ def test_a_preference_profile_plans_the_batch_too() -> None:
         ({"max_rounds": True}, "max_rounds"),
         ({"max_rounds": 2.0}, "max_rounds"),
         ({"profile": "default"}, "profile"),
-        ({"stock": {"MUG": [(DC, 1), (DC, 2)]}}, "stock.MUG"),
+        ({"stock": {"MUG": [(DC, 1), (DC, 2)]}}, "stock.MUG[1]"),
         ({"products": {"MUG": PRODUCTS["MUG"]}}, "orders[1].lines[1].sku"),
     ],
 )

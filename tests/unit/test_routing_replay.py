@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import pytest
@@ -22,6 +23,8 @@ from omskit.model import (
 )
 from omskit.money import Money
 from omskit.routing import RoutingProfile, builtins, default_profile, route
+from omskit.routing.batch import route_batch
+from omskit.routing.cost import DistanceCostModel
 from omskit.routing.replay import delivery_point, replay
 
 CAPS = {Capability.SHIP, Capability.CLICK_AND_COLLECT}
@@ -94,6 +97,22 @@ def test_the_table_compares_the_profiles_line_by_line() -> None:
     assert table[0].split()[:3] == ["profile", "orders", "shipments/order"]
     assert table[2].startswith("default@1")
     assert "EUR" in table[2]
+
+
+def test_the_table_prints_each_currency_to_its_minor_unit_and_fits_long_names() -> None:
+    dinar = DistanceCostModel(
+        fixed=Money("1.500", "KWD"), per_km=Money("0.005", "KWD"), per_kg=Money("0", "KWD")
+    )
+    long_name = RoutingProfile.of("a-profile-with-a-long-name", ["nearest"], cost_model=dinar)
+    report = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[long_name])
+    (outcome,) = report.outcomes
+    assert outcome.cost is not None
+    header, rule, row = report.table().splitlines()
+    assert str(outcome.cost) in row
+    assert outcome.cost.amount.as_tuple().exponent == -3
+    assert row.startswith("a-profile-with-a-long-name@1 ")
+    assert len(header) == len(rule) == len(row)
+    assert header.index("orders") == row.index(f"{outcome.orders:>6}")
 
 
 def test_a_click_and_collect_order_is_measured_from_its_pickup_store() -> None:
@@ -182,3 +201,59 @@ def test_bad_comparisons_are_refused() -> None:
     report = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
     with pytest.raises(InvalidInput):
         report.outcome("nope")
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"orders": None}, "orders"),
+        ({"orders": ORDERS[0]}, "orders"),
+        ({"orders": [None]}, "orders[0]"),
+        ({"profiles": None}, "profiles"),
+        ({"profiles": default_profile()}, "profiles"),
+        ({"profiles": ["default"]}, "profiles[0]"),
+        ({"co2": "x"}, "co2"),
+        ({"locations": None}, "locations"),
+        ({"stock": None}, "stock"),
+        ({"stock": {"BEANS": [("AMS", 6)]}}, "stock.BEANS[0][0]"),
+        ({"stock": {"BEANS": [(AMS, 6, 1)]}}, "stock.BEANS[0]"),
+        ({"products": None}, "products"),
+    ],
+)
+def test_bad_replay_arguments_are_typed_errors_naming_them(
+    changes: dict[str, Any], path: str
+) -> None:
+    arguments: dict[str, Any] = {
+        "orders": ORDERS,
+        "stock": STOCK,
+        "products": PRODUCTS,
+        "profiles": [default_profile()],
+    }
+    with pytest.raises(InvalidInput) as error:
+        replay(**{**arguments, **changes})
+    assert error.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"orders": None}, "orders"),
+        ({"origins": None}, "origins"),
+        ({"stock": {"BEANS": [("AMS", 6)]}}, "stock.BEANS[0][0]"),
+        ({"stock": {"BEANS": [(AMS, 6), (AMS, 1)]}}, "stock.BEANS[1]"),
+        ({"locations": {"AMS": "x"}}, "locations"),
+    ],
+)
+def test_bad_batch_arguments_are_typed_errors_naming_them(
+    changes: dict[str, Any], path: str
+) -> None:
+    arguments: dict[str, Any] = {
+        "orders": ORDERS,
+        "profile": default_profile(),
+        "stock": STOCK,
+        "products": PRODUCTS,
+        "origins": [HOME.point] * len(ORDERS),
+    }
+    with pytest.raises(InvalidInput) as error:
+        route_batch(**{**arguments, **changes})
+    assert error.value.path == path

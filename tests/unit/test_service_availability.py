@@ -631,3 +631,42 @@ def test_a_replayed_click_and_collect_order_meets_its_pickup_store_without_stock
         assert {(c.location_id, c.distance_km, c.reason) for c in line.candidates} == {
             (c.location_id, c.distance_km, c.reason) for c in planned.lines[0].candidates
         }
+
+
+def test_a_replay_ships_a_product_before_its_release_from_nowhere_as_placing_does(
+    world: World,
+) -> None:
+    today = world.clock.now().date()
+    world.oms.register_product(
+        Product("DRIPPER", "Dripper", release_date=today + timedelta(days=30))
+    )
+    world.oms.receive_stock("DRIPPER", "DC", 10)
+    world.oms.receive_stock("BEANS", "DC", 10)
+    pre_order = attrs.evolve(request("W-1", sku="DRIPPER", quantity=1))
+    planned = world.oms.plan_routing(pre_order)
+    assert planned.lines[0].unfulfilled == 1
+    shipped = world.oms.place_order(request("W-2", quantity=1))
+    as_dripper = attrs.evolve(shipped, lines=(attrs.evolve(shipped.lines[0], sku="DRIPPER"),))
+    profile = world.oms.routing_profile(Channel.WEB)
+    (outcome,) = world.oms.replay_routing([as_dripper], [profile]).outcomes
+    assert outcome.unfulfilled_units == 1
+    assert outcome.shipments == 0
+
+
+@pytest.mark.parametrize(
+    ("orders", "profiles", "path"),
+    [
+        (None, "web", "orders"),
+        ("W-1", "web", "orders"),
+        ([], None, "profiles"),
+        ([], "web-profile", "profiles"),
+    ],
+)
+def test_replay_routing_wants_lists(world: World, orders: Any, profiles: Any, path: str) -> None:
+    if profiles == "web":
+        profiles = [world.oms.routing_profile(Channel.WEB)]
+    elif profiles == "web-profile":
+        profiles = world.oms.routing_profile(Channel.WEB)
+    with pytest.raises(InvalidInput) as error:
+        world.oms.replay_routing(orders, profiles)
+    assert error.value.path == path

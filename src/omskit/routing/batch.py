@@ -50,7 +50,7 @@ from omskit.geo import GeoPoint
 from omskit.model import Location, Order, Product
 from omskit.money import Money
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import route
+from omskit.routing.engine import _check_batch_inputs, route
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["MAX_BLOCKERS", "BatchPlan", "route_batch"]
@@ -261,18 +261,20 @@ def route_batch(
     Raises :class:`~omskit.errors.InvalidInput`, before routing anything,
     for something other than an :class:`~omskit.model.Order` in ``orders``,
     a line whose SKU has no product, ``origins`` of another length, a
-    ``max_rounds`` that is not a non-negative integer, or a SKU whose stock
-    names a location twice.
+    ``max_rounds`` that is not a non-negative integer, or a stock row that
+    is not a (``Location``, whole units) pair or names its location twice.
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
     if type(max_rounds) is not int or max_rounds < 0:
         raise InvalidInput("must be a non-negative integer", path="max_rounds", value=max_rounds)
+    _check_batch_inputs(orders, stock, products)
+    given: object = origins
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence):
+        raise InvalidInput(
+            f"must be a list of delivery points, not {type(given).__name__}", path="origins"
+        )
     for index, order in enumerate(orders):
-        if not isinstance(order, Order):
-            raise InvalidInput(
-                f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
-            )
         for number, line in enumerate(order.lines):
             if line.sku not in products:
                 raise InvalidInput(
@@ -282,12 +284,12 @@ def route_batch(
         raise InvalidInput(
             f"gives {len(origins)} delivery points for {len(orders)} orders", path="origins"
         )
-    for sku, pairs in stock.items():
-        ids = [loc.location_id for loc, _ in pairs]
-        if len(set(ids)) != len(ids):
-            raise InvalidInput("names a location twice", path=f"stock.{sku}", value=ids)
     if locations is None:
         locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    elif not isinstance(locations, Mapping) or not all(
+        isinstance(loc, Location) for loc in locations.values()
+    ):
+        raise InvalidInput("must map location ids to Locations", path="locations")
     pickups = [
         None
         if order.delivery.pickup_location_id is None

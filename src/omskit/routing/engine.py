@@ -29,7 +29,7 @@ from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint, _haversine, _haversines, _trig
 from omskit.model import Allocation, Capability, Location, Order, Product
 from omskit.money import Money
-from omskit.routing._eligible import _Eligible, _eligible
+from omskit.routing._eligible import _Eligible, _eligible, _pairs
 from omskit.routing._express import express
 from omskit.routing.cost import CostModel, DistanceCostModel, minor_units
 from omskit.routing.decision import (
@@ -221,6 +221,29 @@ def _check_inputs(order: object, origin: object, stock: object, products: object
         raise InvalidInput(
             "must map each SKU to its (location, sellable units) pairs", path="stock"
         )
+    if type(products) is not dict and not isinstance(products, Mapping):
+        raise InvalidInput("must map each SKU to its Product", path="products")
+
+
+def _check_batch_inputs(orders: object, stock: object, products: object) -> None:
+    """For the calls that route many orders: ``orders`` a list of orders, the stock checked.
+
+    Every stock row is checked up front (``route`` checks a list when it
+    first judges it), so that nothing is routed before a bad row is found.
+    """
+    if isinstance(orders, str | bytes | Order | Mapping) or not isinstance(orders, Sequence):
+        raise InvalidInput(f"must be a list of orders, not {type(orders).__name__}", path="orders")
+    for index, order in enumerate(orders):
+        if not isinstance(order, Order):
+            raise InvalidInput(
+                f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
+            )
+    if type(stock) is not dict and not isinstance(stock, Mapping):
+        raise InvalidInput(
+            "must map each SKU to its (location, sellable units) pairs", path="stock"
+        )
+    for sku, rows in stock.items():
+        _pairs(rows, str(sku))
     if type(products) is not dict and not isinstance(products, Mapping):
         raise InvalidInput("must map each SKU to its Product", path="products")
 

@@ -34,6 +34,7 @@ from omskit.money import Money
 from omskit.routing.batch import route_batch
 from omskit.routing.builtins import Co2
 from omskit.routing.decision import RoutingDecision
+from omskit.routing.engine import _check_batch_inputs
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["BATCH_ROUNDS", "ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
@@ -90,17 +91,19 @@ class ReplayReport:
         raise InvalidInput(f"no profile {label!r} was replayed", path="label", value=label)
 
     def table(self) -> str:
-        """A fixed-width comparison table."""
+        """A fixed-width comparison table (columns as wide as their longest entry)."""
+        costs = ["-" if o.cost is None else str(o.cost) for o in self.outcomes]
+        name = max([20, *(len(o.profile) for o in self.outcomes)])
+        money = max([12, *map(len, costs)])
         header = (
-            f"{'profile':<20} {'orders':>6} {'shipments/order':>15} {'split rate':>10} "
-            f"{'distance km':>11} {'cost':>12} {'CO2 kg':>8} {'unfulfilled':>11}"
+            f"{'profile':<{name}} {'orders':>6} {'shipments/order':>15} {'split rate':>10} "
+            f"{'distance km':>11} {'cost':>{money}} {'CO2 kg':>8} {'unfulfilled':>11}"
         )
         rows = [header, "-" * len(header)]
-        for o in self.outcomes:
-            cost = "-" if o.cost is None else f"{o.cost.currency} {o.cost.amount:,.2f}"
+        for o, cost in zip(self.outcomes, costs, strict=True):
             rows.append(
-                f"{o.profile:<20} {o.orders:>6} {o.shipments_per_order:>15.2f} "
-                f"{o.split_rate:>10.1%} {o.distance_km:>11.1f} {cost:>12} "
+                f"{o.profile:<{name}} {o.orders:>6} {o.shipments_per_order:>15.2f} "
+                f"{o.split_rate:>10.1%} {o.distance_km:>11.1f} {cost:>{money}} "
                 f"{o.co2_grams / 1000:>8.2f} {o.unfulfilled_units:>11}"
             )
         return "\n".join(rows)
@@ -144,8 +147,22 @@ def replay(
     :data:`BATCH_ROUNDS`) instead of in turn: what a wave planned at once
     would have done with the same rules.
     """
+    _check_batch_inputs(orders, stock, products)
+    if isinstance(profiles, RoutingProfile | str) or not isinstance(profiles, Sequence):
+        raise InvalidInput("must be a list of routing profiles", path="profiles")
     if not profiles:
         raise InvalidInput("name at least one profile to compare", path="profiles")
+    for index, profile in enumerate(profiles):
+        if not isinstance(profile, RoutingProfile):
+            raise InvalidInput(
+                f"must be a RoutingProfile, not {type(profile).__name__}",
+                path=f"profiles[{index}]",
+            )
+    if co2 is not None and not isinstance(co2, Co2):
+        raise InvalidInput(f"must be a Co2 strategy, not {type(co2).__name__}", path="co2")
+    extra: object = locations
+    if isinstance(extra, str) or not isinstance(extra, Iterable):
+        raise InvalidInput("must be a list of locations", path="locations")
     labels = [p.label for p in profiles]
     if len(set(labels)) != len(labels):
         raise InvalidInput("names a profile twice", path="profiles", value=labels)
@@ -158,7 +175,7 @@ def replay(
             )
         known.setdefault(location.location_id, location)
     for index, order in enumerate(orders):
-        pickup_id = order.delivery.pickup_location_id if isinstance(order, Order) else None
+        pickup_id = order.delivery.pickup_location_id
         if pickup_id is not None and pickup_id not in known:
             raise InvalidInput(
                 "is a location neither the stock nor the locations name",

@@ -1,6 +1,6 @@
 """Order capture, routing and look-up operations."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -174,20 +174,29 @@ class OrderOperations(InvoicingOperations):
         """
         _require(channel, Channel, "channel")
         _require(batch, bool, "batch")
-        orders = list(orders)
+        orders = _listed(orders, "orders", Order)
         for index, order in enumerate(orders):
             _require(order, Order, f"orders[{index}]")
-        profiles = list(profiles)
+        profiles = _listed(profiles, "profiles", RoutingProfile)
         for index, profile in enumerate(profiles):
             _require(profile, RoutingProfile, f"profiles[{index}]")
         with self._read() as uow:
             locations = {loc.location_id: loc for loc in uow.locations.list()}
             products = {p.sku: p for p in uow.products.list()}
             stock: dict[str, list[tuple[Location, int]]] = {}
+            today = self.clock.now().date()
             for position in uow.stock.list():
                 location = locations.get(position.location_id)
-                if location is not None:
-                    units = self.safety_stock.sellable(position, location=location, channel=channel)
+                product = products.get(position.sku)
+                if location is not None and product is not None:
+                    # A product before its release date ships from nowhere yet, as when placed.
+                    units = (
+                        0
+                        if product.before_release(today)
+                        else self.safety_stock.sellable(
+                            position, location=location, channel=channel
+                        )
+                    )
                     stock.setdefault(position.sku, []).append((location, units))
         for index, order in enumerate(orders):
             for line_no, line in enumerate(order.lines):
@@ -631,3 +640,10 @@ class OrderOperations(InvoicingOperations):
         with self._read() as uow:
             uow.orders.get(order_id)
             return uow.shipments.for_order(order_id)
+
+
+def _listed(value: object, path: str, kind: type) -> list[Any]:
+    """``value`` as a list, when it is an iterable of things (not one ``kind`` or a string)."""
+    if isinstance(value, kind | str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput(f"must be a list, not {type(value).__name__}", path=path)
+    return list(value)
