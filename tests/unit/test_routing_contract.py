@@ -6,12 +6,16 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omskit.errors import DefinitionError
 from omskit.geo import GeoPoint
 from omskit.model import (
     Address,
+    Capability,
     Channel,
     Delivery,
     Location,
@@ -24,7 +28,7 @@ from omskit.money import Money
 from omskit.routing import RoutingProfile, RoutingStrategy, builtins, default_profile, route
 from omskit.routing.builtins import nearest
 from omskit.routing.strategy import CandidateView, LineContext, Score, pointwise
-from omskit.testing.routing import RoutingCase, RoutingStrategyContract
+from omskit.testing.routing import RoutingCase, RoutingStrategyContract, routing_cases
 
 
 class TestNearest(RoutingStrategyContract):
@@ -98,6 +102,16 @@ class ShortAnswers(RoutingStrategyContract):
 
     def make_strategy(self) -> RoutingStrategy:
         return lambda line, candidates: [0.0 for _ in candidates][1:]
+
+
+class Given:
+    """Stands for Hypothesis's ``data`` when a property is run on one chosen case."""
+
+    def __init__(self, case: RoutingCase) -> None:
+        self.case = case
+
+    def draw(self, strategy: object, label: object = None) -> RoutingCase:
+        return self.case
 
 
 def two_location_case() -> RoutingCase:
@@ -175,14 +189,16 @@ def test_the_contract_catches_a_strategy_that_depends_on_candidate_order() -> No
     case = two_location_case()
     check = PositionBiased.test_it_scores_each_candidate_on_its_own
     with pytest.raises(AssertionError, match="scores a candidate differently"):
-        check.hypothesis.inner_test(PositionBiased(), case, moving_seed(2, part=True))  # type: ignore[attr-defined]
-    check.hypothesis.inner_test(TestNearest(), case, moving_seed(2, part=True))  # type: ignore[attr-defined]
+        check.hypothesis.inner_test(PositionBiased(), Given(case), moving_seed(2, part=True))  # type: ignore[attr-defined]
+    check.hypothesis.inner_test(TestNearest(), Given(case), moving_seed(2, part=True))  # type: ignore[attr-defined]
     # Declared not pointwise: still checked for the order, with every candidate.
     declared = PositionBiasedDeclared.test_it_scores_each_candidate_on_its_own
-    with pytest.raises(AssertionError, match="scores a candidate differently"):
-        declared.hypothesis.inner_test(PositionBiasedDeclared(), case, moving_seed(2, part=False))  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match="in another order"):
+        declared.hypothesis.inner_test(  # type: ignore[attr-defined]
+            PositionBiasedDeclared(), Given(case), moving_seed(2, part=False)
+        )
     relative = RelativeDistance.test_it_scores_each_candidate_on_its_own
-    relative.hypothesis.inner_test(RelativeDistance(), case, moving_seed(2, part=False))  # type: ignore[attr-defined]
+    relative.hypothesis.inner_test(RelativeDistance(), Given(case), moving_seed(2, part=False))  # type: ignore[attr-defined]
 
 
 def test_a_strategy_that_says_it_is_not_pointwise_is_scored_with_every_candidate() -> None:
@@ -202,9 +218,97 @@ def test_a_strategy_that_says_it_is_not_pointwise_is_scored_with_every_candidate
 def test_the_contract_catches_a_strategy_that_answers_short() -> None:
     check = ShortAnswers.test_it_scores_every_candidate_with_a_number_or_excluded
     with pytest.raises(DefinitionError):
-        check.hypothesis.inner_test(ShortAnswers(), two_location_case())  # type: ignore[attr-defined]
+        check.hypothesis.inner_test(ShortAnswers(), Given(two_location_case()))  # type: ignore[attr-defined]
 
 
 def test_a_contract_without_a_strategy_says_what_to_implement() -> None:
     with pytest.raises(NotImplementedError, match="make_strategy"):
         RoutingStrategyContract().make_profile()
+
+
+def _eligible_only(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """A correct strategy that relies on seeing eligible candidates only."""
+    for c in candidates:
+        assert c.location.serves(line.order.channel), f"{c.location_id} does not serve the channel"
+        assert c.location.can(Capability.SHIP), f"{c.location_id} cannot ship"
+        if line.product.fragile:
+            assert c.location.can(Capability.HANDLES_FRAGILE), f"{c.location_id}: fragile"
+        assert c.sellable > 0
+    return [c.distance_km or 0.0 for c in candidates]
+
+
+class TestAStrategyThatTrustsItsCandidatesAreEligible(RoutingStrategyContract):
+    """The suite gives a strategy the candidates the engine gives it: eligible, with stock."""
+
+    def make_strategy(self) -> RoutingStrategy:
+        return _eligible_only
+
+
+class TestAStrategyCheckedOnADenseNetwork(RoutingStrategyContract):
+    def make_strategy(self) -> RoutingStrategy:
+        return builtins.nearest
+
+    def cases(self) -> st.SearchStrategy[RoutingCase]:
+        return routing_cases(within_km=15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=routing_cases(within_km=15, max_locations=6))
+def test_a_dense_network_lies_within_its_square(case: RoutingCase) -> None:
+    points = [loc.point for loc in case.locations]
+    if case.origin is not None:
+        points.append(case.origin)
+    # Any two points of a 15 km square are at most its diagonal apart.
+    assert all(a.distance_km(b) <= 15 * 2**0.5 + 0.5 for a in points for b in points)
+
+
+def _any_store_near(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """Broken: stores first only when some candidate store is within 10 km (not pointwise)."""
+    near = any(
+        c.location.kind is LocationKind.STORE and (c.distance_km or 0.0) <= 10 for c in candidates
+    )
+    return [
+        (0.0 if near and c.location.kind is LocationKind.STORE else 1.0) + (c.distance_km or 0.0)
+        for c in candidates
+    ]
+
+
+class AnyStoreNear(RoutingStrategyContract):
+    def make_strategy(self) -> RoutingStrategy:
+        return _any_store_near
+
+
+def test_the_contract_catches_a_score_that_depends_on_the_other_candidates() -> None:
+    near, far = (
+        Location(f"LOC-{n}", "Store", LocationKind.STORE, GeoPoint(52.0 + n, 5.0), "NL")
+        for n in range(2)
+    )
+    case = attrs.evolve(
+        two_location_case(),
+        locations=(near, far),
+        stock={"SKU-0": ((near, 5), (far, 5))},
+    )
+    check = AnyStoreNear.test_it_scores_each_candidate_on_its_own
+    with pytest.raises(AssertionError, match=r"scores LOC-1 .* alone but .* pointwise = False"):
+        check.hypothesis.inner_test(AnyStoreNear(), Given(case), 0)  # type: ignore[attr-defined]
+
+
+def test_the_contract_names_the_rule_after_the_strategy() -> None:
+    assert [rule.name for rule in TestNearest().make_profile().rules] == ["nearest"]
+    assert [rule.name for rule in PositionBiased().make_profile().rules] == ["under_test"]
+
+
+def test_a_failing_determinism_check_says_what_a_strategy_must_not_do() -> None:
+    draws = iter(range(10**6))
+
+    class Wobbly(RoutingStrategyContract):
+        def make_strategy(self) -> RoutingStrategy:
+            def wobbly(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+                flip = next(draws) % 2
+                return [float(flip * n) for n, _ in enumerate(candidates)]
+
+            return wobbly
+
+    check = Wobbly.test_it_is_deterministic_whatever_the_order_of_the_candidates
+    with pytest.raises(AssertionError, match="must be deterministic"):
+        check.hypothesis.inner_test(Wobbly(), Given(two_location_case()), 0)  # type: ignore[attr-defined]

@@ -24,7 +24,9 @@ split limit, does not depend on the order the candidates come in, scores
 each candidate on its own (unless it says ``pointwise = False``), and
 decides through the engine's express path as through the general one.
 Override :meth:`RoutingStrategyContract.make_profile` to check a whole
-profile instead (weighted, with filters, another ``max_splits``).
+profile instead (weighted, with filters, another ``max_splits``), and
+:meth:`RoutingStrategyContract.cases` to check it on other networks (e.g.
+``routing_cases(within_km=15)`` when your rules turn on a few km).
 
 Needs the ``testing`` extra (Hypothesis); pytest is only needed to run it.
 """
@@ -110,12 +112,21 @@ class RoutingCase:
         return attrs.evolve(self, stock=stock)
 
 
-def _points() -> st.SearchStrategy[GeoPoint]:
+def _points(within_km: float | None = None) -> st.SearchStrategy[GeoPoint]:
     # Millidegrees over the Netherlands: cheap to draw, and they shrink to round numbers.
+    if within_km is None:
+        return st.builds(
+            lambda lat, lon: GeoPoint(lat / 1000, lon / 1000),
+            st.integers(50_800, 53_500),
+            st.integers(3_400, 7_200),
+        )
+    # A square of ``within_km`` a side north-east of Utrecht (a degree of latitude is
+    # about 111 km, of longitude there about 68 km), in hundredths of a km.
+    steps = max(1, round(within_km * 100))
     return st.builds(
-        lambda lat, lon: GeoPoint(lat / 1000, lon / 1000),
-        st.integers(50_800, 53_500),
-        st.integers(3_400, 7_200),
+        lambda north, east: GeoPoint(52.09 + north / 11_100, 5.12 + east / 6_800),
+        st.integers(0, steps),
+        st.integers(0, steps),
     )
 
 
@@ -131,7 +142,7 @@ def _channels() -> st.SearchStrategy[frozenset[Channel]]:
 
 
 @st.composite
-def _locations(draw: st.DrawFn, count: int) -> tuple[Location, ...]:
+def _locations(draw: st.DrawFn, count: int, within_km: float | None = None) -> tuple[Location, ...]:
     locations = []
     for number in range(count):
         flags = draw(st.integers(0, 31))  # one draw: a bit per capability, most ship
@@ -143,7 +154,7 @@ def _locations(draw: st.DrawFn, count: int) -> tuple[Location, ...]:
                 f"LOC-{number}",
                 f"Location {number}",
                 draw(st.sampled_from(LocationKind)),
-                draw(_points()),
+                draw(_points(within_km)),
                 "NL",
                 capabilities,
                 channels=draw(_channels()),
@@ -155,14 +166,20 @@ def _locations(draw: st.DrawFn, count: int) -> tuple[Location, ...]:
 
 @st.composite
 def stock_networks(
-    draw: st.DrawFn, *, max_locations: int = 8, max_skus: int = 4
+    draw: st.DrawFn,
+    *,
+    max_locations: int = 8,
+    max_skus: int = 4,
+    within_km: float | None = None,
 ) -> tuple[tuple[Location, ...], dict[str, Product], dict[str, tuple[tuple[Location, int], ...]]]:
     """Locations, products and sellable stock: ``(locations, products, stock)``.
 
     Stock maps each SKU to some of the locations with 0-25 sellable units
-    (a listed location may hold none).
+    (a listed location may hold none). Locations lie anywhere in the
+    Netherlands, or with ``within_km`` in a square that many km a side (for
+    a strategy whose rules turn on short distances).
     """
-    locations = draw(_locations(draw(st.integers(1, max_locations))))
+    locations = draw(_locations(draw(st.integers(1, max_locations)), within_km))
     products = {}
     for number in range(draw(st.integers(1, max_skus))):
         sku = f"SKU-{number}"
@@ -181,9 +198,18 @@ def stock_networks(
 
 
 @st.composite
-def routing_cases(draw: st.DrawFn, *, max_lines: int = 4) -> RoutingCase:
-    """A stock network and an order of 1-``max_lines`` lines over its SKUs."""
-    locations, products, stock = draw(stock_networks())
+def routing_cases(
+    draw: st.DrawFn,
+    *,
+    max_lines: int = 4,
+    max_locations: int = 8,
+    max_skus: int = 4,
+    within_km: float | None = None,
+) -> RoutingCase:
+    """A stock network (see :func:`stock_networks`) and an order of 1-``max_lines`` lines."""
+    locations, products, stock = draw(
+        stock_networks(max_locations=max_locations, max_skus=max_skus, within_km=within_km)
+    )
     skus = sorted(products)
     lines = tuple(
         OrderLine(str(n), draw(st.sampled_from(skus)), draw(st.integers(1, 12)), Money("1", "EUR"))
@@ -195,7 +221,7 @@ def routing_cases(draw: st.DrawFn, *, max_lines: int = 4) -> RoutingCase:
         delivery = Delivery.collect_at(pickup.location_id)
         origin: GeoPoint | None = pickup.point
     else:
-        origin = draw(st.none() | _points())
+        origin = draw(st.none() | _points(within_km))
         delivery = Delivery.ship_to(Address("Street 1", "1000 AA", "Town", "NL", point=origin))
     order = Order(
         "O-CASE",
@@ -222,19 +248,28 @@ _CONTRACT_SETTINGS = settings(
 
 
 def _lines(case: RoutingCase) -> list[tuple[LineContext, list[CandidateView]]]:
-    """Each line of the case as a strategy sees it: its context, its candidates with stock."""
+    """Each line of the case as a strategy sees it: its context and its candidates.
+
+    The candidates are the ones the engine gives a strategy: the eligible
+    locations with sellable stock (channel, shipping, handling judged as
+    :func:`~omskit.routing.engine.route` judges them), with its distances.
+    A line without any is left out: no strategy is called for it.
+    """
+    cache = engine._OrderCache(case.order, case.origin, None)
     found = []
     for line in case.order.lines:
-        views = [
-            CandidateView(
-                loc, units, None if case.origin is None else case.origin.distance_km(loc.point)
-            )
-            for loc, units in case.stock.get(line.sku, ())
-            if units > 0
-        ]
-        context = LineContext(case.order, line, case.products[line.sku], case.origin, case.workload)
-        found.append((context, views))
+        product = case.products[line.sku]
+        candidates, _ = cache.split(product, case.stock.get(line.sku, ()), None)
+        if len(candidates):
+            context = LineContext(case.order, line, product, case.origin, case.workload)
+            found.append((context, candidates.views()))
     return found
+
+
+_POINTWISE_HINT = (
+    "a strategy whose scores compare the candidates with each other must say "
+    "pointwise = False (see omskit.routing.strategy.pointwise)"
+)
 
 
 class RoutingStrategyContract:
@@ -251,10 +286,23 @@ class RoutingStrategyContract:
         raise NotImplementedError("implement make_strategy() or make_profile()")
 
     def make_profile(self) -> RoutingProfile:
-        """The profile the strategy is checked in: the strategy alone, ``max_splits`` splits."""
-        return RoutingProfile.of(
-            "contract", [("under_test", self.make_strategy())], max_splits=self.max_splits
-        )
+        """The profile the strategy is checked in: the strategy alone, ``max_splits`` splits.
+
+        The rule is named after the strategy (its ``__name__``, else ``under_test``).
+        """
+        strategy = self.make_strategy()
+        name = getattr(strategy, "__name__", None)
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            name = "under_test"
+        return RoutingProfile.of("contract", [(name, strategy)], max_splits=self.max_splits)
+
+    def cases(self) -> st.SearchStrategy[RoutingCase]:
+        """The cases every property is checked on: override for denser or larger networks.
+
+        By default :func:`routing_cases`; e.g. ``routing_cases(within_km=15)``
+        for a strategy whose rules turn on a few km.
+        """
+        return routing_cases()
 
     def route_case(
         self, case: RoutingCase, profile: RoutingProfile | None = None
@@ -270,39 +318,48 @@ class RoutingStrategyContract:
         )
 
     @_CONTRACT_SETTINGS
-    @given(case=routing_cases(), seed=st.integers(0, 1000))
+    @given(data=st.data(), seed=st.integers(0, 1000))
     def test_it_is_deterministic_whatever_the_order_of_the_candidates(
-        self, case: RoutingCase, seed: int
+        self, data: st.DataObject, seed: int
     ) -> None:
         """Same input, same decision; candidates listed in another order, same allocations."""
+        case = data.draw(self.cases(), label="case")
         first = self.route_case(case)
-        assert self.route_case(case) == first
+        assert self.route_case(case) == first, (
+            "the same case routed twice gave two decisions: a strategy must be deterministic "
+            "(no randomness, no clock, no state kept between calls)"
+        )
         again = self.route_case(case.shuffled(seed))
         assert [line.allocations for line in again.lines] == [
             line.allocations for line in first.lines
-        ]
+        ], (
+            "listing the candidates in another order changed the allocations: a score must not "
+            "depend on a candidate's position"
+        )
 
     @_CONTRACT_SETTINGS
-    @given(case=routing_cases())
-    def test_it_scores_every_candidate_with_a_number_or_excluded(self, case: RoutingCase) -> None:
+    @given(data=st.data())
+    def test_it_scores_every_candidate_with_a_number_or_excluded(self, data: st.DataObject) -> None:
         """One finite number or ``Excluded`` per candidate, for every rule."""
+        case = data.draw(self.cases(), label="case")
         profile = self.make_profile()
         for context, views in _lines(case):
             for rule in profile.rules:
                 check_scores(rule.strategy(context, views), len(views), name=rule.name)
 
     @_CONTRACT_SETTINGS
-    @given(case=routing_cases(), seed=st.integers(0, 1000))
-    def test_it_scores_each_candidate_on_its_own(self, case: RoutingCase, seed: int) -> None:
+    @given(data=st.data(), seed=st.integers(0, 1000))
+    def test_it_scores_each_candidate_on_its_own(self, data: st.DataObject, seed: int) -> None:
         """A candidate's score does not depend on the others in the call, nor on their order.
 
         The engine scores first only the locations that could fill the whole
         order (see :func:`~omskit.routing.strategy.pointwise`): each score of
-        a shuffled part of the candidates must be the one the candidate gets
-        among all of them. A strategy that says ``pointwise = False`` is only
-        checked for the order: all the candidates, shuffled, get the same
-        scores.
+        a shuffled part of the candidates, and of each candidate alone, must
+        be the one the candidate gets among all of them. A strategy that says
+        ``pointwise = False`` is only checked for the order: all the
+        candidates, shuffled, get the same scores.
         """
+        case = data.draw(self.cases(), label="case")
         rng = random.Random(seed)
         profile = self.make_profile()
         for context, views in _lines(case):
@@ -310,28 +367,47 @@ class RoutingStrategyContract:
                 scores = check_scores(rule.strategy(context, views), len(views), name=rule.name)
                 positions = list(range(len(views)))
                 rng.shuffle(positions)
-                if pointwise(rule.strategy):
+                on_its_own = pointwise(rule.strategy)
+                if on_its_own:
                     positions = positions[: rng.randint(0, len(positions))]
                 part = [views[p] for p in positions]
                 again = check_scores(rule.strategy(context, part), len(part), name=rule.name)
+                if not on_its_own:
+                    assert again == [scores[p] for p in positions], (
+                        f"rule {rule.name!r} gives the candidates other scores when they come "
+                        "in another order: a score must not depend on a candidate's position"
+                    )
+                    continue
                 assert again == [scores[p] for p in positions], (
-                    f"rule {rule.name!r} scores a candidate differently among other candidates"
+                    f"rule {rule.name!r} scores a candidate differently among other candidates; "
+                    + _POINTWISE_HINT
                 )
+                for view, score in zip(views, scores, strict=True):
+                    alone = check_scores(rule.strategy(context, [view]), 1, name=rule.name)
+                    assert alone == [score], (
+                        f"rule {rule.name!r} scores {view.location_id} {alone[0]!r} alone but "
+                        f"{score!r} among the others; " + _POINTWISE_HINT
+                    )
 
     @_CONTRACT_SETTINGS
-    @given(case=routing_cases())
-    def test_it_decides_as_the_general_engine_does(self, case: RoutingCase) -> None:
+    @given(data=st.data())
+    def test_it_decides_as_the_general_engine_does(self, data: st.DataObject) -> None:
         """The engine's express path for one-location orders decides as ranking everything does."""
+        case = data.draw(self.cases(), label="case")
         profile = self.make_profile()
         quick = self.route_case(case, profile)
         with engine.general_engine_only():
             plain = self.route_case(case, profile)
-        assert quick == plain
-        assert quick.explain() == plain.explain()
+        message = (
+            "the engine's express path and its general one decided differently: is the strategy "
+            "deterministic, and does it score each candidate on its own? (" + _POINTWISE_HINT + ")"
+        )
+        assert quick == plain, message
+        assert quick.explain() == plain.explain(), message
 
     @_CONTRACT_SETTINGS
-    @given(case=routing_cases())
-    def test_its_decisions_keep_the_invariants(self, case: RoutingCase) -> None:
+    @given(data=st.data())
+    def test_its_decisions_keep_the_invariants(self, data: st.DataObject) -> None:
         """Units add up, stock is never overdrawn, exclusions and the split limit hold.
 
         - allocated + unfulfilled = ordered, with no empty allocation;
@@ -342,6 +418,7 @@ class RoutingStrategyContract:
         - a one-line order that one eligible, unexcluded location can fill
           whole is filled.
         """
+        case = data.draw(self.cases(), label="case")
         profile = self.make_profile()
         decision = self.route_case(case, profile)
         assert [line.line_id for line in decision.lines] == [
