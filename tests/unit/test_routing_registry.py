@@ -581,3 +581,32 @@ def test_a_profile_with_a_scarcity_charge_hashes() -> None:
     profile = RoutingProfile.from_dict(document)
     assert hash(profile) == hash(RoutingProfile.from_dict(profile.to_dict()))
     assert {profile: 1}[RoutingProfile.from_dict(document)] == 1
+
+
+@pytest.mark.parametrize("profile", _code_built_profiles(), ids=lambda p: p.name)
+def test_a_profile_written_as_toml_reads_back_as_the_same_profile(profile: RoutingProfile) -> None:
+    text = profile.to_toml()
+    assert RoutingProfile.from_toml(text) == profile
+    assert "[[rule]]" in text
+
+
+def test_toml_keeps_odd_strings_and_every_table() -> None:
+    odd = ['DC "north"', "Zoë\\store", "tab\there", "bell\x07", "\U0001f4e6 depot"]
+    document = {
+        "name": "odd",
+        "version": 4,
+        "objective": "cost",
+        "rule": [
+            {"use": "priority", "ranking": odd, "exclude_unlisted": True},
+            {"use": "co2", "modes": {'DC "north"': "truck"}, "min_weight_grams": 250},
+            "nearest",
+        ],
+        "cost": {"currency": "EUR", "fixed": "3.95", "road_factor": "1.2"},
+        "scarcity": {"price": "0.60", "kinds": ["store"], "demand": {"SKU 1": 14, "B": "2.5"}},
+    }
+    profile = RoutingProfile.from_dict(document)
+    again = RoutingProfile.from_toml(profile.to_toml())
+    assert again == profile
+    assert again.rules[0].strategy == builtins.priority(odd, exclude_unlisted=True)
+    assert again.scarcity == profile.scarcity
+    assert again.to_dict() == profile.to_dict()

@@ -77,6 +77,8 @@ rule table (``{"use": ..., **params}``).
 from __future__ import annotations
 
 import json
+import math
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -644,6 +646,26 @@ class RoutingProfile:
         """The profile as a JSON document (see :meth:`to_dict`)."""
         return json.dumps(self.to_dict(registry), indent=2)
 
+    def to_toml(self, registry: StrategyRegistry | None = None) -> str:
+        """The profile as a TOML document (see :meth:`to_dict`); :meth:`from_toml` reads it.
+
+        Top-level fields first, then one ``[[rule]]`` table per rule, then
+        the ``[cost]`` and ``[scarcity]`` tables (nested tables inline).
+        """
+        data = self.to_dict(registry)
+        out = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if k not in _TABLES]
+        for rule in data["rule"]:
+            out += [
+                "",
+                "[[rule]]",
+                *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in rule.items()),
+            ]
+        for name in ("cost", "scarcity"):
+            if name in data:
+                out += ["", f"[{name}]"]
+                out += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data[name].items()]
+        return "\n".join(out) + "\n"
+
     @classmethod
     def from_dict(cls, data: object, *, registry: StrategyRegistry | None = None) -> RoutingProfile:
         """Build a profile from document data (see the module docstring).
@@ -793,6 +815,54 @@ def _rule_of(item: object, registry: StrategyRegistry) -> Rule:
     if label == "<lambda>":
         raise InvalidInput("is a lambda, which has no name: give it as a (name, strategy) pair")
     return Rule(label, item)
+
+
+_TABLES = frozenset({"rule", "cost", "scarcity"})
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    return (
+        '"'
+        + "".join(
+            _ESCAPES.get(c) or (f"\\u{ord(c):04X}" if c < " " or c == "\x7f" else c) for c in text
+        )
+        + '"'
+    )
+
+
+def _toml_value(value: object) -> str:
+    """A value of a profile document as TOML (inline arrays and tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, Decimal):
+        return _toml_string(str(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise DefinitionError(f"{value!r} ({type(value).__name__}) has no TOML form")
 
 
 def _registry(registry: object) -> StrategyRegistry:
