@@ -64,3 +64,25 @@ def test_a_negative_weight_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         DistanceCostModel().shipment_cost(location=DC, origin=None, weight_grams=-1)
     assert caught.value.path == "weight_grams"
+
+
+@pytest.mark.parametrize(
+    ("location", "origin", "path"),
+    [(None, None, "location"), ("DC", None, "location"), (DC, (52.0, 5.0), "origin")],
+)
+def test_a_location_or_origin_of_the_wrong_kind_is_refused(
+    location: object, origin: object, path: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        DistanceCostModel().shipment_cost(
+            location=location,  # type: ignore[arg-type]
+            origin=origin,  # type: ignore[arg-type]
+            weight_grams=100,
+        )
+    assert caught.value.path == path
+
+
+@pytest.mark.parametrize("factor", ["0.99", "10.01", "1e400", "NaN", 1.5, True])
+def test_a_road_factor_outside_one_to_ten_is_refused(factor: object) -> None:
+    with pytest.raises(InvalidInput):
+        DistanceCostModel(road_factor=factor)  # type: ignore[arg-type]

@@ -170,6 +170,14 @@ class DistanceCostModel:
             raise InvalidInput(
                 "must be a non-negative integer", path="weight_grams", value=weight_grams
             )
+        if not isinstance(location, Location):
+            raise InvalidInput(
+                f"must be a Location, not {type(location).__name__}", path="location"
+            )
+        if origin is not None and not isinstance(origin, GeoPoint):
+            raise InvalidInput(
+                f"must be a GeoPoint or None, not {type(origin).__name__}", path="origin"
+            )
         return Money.from_minor(self._minor(location, origin, weight_grams), self.currency)
 
     def _minor(self, location: Location, origin: GeoPoint | None, weight_grams: int) -> int:
