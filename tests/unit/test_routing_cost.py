@@ -85,4 +85,4 @@ def test_a_location_or_origin_of_the_wrong_kind_is_refused(
 @pytest.mark.parametrize("factor", ["0.99", "10.01", "1e400", "NaN", 1.5, True])
 def test_a_road_factor_outside_one_to_ten_is_refused(factor: object) -> None:
     with pytest.raises(InvalidInput):
-        DistanceCostModel(road_factor=factor)  # type: ignore[arg-type]
+        DistanceCostModel(road_factor=factor)
