@@ -217,6 +217,11 @@ def _check_inputs(order: object, origin: object, stock: object, products: object
         raise InvalidInput(
             f"must be a GeoPoint or None, not {type(origin).__name__}", path="origin"
         )
+    _check_mappings(stock, products)
+
+
+def _check_mappings(stock: object, products: object) -> None:
+    """Raise :class:`InvalidInput` unless ``stock`` and ``products`` are mappings."""
     if type(stock) is not dict and not isinstance(stock, Mapping):
         raise InvalidInput(
             "must map each SKU to its (location, sellable units) pairs", path="stock"
@@ -238,14 +243,9 @@ def _check_batch_inputs(orders: object, stock: object, products: object) -> None
             raise InvalidInput(
                 f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
             )
-    if type(stock) is not dict and not isinstance(stock, Mapping):
-        raise InvalidInput(
-            "must map each SKU to its (location, sellable units) pairs", path="stock"
-        )
-    for sku, rows in stock.items():
+    _check_mappings(stock, products)
+    for sku, rows in cast("Mapping[object, object]", stock).items():
         _pairs(rows, str(sku))
-    if type(products) is not dict and not isinstance(products, Mapping):
-        raise InvalidInput("must map each SKU to its Product", path="products")
 
 
 def _workload(workload: object) -> dict[str, int]:
