@@ -636,6 +636,9 @@ def test_an_unchanged_stock_list_is_judged_once() -> None:
     beans = [(STORE_AMS, 5), (DC, 5)]
     first = _eligible(beans, key, PRODUCTS["BEANS"])
     assert _eligible(beans, key, PRODUCTS["BEANS"]) is first
+    # The pairs judged are the list's own: a later look compares them by identity, not value.
+    assert first.snapshot is not None
+    assert all(kept is given for kept, given in zip(first.snapshot, beans, strict=True))
     assert _eligible(list(beans), key, PRODUCTS["BEANS"]).ids == first.ids
     beans[1] = (DC, 6)
     changed = _eligible(beans, key, PRODUCTS["BEANS"])

@@ -222,5 +222,7 @@ def _pairs(entries: object, sku: str) -> tuple[tuple[Location, int], ...]:
                 f"lists location {location_id!r} again: one row per location", path=at
             )
         seen.add(location_id)
-        pairs.append((location, units))
+        # The row itself when it is a pair already: a memo hit compares the rows by identity.
+        pair = cast("tuple[Location, int]", row) if type(row) is tuple else (location, units)
+        pairs.append(pair)
     return tuple(pairs)

@@ -131,7 +131,13 @@ def route(
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
-    _check_inputs(order, origin, stock, products)
+    if not (
+        type(order) is Order
+        and type(stock) is dict
+        and type(products) is dict
+        and (origin is None or type(origin) is GeoPoint)
+    ):
+        _check_inputs(order, origin, stock, products)  # (the usual kinds pass without a call)
     if pickup is not None and not isinstance(pickup, Location):
         raise InvalidInput(
             f"must be the pickup Location or None, not {type(pickup).__name__}", path="pickup"
@@ -142,7 +148,7 @@ def route(
             f"{order.delivery.pickup_location_id!r}",
             path="pickup",
         )
-    workload = _workload(workload)
+    workload = {} if workload is None else _workload(workload)
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
     ranked: dict[int, LineRanking | _Scored] = {}
