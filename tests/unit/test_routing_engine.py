@@ -1680,3 +1680,34 @@ def test_weighted_scores_near_the_float_limits_rank_the_same_in_any_row_order() 
         )
         winners.add(where(decision.lines[0])[0][0])
     assert winners == {"UTR"}
+
+
+def test_a_plan_that_ships_nothing_costs_zero_in_the_cost_models_currency() -> None:
+    class FlatRate:
+        currency = "EUR"
+
+        def shipment_cost(self, *, location: Location, origin: Any, weight_grams: int) -> Money:
+            return Money("3.00", "EUR")
+
+    class NoCurrency:
+        def shipment_cost(self, *, location: Location, origin: Any, weight_grams: int) -> Money:
+            return Money("3.00", "EUR")
+
+    for model, expected in ((FlatRate(), Money("0", "EUR")), (NoCurrency(), None)):
+        profile = RoutingProfile.of("flat", ["nearest"], cost_model=model)
+        nothing = route(
+            order(("BEANS", 2)),
+            profile=profile,
+            origin=HOME.point,
+            stock={},
+            products=PRODUCTS,
+        )
+        assert nothing.cost == expected
+        shipped = route(
+            order(("BEANS", 2)),
+            profile=profile,
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 5}),
+            products=PRODUCTS,
+        )
+        assert shipped.cost == Money("3.00", "EUR")

@@ -127,7 +127,8 @@ class RoutingDecision:
     profile: str = ""
     """``name@version`` of the routing profile that decided."""
     cost: Money | None = None
-    """The estimated shipping cost of the plan."""
+    """The estimated shipping cost of the plan (zero when nothing ships; ``None`` then for a
+    cost model without a ``currency``)."""
     decided_by: str = ""
     """What set the chosen plan apart from the runner-up (e.g. the fewest shipments)."""
     exact: bool = True

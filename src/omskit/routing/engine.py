@@ -441,7 +441,11 @@ def _plan_cost(
         model.shipment_cost(location=locations[loc], origin=origin, weight_grams=weight)
         for loc, weight in sorted(grams.items())
     ]
-    return sum(costs[1:], costs[0]) if costs else None
+    if costs:
+        return sum(costs[1:], costs[0])
+    # Nothing ships: nothing to pay, in the model's currency when it says which.
+    currency = getattr(model, "currency", None)
+    return Money.zero(currency) if isinstance(currency, str) else None
 
 
 def _line_decision(
