@@ -230,7 +230,8 @@ def _eligible_only(line: LineContext, candidates: Sequence[CandidateView]) -> li
     """A correct strategy that relies on seeing eligible candidates only."""
     for c in candidates:
         assert c.location.serves(line.order.channel), f"{c.location_id} does not serve the channel"
-        assert c.location.can(Capability.SHIP), f"{c.location_id} cannot ship"
+        if c.location_id != line.order.delivery.pickup_location_id:  # (it hands over, not ships)
+            assert c.location.can(Capability.SHIP), f"{c.location_id} cannot ship"
         if line.product.fragile:
             assert c.location.can(Capability.HANDLES_FRAGILE), f"{c.location_id}: fragile"
         assert c.sellable > 0

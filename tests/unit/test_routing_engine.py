@@ -1711,3 +1711,40 @@ def test_a_plan_that_ships_nothing_costs_zero_in_the_cost_models_currency() -> N
             products=PRODUCTS,
         )
         assert shipped.cost == Money("3.00", "EUR")
+
+
+def test_a_short_line_whose_units_the_one_shipment_took_blames_the_shared_units() -> None:
+    for max_splits in (0, 2):
+        decision = route(
+            order(("BEANS", 5), ("BEANS", 3)),
+            profile=RoutingProfile.of("p", ["nearest"], max_splits=max_splits),
+            origin=HOME.point,
+            stock=stock(BEANS={STORE_AMS: 5}),
+            products=PRODUCTS,
+        )
+        second = decision.lines[1]
+        assert second.decided_by == "the order's other lines of this SKU take its units"
+        assert [n.reason for n in second.candidates] == [
+            "not used: the order's other lines of this SKU take its units"
+        ]
+
+
+def test_the_best_ranked_rule_is_named_only_when_the_best_ranked_location_ships() -> None:
+    decision = route(
+        order(("BEANS", 1), ("KETTLE", 1)),
+        profile=RoutingProfile.of("p", ["nearest"], max_splits=0),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5, STORE_UTR: 5}, KETTLE={STORE_UTR: 5}),
+        products=PRODUCTS,
+    )
+    assert where(decision.lines[0]) == [("UTR", 1)]
+    assert decision.lines[0].deciding_rule == "nearest"
+    assert "  line L1 BEANS x1: 1 from UTR\n" in decision.explain() + "\n"
+    near = route(
+        order(("BEANS", 1)),
+        profile=RoutingProfile.of("p", ["nearest"]),
+        origin=HOME.point,
+        stock=stock(BEANS={STORE_AMS: 5, STORE_UTR: 5}),
+        products=PRODUCTS,
+    )
+    assert "line L1 BEANS x1: 1 from AMS (best ranked by nearest)" in near.explain()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from importlib.metadata import EntryPoint
 from typing import Any
 
+import attrs
 import pytest
 
 from omskit.errors import DefinitionError, InvalidInput, NotFound, UnknownName
@@ -610,3 +613,69 @@ def test_toml_keeps_odd_strings_and_every_table() -> None:
     assert again.rules[0].strategy == builtins.priority(odd, exclude_unlisted=True)
     assert again.scarcity == profile.scarcity
     assert again.to_dict() == profile.to_dict()
+
+
+def _within(*, km: float) -> RoutingStrategy:
+    def within(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+        return [0.0 if (c.distance_km or 0.0) <= km else 1.0 for c in candidates]
+
+    return within
+
+
+def test_a_factory_product_read_twice_gives_equal_profiles() -> None:
+    registry = builtin_registry()
+    registry.register("within", _within, factory=True)
+    document = 'name = "p"\n[[rule]]\nuse = "within"\nkm = 3.0\n'
+    first = RoutingProfile.from_toml(document, registry=registry)
+    again = RoutingProfile.from_toml(document, registry=registry)
+    assert first.rules[0].strategy is not again.rules[0].strategy
+    assert first == again
+    assert hash(first) == hash(again)
+    other = RoutingProfile.from_toml(document.replace("3.0", "4.0"), registry=registry)
+    assert other != first
+    assert RoutingProfile.from_toml(first.to_toml(), registry=registry) == first
+
+
+def test_a_rule_whose_strategy_is_replaced_does_not_write_the_old_parameters() -> None:
+    profile = RoutingProfile.from_dict(
+        {"name": "p", "rule": [{"use": "min_stock", "units": 5}, "nearest"]}
+    )
+    stricter = attrs.evolve(
+        profile,
+        rules=(attrs.evolve(profile.rules[0], strategy=builtins.min_stock(9)), profile.rules[1]),
+    )
+    assert stricter != profile
+    assert stricter.to_dict()["rule"][0] == {"use": "min_stock", "units": 9}
+    assert RoutingProfile.from_dict(stricter.to_dict()) == stricter
+    registry = builtin_registry()
+    registry.register("within", _within, factory=True)
+    near = RoutingProfile.from_dict(
+        {"name": "p", "rule": [{"use": "within", "km": 3.0}]}, registry=registry
+    )
+    swapped = attrs.evolve(near, rules=(attrs.evolve(near.rules[0], strategy=_within(km=9.0)),))
+    with pytest.raises(DefinitionError):
+        swapped.to_dict(registry)
+
+
+def test_toml_writes_the_dates_and_special_floats_it_reads() -> None:
+    def until(**options: Any) -> RoutingStrategy:
+        return builtins.nearest
+
+    registry = builtin_registry()
+    registry.register("until", until, factory=True)
+    document = (
+        'name = "p"\n[[rule]]\nuse = "until"\nday = 2026-01-05\n'
+        "at = 2026-01-05T09:30:00+01:00\nopens = 08:00:00\nlimit = inf\nfloor = -inf\nodd = nan\n"
+    )
+    profile = RoutingProfile.from_toml(document, registry=registry)
+    text = profile.to_toml(registry)
+    again = RoutingProfile.from_toml(text, registry=registry)
+    params = dict(again.rules[0].params)
+    assert params["day"] == date(2026, 1, 5)
+    assert params["at"] == datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert params["opens"] == time(8, 0)
+    assert params["limit"] == math.inf
+    assert params["floor"] == -math.inf
+    assert math.isnan(params["odd"])
+    assert "day = 2026-01-05" in text
+    assert "limit = inf" in text

@@ -152,7 +152,8 @@ class RoutingDecision:
         One line for the order (shipments, cost, what decided), then per
         order line where it ships from, why when that is not the order's
         reason (a split, no stock), the rule that ranked its best candidate
-        first, and every candidate with its scores and verdict.
+        first (when that candidate ships it), and every candidate with its
+        scores and verdict.
         """
         out = [f"order {self.order_id} routed by {self.profile or self.strategy}:"]
         if self.decided_by:
@@ -171,7 +172,7 @@ class RoutingDecision:
                 status += f"; {line.unfulfilled} unfulfilled"
             why = [] if line.decided_by in ("", self.decided_by) else [line.decided_by]
             rule = line.deciding_rule
-            if rule is not None:
+            if rule is not None and any(n.rank == 0 and n.taken for n in line.candidates):
                 why.append(f"best ranked by {rule}")
             if why:
                 status += f" ({'; '.join(why)})"

@@ -19,7 +19,7 @@ Same input, same decision: every tie breaks on location ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import cast
@@ -169,7 +169,8 @@ def route(
                 allocations,
                 decided_by,
                 cache,
-                _limit_reason(profile.max_shipments),
+                # (The express path leaves no line short with a ranked candidate unused.)
+                lambda _location_id: _limit_reason(profile.max_shipments),
             )
             return notes, ranking.deciding_rule()
 
@@ -463,8 +464,17 @@ def _line_decision(
     allocations = plan.allocations[index]
     unfulfilled = plan.unfulfilled[index]
     limited = plan.shipments >= max_shipments
+    shipping = frozenset(plan.locations)
+
+    def short(location_id: str) -> str:
+        # A ranked candidate a short line leaves unused: its units went to the order's other
+        # lines of the SKU (it ships them, or nothing limits the shipments), else the limit.
+        if location_id in shipping or not limited:
+            return _SHARED
+        return _limit_reason(max_shipments)
+
     if not allocations:
-        decided_by = _unfilled_reason(ranking, max_shipments, limited)
+        decided_by = _unfilled_reason(ranking, short)
     elif len(allocations) > 1:
         decided_by = f"split over {len(allocations)} locations; {plan.decided_by}"
     else:
@@ -482,7 +492,7 @@ def _line_decision(
             allocations,
             plan.decided_by,
             cache,
-            _limit_reason(max_shipments) if limited else _SHARED,
+            short,
             charged,
         )
 
@@ -505,16 +515,16 @@ def _notes(
     allocations: tuple[Allocation, ...],
     plan_decided_by: str,
     cache: _OrderCache,
-    short: str,
+    short: Callable[[str], str],
     charged: tuple[Scarcity, Mapping[str, float]] | None = None,
 ) -> tuple[CandidateNote, ...]:
     """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id.
 
-    ``short`` is the note of a ranked candidate left unused while the line
-    is short (the shipment limit, or the order's other lines of the SKU).
+    ``short`` gives the note of a ranked candidate (by id) left unused while
+    the line is short (the shipment limit, or the order's other lines of the SKU).
     """
     taken = {a.location_id: a.quantity for a in allocations}
-    unused = _NOT_NEEDED if sum(taken.values()) >= quantity else short
+    filled = sum(taken.values()) >= quantity
     candidates = ranking.candidates
     ids, units, distances = candidates.location_ids, candidates.sellable, candidates.distance_km
     last_chosen = max((rank for rank, p in enumerate(ranking.order) if ids[p] in taken), default=-1)
@@ -538,7 +548,7 @@ def _notes(
                 else not_chosen
             )
         else:
-            reason = unused
+            reason = _NOT_NEEDED if filled else short(ids[p])
         append(
             CandidateNote(
                 ids[p],
@@ -591,13 +601,19 @@ def _limit_reason(max_shipments: int) -> str:
     return f"not used: the order may ship in at most {max_shipments} shipment(s)"
 
 
-def _unfilled_reason(ranking: LineRanking, max_shipments: int, limited: bool) -> str:
-    """Why a line takes nothing: no candidate, every one excluded, the limit, shared units."""
+def _unfilled_reason(ranking: LineRanking, short: Callable[[str], str]) -> str:
+    """Why a line takes nothing: no candidate, every one excluded, the limit, shared units.
+
+    The limit when it kept out some ranked candidate, else the other lines' use of the units.
+    """
     if not ranking.candidates.location_ids:
         return NO_STOCK
     if not ranking.order:
         return ALL_EXCLUDED
-    return (_limit_reason(max_shipments) if limited else _SHARED).removeprefix("not used: ")
+    ids = ranking.candidates.location_ids
+    reasons = {short(ids[p]) for p in ranking.order}
+    reason = _SHARED if reasons == {_SHARED} else (reasons - {_SHARED}).pop()
+    return reason.removeprefix("not used: ")
 
 
 def _scores(

@@ -60,7 +60,8 @@ stock later orders need to ship in one parcel is kept for them.
 Keys of a rule: ``use`` (a name in the strategy registry), ``name`` (the
 rule's name in explanations, when it is not ``use``: two rules made by one
 factory need two names), ``weight`` (for ``combine = "weighted"``) and the
-factory's own parameters. Errors name the field: ``rule[1].use``,
+factory's own parameters (so a factory cannot take a parameter named
+``use``, ``name`` or ``weight``). Errors name the field: ``rule[1].use``,
 ``rule[0].units``, ``cost.fixed``.
 
 :meth:`RoutingProfile.to_dict` writes a profile built in code as such a
@@ -81,6 +82,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import compress, filterfalse, islice, repeat
@@ -161,19 +163,31 @@ _MAX_WEIGHT = Decimal(10) ** 6
 class Rule:
     """One rule of a profile: a named strategy, its parameters and (weighted) its weight.
 
-    Two rules are equal when their names, strategies and weights are (a
-    configured built-in strategy compares by its settings, a function by
-    identity). ``use`` and ``params`` record how the registry made the
-    strategy, for :meth:`to_dict`.
+    Two rules are equal when their names and weights are and their
+    strategies are the same setting: the same rule table (a strategy with a
+    ``to_rule()`` method, such as every configured built-in), else the same
+    factory name and parameters (a factory's product, read from a document
+    twice), else equal objects (a function: the same one). ``use`` and
+    ``params`` record how the registry made the strategy, for
+    :meth:`to_dict`; a rule whose strategy is replaced (``attrs.evolve``) no
+    longer claims them.
     """
 
     name: str
-    strategy: RoutingStrategy = attrs.field(hash=False)
+    strategy: RoutingStrategy = attrs.field(eq=False)
     params: tuple[tuple[str, Any], ...] = attrs.field(default=(), eq=False)
     """The parameters the factory was called with (for :meth:`RoutingProfile.to_dict`)."""
     weight: Decimal | None = attrs.field(default=None, converter=_weight)
     use: str | None = attrs.field(default=None, eq=False, kw_only=True)
     """The registry name the strategy was made from (``None``: given as a strategy)."""
+    _made: object = attrs.field(default=None, eq=False, kw_only=True, repr=False, alias="made")
+    """The strategy ``use`` and ``params`` made (``None``: this rule's own)."""
+    _by_factory: bool = attrs.field(
+        default=False, eq=False, kw_only=True, repr=False, alias="by_factory"
+    )
+    """Whether ``use`` names a factory (whose every call makes a new strategy)."""
+    _setting: object = attrs.field(init=False, hash=False, repr=False)
+    """What equality compares of the strategy (see above)."""
     _column: Callable[[LineContext, Candidates], Column | None] | None = attrs.field(
         init=False, eq=False, repr=False
     )
@@ -183,6 +197,20 @@ class Rule:
         check_identifier(self.name, "name")
         check_strategy(self.strategy, name=self.name)
         object.__setattr__(self, "_column", fast_column(self.strategy))
+        if self.use is not None and self._made is None:
+            object.__setattr__(self, "_made", self.strategy)
+        setting: object = ("object", self.strategy)
+        table = _own_rule(self.strategy)
+        if table is not None:
+            setting = ("rule", table)
+        elif self._by_factory and self._from_registry:
+            setting = ("registry", self.use, self.params)
+        object.__setattr__(self, "_setting", setting)
+
+    @property
+    def _from_registry(self) -> bool:
+        """Whether ``use`` and ``params`` made this very strategy."""
+        return self.use is not None and self._made is self.strategy
 
     def to_dict(self, registry: StrategyRegistry | None = None) -> dict[str, Any]:
         """The rule as a profile document's rule table (see :mod:`omskit.routing.profile`).
@@ -196,7 +224,7 @@ class Rule:
         """
         strategy = self.strategy
         table: dict[str, Any]
-        if self.use is not None:
+        if self._from_registry:
             table = {"use": self.use, **dict(self.params)}
         elif callable(getattr(strategy, "to_rule", None)):
             table = dict(strategy.to_rule())  # type: ignore[attr-defined]
@@ -788,12 +816,24 @@ def _constant(
     return len(values) <= 1
 
 
+def _own_rule(strategy: object) -> dict[str, Any] | None:
+    """The strategy's own rule table (its ``to_rule()``), if it gives one."""
+    to_rule = getattr(strategy, "to_rule", None)
+    if not callable(to_rule):
+        return None
+    try:
+        table = to_rule()
+    except DefinitionError:
+        return None  # (it cannot describe itself: compared as an object)
+    return dict(table) if isinstance(table, Mapping) else None
+
+
 def _rule_of(item: object, registry: StrategyRegistry) -> Rule:
     """One item of :meth:`RoutingProfile.of` as a rule."""
     if isinstance(item, Rule):
         return item
     if isinstance(item, str):
-        return Rule(item, registry.create(item), use=item)
+        return Rule(item, registry.create(item), use=item, by_factory=registry.is_factory(item))
     if isinstance(item, tuple):
         if len(item) != 2 or not isinstance(item[0], str):
             raise InvalidInput("must be a (name, strategy) pair", value=item)
@@ -851,8 +891,12 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()  # (TOML's offset or local date-times, dates and times)
     if isinstance(value, str):
         return _toml_string(value)
     if isinstance(value, Decimal):
@@ -913,7 +957,14 @@ def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
     params = {k: v for k, v in item.items() if k not in ("use", "weight", "name")}
     try:
         strategy = registry.create(use, **params)
-        return Rule(name, strategy, tuple(sorted(params.items())), item.get("weight"), use=use)
+        return Rule(
+            name,
+            strategy,
+            tuple(sorted(params.items())),
+            item.get("weight"),
+            use=use,
+            by_factory=registry.is_factory(use),
+        )
     except InvalidInput as error:
         raise error.at(path) from None
     except OmsError as error:
