@@ -257,3 +257,20 @@ def test_bad_batch_arguments_are_typed_errors_naming_them(
     with pytest.raises(InvalidInput) as error:
         route_batch(**{**arguments, **changes})
     assert error.value.path == path
+
+
+def test_stock_rows_given_as_one_shot_iterables_are_read_once_and_routed() -> None:
+    def rows() -> dict[str, Any]:
+        return {"BEANS": iter([(AMS, 6), (UTR, 6), (DC, 50)])}
+
+    expected = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[default_profile()])
+    again = replay(ORDERS, stock=rows(), products=PRODUCTS, profiles=[default_profile()])
+    assert again.outcomes[0].decisions == expected.outcomes[0].decisions
+    together = route_batch(
+        ORDERS,
+        profile=default_profile(),
+        stock=rows(),
+        products=PRODUCTS,
+        origins=[HOME.point] * len(ORDERS),
+    )
+    assert [d.fully_allocated for d in together.decisions] == [True] * len(ORDERS)

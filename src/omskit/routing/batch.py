@@ -268,7 +268,7 @@ def route_batch(
         raise InvalidInput("must be a RoutingProfile", path="profile")
     if type(max_rounds) is not int or max_rounds < 0:
         raise InvalidInput("must be a non-negative integer", path="max_rounds", value=max_rounds)
-    _check_batch_inputs(orders, stock, products)
+    stock = _check_batch_inputs(orders, stock, products)
     given: object = origins
     if isinstance(given, str | bytes) or not isinstance(given, Sequence):
         raise InvalidInput(

@@ -237,11 +237,14 @@ def _check_mappings(stock: object, products: object) -> None:
         raise InvalidInput("must map each SKU to its Product", path="products")
 
 
-def _check_batch_inputs(orders: object, stock: object, products: object) -> None:
+def _check_batch_inputs(
+    orders: object, stock: object, products: object
+) -> dict[str, tuple[tuple[Location, int], ...]]:
     """For the calls that route many orders: ``orders`` a list of orders, the stock checked.
 
     Every stock row is checked up front (``route`` checks a list when it
     first judges it), so that nothing is routed before a bad row is found.
+    Returns the stock as checked tuples (so a one-shot iterable is read once).
     """
     if isinstance(orders, str | bytes | Order | Mapping) or not isinstance(orders, Sequence):
         raise InvalidInput(f"must be a list of orders, not {type(orders).__name__}", path="orders")
@@ -251,8 +254,10 @@ def _check_batch_inputs(orders: object, stock: object, products: object) -> None
                 f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
             )
     _check_mappings(stock, products)
-    for sku, rows in cast("Mapping[object, object]", stock).items():
-        _pairs(rows, str(sku))
+    return {
+        cast("str", sku): _pairs(rows, str(sku))
+        for sku, rows in cast("Mapping[object, object]", stock).items()
+    }
 
 
 def _workload(workload: object) -> dict[str, int]:

@@ -147,7 +147,7 @@ def replay(
     :data:`BATCH_ROUNDS`) instead of in turn: what a wave planned at once
     would have done with the same rules.
     """
-    _check_batch_inputs(orders, stock, products)
+    stock = _check_batch_inputs(orders, stock, products)
     if isinstance(profiles, RoutingProfile | str) or not isinstance(profiles, Sequence):
         raise InvalidInput("must be a list of routing profiles", path="profiles")
     if not profiles:

@@ -79,6 +79,7 @@ _CAPABILITIES = (
     Capability.CLICK_AND_COLLECT,
     Capability.HANDLES_FRAGILE,
     Capability.HANDLES_HAZARDOUS,
+    Capability.RECEIVE_TRANSFERS,
 )
 
 
@@ -100,6 +101,11 @@ class RoutingCase:
             for sku, pairs in self.stock.items()
             for location, units in pairs
         }
+
+    def pickup(self) -> Location | None:
+        """The pickup location of a click & collect order (``None`` otherwise)."""
+        pickup_id = self.order.delivery.pickup_location_id
+        return next((loc for loc in self.locations if loc.location_id == pickup_id), None)
 
     def shuffled(self, seed: int) -> RoutingCase:
         """The same case with every SKU's candidates in another order."""
@@ -145,9 +151,9 @@ def _channels() -> st.SearchStrategy[frozenset[Channel]]:
 def _locations(draw: st.DrawFn, count: int, within_km: float | None = None) -> tuple[Location, ...]:
     locations = []
     for number in range(count):
-        flags = draw(st.integers(0, 31))  # one draw: a bit per capability, most ship
+        flags = draw(st.integers(0, 63))  # one draw: a bit per capability, most ship
         capabilities = {c for bit, c in enumerate(_CAPABILITIES) if flags >> bit & 1}
-        if flags & 16 or flags & 1:
+        if flags & 32 or flags & 1:
             capabilities.add(Capability.SHIP)
         locations.append(
             Location(
@@ -255,7 +261,7 @@ def _lines(case: RoutingCase) -> list[tuple[LineContext, list[CandidateView]]]:
     :func:`~omskit.routing.engine.route` judges them), with its distances.
     A line without any is left out: no strategy is called for it.
     """
-    cache = engine._OrderCache(case.order, case.origin, None)
+    cache = engine._OrderCache(case.order, case.origin, case.pickup())
     found = []
     for line in case.order.lines:
         product = case.products[line.sku]
@@ -307,7 +313,11 @@ class RoutingStrategyContract:
     def route_case(
         self, case: RoutingCase, profile: RoutingProfile | None = None
     ) -> RoutingDecision:
-        """Route ``case`` with :meth:`make_profile` (or ``profile``)."""
+        """Route ``case`` with :meth:`make_profile` (or ``profile``), as ``Oms`` routes it.
+
+        A click & collect order is routed with its pickup location, so a store
+        that takes no transfers hands over only its own stock.
+        """
         return route(
             case.order,
             profile=profile or self.make_profile(),
@@ -315,6 +325,7 @@ class RoutingStrategyContract:
             stock=case.stock,
             products=case.products,
             workload=case.workload,
+            pickup=case.pickup(),
         )
 
     @_CONTRACT_SETTINGS
