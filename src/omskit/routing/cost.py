@@ -28,7 +28,14 @@ from omskit.geo import GeoPoint
 from omskit.model import Location
 from omskit.money import Money
 
-__all__ = ["CostModel", "DistanceCostModel", "minor_units", "road_km"]
+__all__ = [
+    "MAX_ROAD_FACTOR",
+    "ROAD_FACTOR",
+    "CostModel",
+    "DistanceCostModel",
+    "minor_units",
+    "road_km",
+]
 
 ROAD_FACTOR = Decimal("1.3")
 """Default ratio of road distance to great-circle distance (a common rule of thumb)."""

@@ -9,7 +9,7 @@ import attrs
 from omskit.model import Allocation
 from omskit.money import Money
 
-__all__ = ["CandidateNote", "LineDecision", "RoutingDecision"]
+__all__ = ["ALL_EXCLUDED", "NO_STOCK", "CandidateNote", "LineDecision", "RoutingDecision"]
 
 
 NO_STOCK = "no eligible location has sellable stock"

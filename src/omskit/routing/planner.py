@@ -77,7 +77,7 @@ from omskit.errors import InvalidInput
 from omskit.model import Allocation
 from omskit.routing.profile import Objective
 
-__all__ = ["DEFAULT_SEARCH_LIMIT", "Plan", "PlanLine", "plan_order"]
+__all__ = ["DEFAULT_SEARCH_LIMIT", "NOTHING_TO_SHIP", "Plan", "PlanLine", "plan_order"]
 
 DEFAULT_SEARCH_LIMIT = 20_000
 """How many steps the exact search may take (a set filled or a partial set extended)
