@@ -369,6 +369,7 @@ def _route(
         monotone,
         empty_shipments,
     )
+    short = _short_reasons(plan, profile.max_shipments)
     decisions = tuple(
         _line_decision(
             order,
@@ -379,7 +380,7 @@ def _route(
             cache,
             scarcity,
             charges,
-            profile.max_shipments,
+            short,
         )
         for index in range(len(order.lines))
     )
@@ -463,21 +464,11 @@ def _line_decision(
     cache: _OrderCache,
     scarcity: Scarcity | None,
     charges: Mapping[str, Mapping[str, float]] | None,
-    max_shipments: int,
+    short: Callable[[str], str],
 ) -> LineDecision:
     line = order.lines[index]
     allocations = plan.allocations[index]
     unfulfilled = plan.unfulfilled[index]
-    limited = plan.shipments >= max_shipments
-    shipping = frozenset(plan.locations)
-
-    def short(location_id: str) -> str:
-        # A ranked candidate a short line leaves unused: its units went to the order's other
-        # lines of the SKU (it ships them, or nothing limits the shipments), else the limit.
-        if location_id in shipping or not limited:
-            return _SHARED
-        return _limit_reason(max_shipments)
-
     if not allocations:
         decided_by = _unfilled_reason(ranking, short)
     elif len(allocations) > 1:
@@ -604,6 +595,22 @@ _SHARED = "not used: the order's other lines of this SKU take its units"
 
 def _limit_reason(max_shipments: int) -> str:
     return f"not used: the order may ship in at most {max_shipments} shipment(s)"
+
+
+def _short_reasons(plan: Plan, max_shipments: int) -> Callable[[str], str]:
+    """The note of a ranked candidate (by id) that a short line leaves unused under ``plan``.
+
+    Its units went to the order's other lines of the SKU (it ships them, or
+    nothing limits the shipments), else the shipment limit kept it out.
+    """
+    shipping = frozenset(plan.locations)
+    limit = _limit_reason(max_shipments)
+    limited = plan.shipments >= max_shipments
+
+    def short(location_id: str) -> str:
+        return _SHARED if location_id in shipping or not limited else limit
+
+    return short
 
 
 def _unfilled_reason(ranking: LineRanking, short: Callable[[str], str]) -> str:
