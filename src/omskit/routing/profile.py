@@ -170,7 +170,9 @@ class Rule:
     twice), else equal objects (a function: the same one). ``use`` and
     ``params`` record how the registry made the strategy, for
     :meth:`to_dict`; a rule whose strategy is replaced (``attrs.evolve``) no
-    longer claims them.
+    longer claims them. ``made`` (the strategy they made, by default
+    ``strategy``) and ``by_factory`` are set by the registry paths
+    (:meth:`RoutingProfile.of`, :meth:`RoutingProfile.from_dict`).
     """
 
     name: str
@@ -513,7 +515,9 @@ class RoutingProfile:
     ) -> RoutingProfile:
         """Build a profile in code: rules as registry names, strategies or :class:`Rule` values.
 
-        A bare callable is named after its ``__name__``; options are the
+        A bare strategy is named after the name ``registry`` holds it under,
+        else its ``__name__``, else its rule's ``use`` (a lambda needs a
+        ``(name, strategy)`` pair); options are the
         other fields (``version``, ``combine``, ``max_splits``, ``objective``,
         ``cost_model``, ``scarcity``).
         """
