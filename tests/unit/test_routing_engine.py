@@ -308,13 +308,7 @@ def test_the_text_says_per_line_why_and_which_rule_ranked_it_first() -> None:
 
 
 def test_a_decision_that_ships_nothing_says_so() -> None:
-    decision = route(
-        order(("BEANS", 2)),
-        profile=default_profile(),
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_AMS: 0}),
-        products=PRODUCTS,
-    )
+    decision = routed_home(order(("BEANS", 2)), default_profile(), BEANS={STORE_AMS: 0})
     assert decision.shipment_count == 0
     assert decision.decided_by == "nothing to ship: no line has a location to fill it"
     assert decision.explain().splitlines()[1] == (
@@ -380,16 +374,15 @@ def test_a_strategy_that_answers_nonsense_is_a_definition_error() -> None:
             )
 
 
-def test_a_line_without_a_product_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("placed", "path"),
+    [(order(("NOPE", 1)), "lines[0].sku"), ({"lines": []}, "order")],
+    ids=["a line without a product", "not an order"],
+)
+def test_an_order_route_cannot_read_is_refused(placed: Any, path: str) -> None:
     with pytest.raises(InvalidInput) as error:
-        route(
-            order(("NOPE", 1)),
-            profile=default_profile(),
-            origin=None,
-            stock={},
-            products=PRODUCTS,
-        )
-    assert error.value.path == "lines[0].sku"
+        route(placed, profile=default_profile(), origin=None, stock={}, products=PRODUCTS)
+    assert error.value.path == path
 
 
 def test_the_cost_objective_picks_the_cheaper_pair() -> None:
@@ -1518,18 +1511,6 @@ def test_a_bad_argument_is_a_typed_error_naming_it(
     assert error.value.path == path
 
 
-def test_an_order_that_is_not_an_order_is_refused() -> None:
-    with pytest.raises(InvalidInput) as error:
-        route(
-            {"lines": []},  # type: ignore[arg-type]
-            profile=default_profile(),
-            origin=None,
-            stock={},
-            products=PRODUCTS,
-        )
-    assert error.value.path == "order"
-
-
 def test_a_location_without_sellable_stock_stays_a_candidate_note() -> None:
     decision = route(
         order(("BEANS", 2)),
@@ -1614,26 +1595,20 @@ def test_a_line_left_short_says_why(express: bool) -> None:
     mode = contextlib.nullcontext() if express else engine.general_engine_only()
     one_parcel = RoutingProfile.of("n0", ["nearest"], max_splits=0)
     with mode:
-        limited = route(
+        limited = routed_home(
             order(("BEANS", 2), ("KETTLE", 1)),
-            profile=one_parcel,
-            origin=HOME.point,
-            stock=stock(BEANS={STORE_AMS: 5}, KETTLE={STORE_UTR: 5}),
-            products=PRODUCTS,
+            one_parcel,
+            BEANS={STORE_AMS: 5},
+            KETTLE={STORE_UTR: 5},
         )
-        excluded = route(
+        excluded = routed_home(
             order(("BEANS", 2), ("KETTLE", 1)),
-            profile=RoutingProfile.of("m", [("min_stock", builtins.min_stock(5)), "nearest"]),
-            origin=HOME.point,
-            stock=stock(BEANS={STORE_AMS: 3}, KETTLE={STORE_AMS: 9}),
-            products=PRODUCTS,
+            RoutingProfile.of("m", [("min_stock", builtins.min_stock(5)), "nearest"]),
+            BEANS={STORE_AMS: 3},
+            KETTLE={STORE_AMS: 9},
         )
-        shared = route(
-            order(("BEANS", 3), ("BEANS", 2)),
-            profile=default_profile(),
-            origin=HOME.point,
-            stock=stock(BEANS={STORE_AMS: 3}),
-            products=PRODUCTS,
+        shared = routed_home(
+            order(("BEANS", 3), ("BEANS", 2)), default_profile(), BEANS={STORE_AMS: 3}
         )
     kettle = limited.lines[1]
     assert kettle.decided_by == "the order may ship in at most 1 shipment(s)"
@@ -1651,12 +1626,10 @@ def test_a_line_left_short_says_why(express: bool) -> None:
 
 
 def test_a_ranked_candidate_a_short_line_leaves_unused_is_not_called_not_needed() -> None:
-    decision = route(
+    decision = routed_home(
         order(("BEANS", 10)),
-        profile=RoutingProfile.of("n0", ["nearest"], max_splits=0),
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_AMS: 6, STORE_UTR: 5}),
-        products=PRODUCTS,
+        RoutingProfile.of("n0", ["nearest"], max_splits=0),
+        BEANS={STORE_AMS: 6, STORE_UTR: 5},
     )
     notes = {note.location_id: note.reason for note in decision.lines[0].candidates}
     assert decision.lines[0].unfulfilled == 4
@@ -1703,24 +1676,16 @@ def test_a_plan_that_ships_nothing_costs_zero_in_the_cost_models_currency() -> N
             products=PRODUCTS,
         )
         assert nothing.cost == expected
-        shipped = route(
-            order(("BEANS", 2)),
-            profile=profile,
-            origin=HOME.point,
-            stock=stock(BEANS={STORE_AMS: 5}),
-            products=PRODUCTS,
-        )
+        shipped = routed_home(order(("BEANS", 2)), profile, BEANS={STORE_AMS: 5})
         assert shipped.cost == Money("3.00", "EUR")
 
 
 def test_a_short_line_whose_units_the_one_shipment_took_blames_the_shared_units() -> None:
     for max_splits in (0, 2):
-        decision = route(
+        decision = routed_home(
             order(("BEANS", 5), ("BEANS", 3)),
-            profile=RoutingProfile.of("p", ["nearest"], max_splits=max_splits),
-            origin=HOME.point,
-            stock=stock(BEANS={STORE_AMS: 5}),
-            products=PRODUCTS,
+            RoutingProfile.of("p", ["nearest"], max_splits=max_splits),
+            BEANS={STORE_AMS: 5},
         )
         second = decision.lines[1]
         assert second.decided_by == "the order's other lines of this SKU take its units"
@@ -1730,21 +1695,16 @@ def test_a_short_line_whose_units_the_one_shipment_took_blames_the_shared_units(
 
 
 def test_the_best_ranked_rule_is_named_only_when_the_best_ranked_location_ships() -> None:
-    decision = route(
+    decision = routed_home(
         order(("BEANS", 1), ("KETTLE", 1)),
-        profile=RoutingProfile.of("p", ["nearest"], max_splits=0),
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_AMS: 5, STORE_UTR: 5}, KETTLE={STORE_UTR: 5}),
-        products=PRODUCTS,
+        RoutingProfile.of("p", ["nearest"], max_splits=0),
+        BEANS={STORE_AMS: 5, STORE_UTR: 5},
+        KETTLE={STORE_UTR: 5},
     )
     assert where(decision.lines[0]) == [("UTR", 1)]
     assert decision.lines[0].deciding_rule == "nearest"
     assert "  line L1 BEANS x1: 1 from UTR\n" in decision.explain() + "\n"
-    near = route(
-        order(("BEANS", 1)),
-        profile=RoutingProfile.of("p", ["nearest"]),
-        origin=HOME.point,
-        stock=stock(BEANS={STORE_AMS: 5, STORE_UTR: 5}),
-        products=PRODUCTS,
+    near = routed_home(
+        order(("BEANS", 1)), RoutingProfile.of("p", ["nearest"]), BEANS={STORE_AMS: 5, STORE_UTR: 5}
     )
     assert "line L1 BEANS x1: 1 from AMS (best ranked by nearest)" in near.explain()
