@@ -274,12 +274,6 @@ def route_batch(
         raise InvalidInput(
             f"must be a list of delivery points, not {type(given).__name__}", path="origins"
         )
-    for index, order in enumerate(orders):
-        for number, line in enumerate(order.lines):
-            if line.sku not in products:
-                raise InvalidInput(
-                    f"has no product {line.sku!r}", path=f"orders[{index}].lines[{number}].sku"
-                )
     if len(origins) != len(orders):
         raise InvalidInput(
             f"gives {len(origins)} delivery points for {len(orders)} orders", path="origins"
@@ -290,6 +284,19 @@ def route_batch(
         isinstance(loc, Location) for loc in locations.values()
     ):
         raise InvalidInput("must map location ids to Locations", path="locations")
+    return _planned(orders, profile, stock, products, origins, max_rounds, locations)
+
+
+def _planned(
+    orders: Sequence[Order],
+    profile: RoutingProfile,
+    stock: Mapping[str, Sequence[tuple[Location, int]]],
+    products: Mapping[str, Product],
+    origins: Sequence[GeoPoint | None],
+    max_rounds: int,
+    locations: Mapping[str, Location],
+) -> BatchPlan:
+    """:func:`route_batch` on checked arguments (``replay`` checks its own once)."""
     pickups = [
         None
         if order.delivery.pickup_location_id is None

@@ -220,7 +220,7 @@ def _check_inputs(order: object, origin: object, stock: object, products: object
     """
     if not isinstance(order, Order):
         raise InvalidInput(f"must be an Order, not {type(order).__name__}", path="order")
-    if origin is not None and type(origin) is not GeoPoint and not isinstance(origin, GeoPoint):
+    if origin is not None and not isinstance(origin, GeoPoint):
         raise InvalidInput(
             f"must be a GeoPoint or None, not {type(origin).__name__}", path="origin"
         )
@@ -229,11 +229,11 @@ def _check_inputs(order: object, origin: object, stock: object, products: object
 
 def _check_mappings(stock: object, products: object) -> None:
     """Raise :class:`InvalidInput` unless ``stock`` and ``products`` are mappings."""
-    if type(stock) is not dict and not isinstance(stock, Mapping):
+    if not isinstance(stock, Mapping):
         raise InvalidInput(
             "must map each SKU to its (location, sellable units) pairs", path="stock"
         )
-    if type(products) is not dict and not isinstance(products, Mapping):
+    if not isinstance(products, Mapping):
         raise InvalidInput("must map each SKU to its Product", path="products")
 
 
@@ -243,8 +243,9 @@ def _check_batch_inputs(
     """For the calls that route many orders: ``orders`` a list of orders, the stock checked.
 
     Every stock row is checked up front (``route`` checks a list when it
-    first judges it), so that nothing is routed before a bad row is found.
-    Returns the stock as checked tuples (so a one-shot iterable is read once).
+    first judges it), and every line's SKU must have a product, so that
+    nothing is routed before bad input is found. Returns the stock as
+    checked tuples (so a one-shot iterable is read once).
     """
     if isinstance(orders, str | bytes | Order | Mapping) or not isinstance(orders, Sequence):
         raise InvalidInput(f"must be a list of orders, not {type(orders).__name__}", path="orders")
@@ -254,6 +255,12 @@ def _check_batch_inputs(
                 f"must be an Order, not {type(order).__name__}", path=f"orders[{index}]"
             )
     _check_mappings(stock, products)
+    for index, order in enumerate(orders):
+        for number, line in enumerate(order.lines):
+            if line.sku not in products:  # type: ignore[operator]
+                raise InvalidInput(
+                    f"has no product {line.sku!r}", path=f"orders[{index}].lines[{number}].sku"
+                )
     return {
         cast("str", sku): _pairs(rows, str(sku))
         for sku, rows in cast("Mapping[object, object]", stock).items()
@@ -261,9 +268,7 @@ def _check_batch_inputs(
 
 
 def _workload(workload: object) -> dict[str, int]:
-    """``workload`` as a new dict of open order lines per location id, checked."""
-    if workload is None:
-        return {}
+    """``workload`` (not ``None``) as a new dict of open order lines per location id, checked."""
     if type(workload) is not dict and not isinstance(workload, Mapping):
         raise InvalidInput("must map location ids to open order lines", path="workload")
     copied = dict(workload)
@@ -623,9 +628,8 @@ def _unfilled_reason(ranking: LineRanking, short: Callable[[str], str]) -> str:
     if not ranking.order:
         return ALL_EXCLUDED
     ids = ranking.candidates.location_ids
-    reasons = {short(ids[p]) for p in ranking.order}
-    reason = _SHARED if reasons == {_SHARED} else (reasons - {_SHARED}).pop()
-    return reason.removeprefix("not used: ")
+    reasons = (short(ids[p]) for p in ranking.order)
+    return next((r for r in reasons if r != _SHARED), _SHARED).removeprefix("not used: ")
 
 
 def _scores(

@@ -848,12 +848,9 @@ def _rule_of(item: object, registry: StrategyRegistry) -> Rule:
             f"not {type(item).__name__}"
         )
     label = registry.name_of(item) or getattr(item, "__name__", None)
-    to_rule = getattr(item, "to_rule", None)
-    if label is None and callable(to_rule):
-        try:
-            label = to_rule().get("use")
-        except DefinitionError:
-            label = None  # (it cannot describe itself: named after its type)
+    if label is None:
+        table = _own_rule(item)
+        label = None if table is None else table.get("use")
     if not isinstance(label, str):
         label = type(item).__name__.lower()
     if label == "<lambda>":

@@ -31,7 +31,7 @@ from omskit.errors import InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import DeliveryMethod, Location, Order, Product
 from omskit.money import Money
-from omskit.routing.batch import route_batch
+from omskit.routing.batch import _planned
 from omskit.routing.builtins import Co2
 from omskit.routing.decision import RoutingDecision
 from omskit.routing.engine import _check_batch_inputs
@@ -198,14 +198,9 @@ def _replay_one(
     batch: bool,
 ) -> ProfileOutcome:
     origins = [delivery_point(order, locations) for order in orders]
-    plan = route_batch(
-        orders,
-        profile=profile,
-        stock=stock,
-        products=products,
-        origins=origins,
-        max_rounds=BATCH_ROUNDS if batch else 0,
-        locations=locations,
+    # (Checked once by replay(), not again per profile.)
+    plan = _planned(
+        orders, profile, stock, products, origins, BATCH_ROUNDS if batch else 0, locations
     )
     split = ordered = 0
     distance = grams = 0.0
