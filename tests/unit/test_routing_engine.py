@@ -1352,19 +1352,68 @@ def test_the_express_pairs_decide_as_the_general_engine(
     assert fast == plain
 
 
-@settings(max_examples=300, deadline=None)
-@given(world=pair_worlds(), search_limit=st.sampled_from([3, DEFAULT_SEARCH_LIMIT]))
-def test_the_check_that_some_pair_fills_changes_no_route(
-    world: tuple[Network, RoutingProfile], search_limit: int
+def _nearest_unless_one_left(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+    """A user filter that keeps most candidates: none holding a single unit."""
+    return [Excluded("one left") if c.sellable == 1 else c.distance_km for c in candidates]
+
+
+@st.composite
+def split_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
+    """Orders no single location fills (each holds part of them), with ties in distance."""
+    points = [_pair_point(draw) for _ in range(draw(st.integers(1, 4)))]
+    locations = _drawn_stores(
+        draw,
+        (3, 12),
+        lambda: draw(st.sampled_from(points)) if draw(st.booleans()) else _pair_point(draw),
+        lambda: {Capability.SHIP},
+    )
+    skus = ["A", "B", "C"][: draw(st.integers(2, 3))]
+    products = {sku: Product(sku, sku, weight_grams=500) for sku in skus}
+    held: dict[str, list[tuple[Location, int]]] = {sku: [] for sku in skus}
+    for loc in locations:
+        for sku in draw(st.lists(st.sampled_from(skus), min_size=1, max_size=2, unique=True)):
+            held[sku].append((loc, draw(st.integers(1, 4))))
+    placed = attrs.evolve(
+        order(*[(sku, draw(st.integers(1, 3))) for sku in skus]),
+        delivery=Delivery.ship_to(attrs.evolve(HOME, point=draw(st.sampled_from(points)))),
+    )
+    rules: list[Any] = draw(
+        st.sampled_from(
+            [
+                ["nearest"],
+                [("min_stock", builtins.min_stock(1)), "nearest"],
+                [("own", _nearest_unless_one_left)],
+                [("own", _stock_then_distance)],
+            ]
+        )
+    )
+    profile = RoutingProfile.of(
+        "split",
+        rules,
+        objective=Objective.COST,
+        max_splits=draw(st.integers(1, 2)),
+        cost_model=draw(
+            st.sampled_from(
+                [
+                    DistanceCostModel(),
+                    DistanceCostModel(fixed=Money("0", "EUR"), per_km=Money("0.01", "EUR")),
+                ]
+            )
+        ),
+    )
+    return (held, products, [placed]), profile
+
+
+@settings(max_examples=400, deadline=None)
+@given(world=split_worlds())
+def test_the_express_pairs_decide_as_the_general_engine_when_no_location_fills(
+    world: tuple[Network, RoutingProfile],
 ) -> None:
-    # It only spares the walk over every location when no pair can fill the order.
     (held, products, orders), profile = world
-    checked = _route_both(orders[0], profile, held, products, search_limit)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_express, "QUICK_NO_PAIR", False)
-        walked = _route_both(orders[0], profile, held, products, search_limit)
-    assert checked == walked  # both decisions, and whether the express path took the order
-    event(f"express: {checked[2]}, shipments: {checked[1].shipment_count}")
+    fast, plain, took_express = _route_both(orders[0], profile, held, products)
+    event(f"express: {took_express}, shipments: {plain.shipment_count}")
+    assert fast == plain
+    assert fast.explain() == plain.explain()
 
 
 def test_an_order_no_pair_fills_goes_to_the_general_engine_at_once() -> None:

@@ -34,9 +34,9 @@ and distance, and from the scores of a few locations only:
   takes them as they are instead of scoring again.
 * **Two locations** (built-in rules, the cost objective, a shipping cost
   that does not depend on weight): when no location fills the order, the
-  cheapest pair that does is found nearest first, each location completed
-  from the intersection of the "at least k units" sets of what it leaves
-  missing.
+  cheapest pair that does has a location holding some of the line held at
+  the fewest locations; each of those is completed from the intersection
+  of the "at least k units" sets of what it leaves missing, nearest first.
 
 :func:`express` walks those locations exactly as the planner's search does
 (cheapest empty shipment first with the cost objective, stopping at the
@@ -263,9 +263,6 @@ def express(
     return _decision(order, profile, shape, taken, cost, decided_by, explain, taken_products, lists)
 
 
-QUICK_NO_PAIR = True
-"""Whether :func:`_pair` first checks that some pair fills the order (the tests compare both)."""
-
 _Fills = list[tuple[tuple[str, int], ...]]
 """Per line the (location id, units) it takes, in fill order."""
 
@@ -375,11 +372,13 @@ def _pair(
 
     For the cost objective with a cost per shipment that does not depend on
     its weight, when no location fills the order alone but every line can
-    be filled. Locations are taken nearest (so cheapest) first; each is
-    completed by the cheapest location holding what it leaves missing (an
-    intersection of the memoised "at least k units" sets), until two of
-    the next location cost more than the best pair (pairs of the same cost
-    are told apart by their preference, as the planner does). When only one
+    be filled. One location of every such pair holds some of the line held
+    at the fewest locations; each of those holders is completed by the
+    cheapest location holding what it leaves missing (an intersection of
+    the memoised "at least k units" sets), holders nearest (so cheapest)
+    first, until the next one could not be completed as cheaply as the best
+    pair (pairs of the same cost are told apart by their preference, as the
+    planner does). When only one
     pair fills the order, whether the planner's search cuts anything off
     decides ``decided_by``: see :func:`_lone_pair`. ``None`` whenever the
     planner's answer could turn on something this does not follow: a search
@@ -396,11 +395,8 @@ def _pair(
         units = eligible.held()
         if total < line.quantity:
             return None  # a line left short: the best fill is another question
-        if kept is None:
-            top = heapq.nlargest(2, eligible.units)
-        else:
-            top = heapq.nlargest(2, map(units.__getitem__, kept))
-        if sum(top) < line.quantity:
+        held = eligible.units if kept is None else list(map(units.__getitem__, kept))
+        if max(held, default=0) < line.quantity and sum(heapq.nlargest(2, held)) < line.quantity:
             return None  # no two locations hold the line
         columns.append((units, kept, line.quantity))
         pool.update(units if kept is None else kept)
@@ -409,15 +405,8 @@ def _pair(
     if size * (size + 1) // 2 + size > search_limit:
         return None
 
-    completing: dict[str, frozenset[str] | None] = {}
-
     def completions_of(first: str) -> frozenset[str] | None:
-        """The locations holding what ``first`` leaves missing (``None``: nothing is).
-
-        Memoised: the check below and the walk after it ask for the same locations.
-        """
-        if first in completing:
-            return completing[first]
+        """The locations holding what ``first`` leaves missing (``None``: nothing is)."""
         found: frozenset[str] | None = None
         for units, kept, quantity in columns:
             held = units.get(first, 0) if kept is None or first in kept else 0
@@ -427,21 +416,27 @@ def _pair(
             if kept is not None:
                 where = where & kept
             found = where if found is None else found & where
-        completing[first] = found
         return found
 
-    # A pair that fills every line has a location holding some of each line: when no
-    # location holding some of the line held at the fewest has a partner, no pair fills
-    # the order and the walk below would find none (the usual way to three locations).
+    # A pair that fills every line holds some of each line, so one of its locations holds
+    # some of the line held at the fewest locations: every pair is such a holder with a
+    # location holding what it leaves missing. No pair: three locations or more.
     holders = min((units.keys() if kept is None else kept for units, kept, _ in columns), key=len)
-    if QUICK_NO_PAIR and all(
-        (found := completions_of(first)) is not None and not (found - {first}) for first in holders
-    ):
+    partners: list[tuple[float, str, frozenset[str]]] = []
+    near: set[str] = set()
+    """Every location of some pair."""
+    for first in holders:
+        completions = completions_of(first)
+        if completions is None:
+            return None  # one location fills it all (the planner's sets of one would have)
+        others = completions - {first} if first in completions else completions
+        if others:
+            partners.append((dist(here, vectors[first]), first, others))
+            near.add(first)
+            near.update(others)
+    if not partners:
         return None
-    locs = list(pool)
-    chord_list = list(map(dist, repeat(here), map(vectors.__getitem__, locs)))
-    chords = dict(zip(locs, chord_list, strict=True))
-    walk = sorted(zip(chord_list, locs, strict=True))
+    chords = dict(zip(near, map(dist, repeat(here), map(vectors.__getitem__, near)), strict=True))
     minor_km = model._minor_km
     costs: dict[str, int] = {}
 
@@ -451,45 +446,30 @@ def _pair(
             found = costs[loc] = minor_km(_km(chords[loc]), 0)
         return found
 
+    # Whether two pairs fill the order (a runner-up exists).
+    two = len(partners) > 1 or len(partners[0][2]) > 1
+    if two and all(len(others) == 1 for _, _, others in partners):
+        two = len({(min(first, loc), max(first, loc)) for _, first, (loc,) in partners}) > 1
+    # The cheapest pair: each holder with its nearest partner (then the lowest id; costs never
+    # fall with distance), holders nearest first, until even the nearest location of all
+    # could not complete the next one as cheaply as the best pair.
+    partners.sort()
+    cheapest = minor_km(_km(min(chords.values())), 0)
     best: int | None = None
     """The lowest cost of a pair so far."""
     tied: set[tuple[str, str]] = set()
     """The pairs of that cost."""
-    pairs: set[tuple[str, str]] = set()
-    """Pairs seen, while each location had one completion (``two``: two pairs seen)."""
-    two = False
-    beyond = False
-    """Past the bound: every pair left costs more than the best; one is looked for only to
-    know that a runner-up exists."""
-    for _, first in walk:
-        if best is not None and not beyond and 2 * cost_of(first) > best:
-            if two:
-                break
-            beyond = True
-        completions = completions_of(first)
-        if completions is None:
-            return None  # one location fills it all (the planner's sets of one would have)
-        others = completions - {first} if first in completions else completions
-        if not others:
-            continue
-        # The nearest completion, then the id (the cheapest: costs never fall with distance).
-        by_chord = list(zip(map(chords.__getitem__, others), others, strict=True))
-        _, partner = nearest = min(by_chord)
-        if len(by_chord) > 1:
-            two = True  # two pairs with this location
-        else:
-            pairs.add((min(first, partner), max(first, partner)))
-            two = len(pairs) > 1
-        if beyond:
-            if two:
-                break
-            continue
+    for _, first, others in partners:
         cost = cost_of(first)
-        total = cost + cost_of(partner)
+        if best is not None and cost + cheapest > best:
+            break
+        by_chord = list(zip(map(chords.__getitem__, others), others, strict=True))
+        nearest = min(by_chord)
+        total = cost + cost_of(nearest[1])
         if best is None or total < best:
             best, tied = total, set()
         if total == best:
-            # Every completion as cheap as the nearest (costs never fall with distance).
+            # Every partner as cheap as the nearest.
             ranked = sorted(by_chord) if len(by_chord) > 1 else [nearest]
             for _, loc in ranked:
                 if cost + cost_of(loc) != total:
@@ -499,7 +479,11 @@ def _pair(
         return None
     if not two:
         (pair,) = tied
-        why = _lone_pair(best, walk, cost_of)
+        # (The planner's cut-off turns on the whole pool's distances.)
+        chords.update(
+            zip(pool, map(dist, repeat(here), map(vectors.__getitem__, pool)), strict=True)
+        )
+        why = _lone_pair(best, chords, cost_of)
         return _filled(pair, columns, chords), best, why
     if len(tied) == 1:
         (pair,) = tied
@@ -517,7 +501,7 @@ def _pair(
 
 def _lone_pair(
     cost: int,
-    walk: Sequence[tuple[float, str]],
+    chords: Mapping[str, float],
     cost_of: Callable[[str], int],
 ) -> str:
     """``decided_by`` when one pair alone (at ``cost``) fills the order.
@@ -532,12 +516,12 @@ def _lone_pair(
     no position is left after its first. So the cut comes exactly when the
     two dearest locations cost more than the pair. Otherwise nothing came
     second, and the fewest shipments decided (or it was the only plan, with
-    a pool of two). ``walk`` is the pool nearest first, along which the
-    cost never decreases.
+    a pool of two). ``chords`` are the pool's, by location: the cost never
+    falls as they grow.
     """
-    if cost_of(walk[-1][1]) + cost_of(walk[-2][1]) > cost:
+    if sum(map(cost_of, heapq.nlargest(2, chords, key=chords.__getitem__))) > cost:
         return _CHEAPEST
-    return _FEWEST if len(walk) > 2 else "the only plan"
+    return _FEWEST if len(chords) > 2 else "the only plan"
 
 
 def _filled(
