@@ -1111,7 +1111,7 @@ def naive_route(
 
 def nearest_unless_fewer_than_5(line: Any, candidates: Sequence[Any]) -> list[Any]:
     """min_stock(5) + nearest as ONE user strategy, as the strategy docs write it."""
-    quantity = line.quantity
+    quantity = line.sku_quantity
     return [
         Excluded("fewer than 5 units")
         if c.sellable - quantity < MIN_STOCK_UNITS

@@ -128,6 +128,26 @@ def test_the_nearest_store_is_skipped_below_five_units() -> None:
     assert "would keep 4 units, fewer than 5" in ams.reason
 
 
+def test_min_stock_counts_every_line_of_the_sku() -> None:
+    # Two lines of 3 BEANS would leave AMS (8 units) with 2, as one line of 6 would.
+    profile = RoutingProfile.of("store-friendly", [("min_stock", builtins.min_stock(5)), "nearest"])
+    for lines in ([("BEANS", 3), ("BEANS", 3)], [("BEANS", 6)]):
+        decision = routed_home(order(*lines), profile, BEANS={STORE_AMS: 8, DC: 100})
+        assert [where(line) for line in decision.lines] == [
+            [("DC", quantity)] for _, quantity in lines
+        ]
+        for line in decision.lines:
+            ams = next(n for n in line.candidates if n.location_id == "AMS")
+            assert ams.excluded_by == "min_stock"
+            assert "would keep 2 units, fewer than 5" in ams.reason
+
+
+def test_a_line_context_knows_what_the_order_asks_of_its_sku() -> None:
+    placed = order(("BEANS", 3), ("KETTLE", 1), ("BEANS", 2))
+    contexts = [LineContext(placed, line, PRODUCTS[line.sku], HOME.point) for line in placed.lines]
+    assert [(c.quantity, c.sku_quantity) for c in contexts] == [(3, 5), (1, 1), (2, 5)]
+
+
 def test_fragile_goods_go_to_the_specialised_warehouse() -> None:
     decision = route(
         order(("CUPS", 1)),

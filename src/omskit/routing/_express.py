@@ -709,6 +709,8 @@ def _kept(
     units = eligible.held()
     for rule in filters:
         if isinstance(rule, MinStock):
+            # (The line's quantity is its SKU's: the express path leaves a SKU on two lines
+            # to the general engine.)
             passed = units.at_least(quantity + rule.units)
         else:
             needed = rule.needs_for(product)

@@ -494,11 +494,14 @@ def _units(value: object) -> int:
 
 @attrs.frozen
 class MinStock:
-    """Excludes a location that would keep fewer than ``units`` of the SKU after the line.
+    """Excludes a location that would keep fewer than ``units`` of the SKU after the order.
 
     The brief's hybrid rule (B3) is ``[min_stock(5), nearest]``: the nearest
     location, unless taking the line leaves it with fewer than 5 units, so
-    store stock for walk-in customers is not drained.
+    store stock for walk-in customers is not drained. What the location
+    would keep counts every line of the order with the SKU
+    (:attr:`~omskit.routing.strategy.LineContext.sku_quantity`): two lines
+    of 3 may not leave a location with 8 units holding 2.
     """
 
     units: int = attrs.field(converter=_units)
@@ -508,9 +511,9 @@ class MinStock:
         return {"use": "min_stock", "units": self.units}
 
     def __call__(self, line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
-        """0 where enough would be left after the line, else Excluded."""
+        """0 where enough would be left after the order's lines of the SKU, else Excluded."""
         scores: list[Score] = []
-        quantity = line.quantity
+        quantity = line.sku_quantity
         for sellable in Candidates.of(candidates).sellable:
             left = sellable - quantity
             if left < self.units:

@@ -9,7 +9,7 @@ A plain function qualifies::
     >>> from omskit.routing.strategy import Excluded
     >>> def nearest_unless_low(line, candidates):
     ...     return [
-    ...         Excluded("fewer than 5 units") if c.sellable - line.quantity < 5
+    ...         Excluded("fewer than 5 units") if c.sellable - line.sku_quantity < 5
     ...         else c.distance_km or 0.0
     ...         for c in candidates
     ...     ]
@@ -274,6 +274,20 @@ class LineContext:
     def quantity(self) -> int:
         """Units the line asks for."""
         return self.line.quantity
+
+    @property
+    def sku_quantity(self) -> int:
+        """Units the whole order asks of the line's SKU: this line's and any other line's.
+
+        Lines of one order that share a SKU share its stock (see
+        :attr:`CandidateView.sellable`), so a rule about what a location keeps
+        after the order (as ``min_stock``) reads this, not :attr:`quantity`.
+        """
+        sku = self.line.sku
+        lines = self.order.lines
+        if len(lines) == 1:
+            return self.line.quantity
+        return sum([line.quantity for line in lines if line.sku == sku])
 
     @property
     def weight_grams(self) -> int:
