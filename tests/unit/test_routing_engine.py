@@ -148,6 +148,27 @@ def test_a_line_context_knows_what_the_order_asks_of_its_sku() -> None:
     assert [(c.quantity, c.sku_quantity) for c in contexts] == [(3, 5), (1, 1), (2, 5)]
 
 
+def test_load_balancing_excludes_a_location_without_daily_capacity() -> None:
+    closed = attrs.evolve(STORE_AMS, daily_capacity=0)
+    free = attrs.evolve(STORE_UTR, daily_capacity=None)
+    busy = attrs.evolve(DC, daily_capacity=100)
+    profile = RoutingProfile.of("lb", ["load_balancing", "nearest"])
+    decision = route(
+        order(("BEANS", 1)),
+        profile=profile,
+        origin=HOME.point,
+        stock=stock(BEANS={closed: 5, free: 5, busy: 5}),
+        products=PRODUCTS,
+        workload={"AMS": 0, "UTR": 50, "DC": 10},
+    )
+    line = decision.lines[0]
+    assert where(line) == [("UTR", 1)]  # 50 / 1 000 beats 10 / 100; AMS takes nothing
+    notes = {note.location_id: note for note in line.candidates}
+    assert notes["AMS"].excluded_by == "load_balancing"
+    assert "daily capacity of 0" in notes["AMS"].reason
+    assert dict(notes["DC"].scores)["load_balancing"] == pytest.approx(0.1)
+
+
 def test_fragile_goods_go_to_the_specialised_warehouse() -> None:
     decision = route(
         order(("CUPS", 1)),

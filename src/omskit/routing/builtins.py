@@ -93,14 +93,22 @@ def _nearest_column(line: LineContext, candidates: Candidates) -> Column | None:
 def load_balancing(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
     """Open order lines relative to daily capacity (1.0 is a full day).
 
-    A location without a capacity counts its open lines against a day of
-    1 000 lines, so it is neither free nor full.
+    A location without a capacity (``None``: no limit) counts its open lines
+    against a day of 1 000 lines, so it is neither free nor full; one whose
+    capacity is 0 takes no order lines and is excluded.
     """
     workload = line.workload
-    return [
-        workload.get(loc.location_id, 0) / (loc.daily_capacity or 1000)
-        for loc in Candidates.of(candidates).locations
-    ]
+    scores: list[Score] = []
+    for loc in Candidates.of(candidates).locations:
+        capacity = loc.daily_capacity
+        if capacity == 0:
+            scores.append(_NO_CAPACITY)
+        else:
+            scores.append(workload.get(loc.location_id, 0) / (capacity or 1000))
+    return scores
+
+
+_NO_CAPACITY = Excluded("a daily capacity of 0 order lines")
 
 
 def _capabilities(value: object, field: str) -> frozenset[Capability]:
