@@ -380,6 +380,40 @@ def test_a_weighted_profile_trades_distance_against_load() -> None:
     assert decision.lines[0].deciding_rule == "weighted score"
 
 
+def test_a_weighted_profile_normalises_over_the_candidates_no_rule_excludes() -> None:
+    # C is excluded by min_stock whatever it holds; its distance and load must not move
+    # the balance between A and B (before, C holding 2 units stretched the scales).
+    near = Location("A", "Near", LocationKind.STORE, GeoPoint(52.09, 5.0), "NL", SHIP)
+    next_ = Location("B", "Next", LocationKind.STORE, GeoPoint(52.18, 5.0), "NL", SHIP)
+    far = Location("C", "Far", LocationKind.STORE, GeoPoint(53.0, 5.0), "NL", SHIP)
+    profile = RoutingProfile.from_dict(
+        {
+            "name": "w",
+            "combine": "weighted",
+            "rule": [
+                {"use": "min_stock", "units": 3},
+                {"use": "nearest", "weight": "1.1"},
+                {"use": "load_balancing", "weight": "1"},
+            ],
+        }
+    )
+    chosen = []
+    for held in (0, 2):
+        decision = route(
+            order(("BEANS", 1)),
+            profile=profile,
+            origin=GeoPoint(52.0, 5.0),
+            stock=stock(BEANS={near: 10, next_: 10, far: held}),
+            products=PRODUCTS,
+            workload={"A": 500, "C": 500},
+        )
+        chosen.append(where(decision.lines[0]))
+        notes = {note.location_id: note for note in decision.lines[0].candidates}
+        assert notes["C"].excluded
+    # Over A and B alone: A scores 1.1 x 0 (nearest) + 1 x 1 (busiest) = 1, B 1.1 x 1 + 0.
+    assert chosen == [[("A", 1)], [("A", 1)]]
+
+
 def test_a_plain_function_is_a_strategy() -> None:
     def dc_first(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
         return [

@@ -14,8 +14,10 @@ Combining rules
     distance.
 ``weighted``
     Each rule with a ``weight`` has its scores normalised over the line's
-    candidates (the best becomes 0, the worst 1) and the weighted sum
-    decides, ties broken by location id. Rules without a weight only filter.
+    candidates that no rule excludes (the best becomes 0, the worst 1) and
+    the weighted sum decides, ties broken by location id: a candidate that
+    can never ship does not move the others. Rules without a weight only
+    filter.
 
 Any rule may exclude a candidate (``Excluded``); an excluded candidate is
 never used, and the explanation names the rule and its reason.
@@ -600,7 +602,7 @@ class RoutingProfile:
         ids = columns_of.location_ids
         totals: list[float] = []
         if self.combine is Combine.WEIGHTED:
-            normalised = [_normalise(column) for column in columns]
+            normalised = [_normalise(column, kept) for column in columns]
             weights = [
                 (float(rule.weight), normalised[r])
                 for r, rule in enumerate(self.rules)
@@ -927,20 +929,22 @@ def _described(strategy: object) -> str:
     return f"a {type(strategy).__qualname__}"
 
 
-def _normalise(column: Sequence[float | Excluded]) -> list[float]:
-    """The scores scaled to 0 (best) .. 1 (worst); 0 for an excluded one.
+def _normalise(column: Sequence[float | Excluded], kept: Sequence[int]) -> list[float]:
+    """The scores scaled to 0 (best) .. 1 (worst) over the ``kept`` positions; 0 elsewhere.
 
     Halved first, so that the span of two scores near the float limits
     (``1e308`` and ``-1e308``) stays finite.
     """
-    numbers = [float(s) / 2 for s in column if not isinstance(s, Excluded)]
-    if not numbers:
-        return [0.0] * len(column)
+    scaled = [0.0] * len(column)
+    if not kept:
+        return scaled
+    numbers = [float(cast("float", column[position])) / 2 for position in kept]
     low, high = min(numbers), max(numbers)
     span = high - low
-    return [
-        0.0 if isinstance(s, Excluded) or span == 0 else (float(s) / 2 - low) / span for s in column
-    ]
+    if span:
+        for position, number in zip(kept, numbers, strict=True):
+            scaled[position] = (number - low) / span
+    return scaled
 
 
 def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
