@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omskit.errors import DefinitionError
+from omskit.errors import DefinitionError, InvalidInput
 from omskit.geo import GeoPoint
 from omskit.model import (
     Address,
@@ -306,3 +306,28 @@ def test_checked_scores_flag_exactly_the_excluded_candidates(scores: list[object
     assert checked_scores(scores, len(scores), name="rule") == (values, any(excluded))
     with pytest.raises(DefinitionError, match="scores for"):
         _checked_flags(scores, len(scores) + 1, name="rule")
+
+
+def test_a_rule_setting_named_by_something_else_than_a_string_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput) as error:
+        RoutingProfile.from_dict({"name": "p", "rule": [{"use": "min_stock", "units": 1, 5: 1}]})
+    assert error.value.path == "rule[0]"
+    assert "named by a string" in str(error.value)
+
+
+def test_an_unknown_option_of_a_profile_built_in_code_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput) as error:
+        RoutingProfile.of("p", ["nearest"], max_split=1)
+    assert error.value.path == "max_split"
+    assert "max_splits" in str(error.value)  # the known options are listed
+    assert RoutingProfile.of("p", ["nearest"], max_splits=1).max_splits == 1
+
+
+@pytest.mark.parametrize("factor", ["1e400", "1000001", "-1"])
+def test_a_co2_factor_out_of_range_is_refused_when_the_profile_is_read(factor: str) -> None:
+    document = f'name = "p"\n[[rule]]\nuse = "co2"\nfactors = {{ van = "{factor}" }}\n'
+    with pytest.raises(InvalidInput) as error:
+        RoutingProfile.from_toml(document)
+    assert error.value.path == "rule[0].factors.van"
+    assert "at most 1000000" in str(error.value)
+    assert builtins.MAX_FACTOR == 10**6

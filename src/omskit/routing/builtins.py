@@ -45,6 +45,7 @@ from omskit.routing.strategy import Candidates, CandidateView, Excluded, LineCon
 
 __all__ = [
     "DEFAULT_EMISSION_FACTORS",
+    "MAX_FACTOR",
     "Co2",
     "Cost",
     "MinStock",
@@ -240,6 +241,10 @@ def specialisation(
     return Specialisation(fragile, hazardous, heavy_grams, heavy)
 
 
+MAX_FACTOR = Decimal(10) ** 6
+"""The largest emission factor ``co2`` takes, in grams CO2e per tonne-km (air freight is ~1 000)."""
+
+
 def _factors(value: Mapping[str, Any]) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping) or not value:
         raise InvalidInput(
@@ -256,8 +261,10 @@ def _factors(value: Mapping[str, Any]) -> Mapping[str, Decimal]:
             amount = Decimal(factor)
         except InvalidOperation:
             raise InvalidInput("must be a decimal (a string such as '500')", path=path) from None
-        if not amount.is_finite() or amount < 0:
-            raise InvalidInput("must be a non-negative decimal", path=path, value=factor)
+        if not amount.is_finite() or amount < 0 or amount > MAX_FACTOR:
+            raise InvalidInput(
+                f"must be a non-negative decimal of at most {MAX_FACTOR}", path=path, value=factor
+            )
         checked[mode] = amount
     return MappingProxyType(checked)
 

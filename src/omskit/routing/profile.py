@@ -158,6 +158,8 @@ def _weight(value: object) -> Decimal | None:
 
 
 _MAX_WEIGHT = Decimal(10) ** 6
+_OPTIONS = frozenset({"version", "combine", "max_splits", "objective", "cost_model", "scarcity"})
+"""The keyword options of :meth:`RoutingProfile.of`: the profile's fields besides name and rules."""
 """The largest weight (weights only compare with each other: a million to one is plenty)."""
 
 
@@ -524,6 +526,12 @@ class RoutingProfile:
         ``cost_model``, ``scarcity``).
         """
         registry = _registry(registry)
+        for key in options:
+            if key not in _OPTIONS:
+                raise InvalidInput(
+                    f"is not a routing profile option (known: {', '.join(sorted(_OPTIONS))})",
+                    path=str(key),
+                )
         if isinstance(rules, str | bytes) or not isinstance(rules, Iterable):
             raise InvalidInput("must be a list of rules", path="rule")
         built: list[Rule] = []
@@ -960,6 +968,9 @@ def _rule_from(item: object, index: int, registry: StrategyRegistry) -> Rule:
     if not isinstance(name, str):
         raise InvalidInput("must be a rule name", path=f"{path}.name", value=name)
     params = {k: v for k, v in item.items() if k not in ("use", "weight", "name")}
+    for key in params:
+        if not isinstance(key, str):
+            raise InvalidInput("a rule setting is named by a string", path=path, value=key)
     try:
         strategy = registry.create(use, **params)
         return Rule(
