@@ -169,6 +169,17 @@ def test_load_balancing_excludes_a_location_without_daily_capacity() -> None:
     assert dict(notes["DC"].scores)["load_balancing"] == pytest.approx(0.1)
 
 
+def test_a_location_another_line_of_the_sku_used_up_says_so() -> None:
+    decision = routed_home(
+        order(("BEANS", 3), ("BEANS", 3)), default_profile(), BEANS={STORE_AMS: 3, DC: 3}
+    )
+    assert [where(line) for line in decision.lines] == [[("AMS", 3)], [("DC", 3)]]
+    ams = next(n for n in decision.lines[1].candidates if n.location_id == "AMS")
+    assert ams.reason == (
+        "skipped: the order's other lines of this SKU take 3 of its 3 units, line needs 3"
+    )
+
+
 def test_fragile_goods_go_to_the_specialised_warehouse() -> None:
     decision = route(
         order(("CUPS", 1)),

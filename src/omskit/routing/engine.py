@@ -495,6 +495,7 @@ def _line_decision(
             cache,
             short,
             charged,
+            _taken_by_others(order, index, plan.allocations),
         )
 
     return LineDecision(
@@ -518,11 +519,13 @@ def _notes(
     cache: _OrderCache,
     short: Callable[[str], str],
     charged: tuple[Scarcity, Mapping[str, float]] | None = None,
+    others: Mapping[str, int] | None = None,
 ) -> tuple[CandidateNote, ...]:
     """Every candidate's note: ranked best first, then rule exclusions, then hard ones by id.
 
     ``short`` gives the note of a ranked candidate (by id) left unused while
     the line is short (the shipment limit, or the order's other lines of the SKU).
+    ``others`` are the units the order's other lines of the SKU take, by location.
     """
     taken = {a.location_id: a.quantity for a in allocations}
     filled = sum(taken.values()) >= quantity
@@ -543,11 +546,15 @@ def _notes(
                 reason += f" (scarcity charge {charged[0].charge_money(round(rate * chosen))})"
         elif rank < last_chosen:
             have = units[p]
-            reason = (
-                f"skipped: only {have} sellable, line needs {quantity}"
-                if have < quantity
-                else not_chosen
-            )
+            if have < quantity:
+                reason = f"skipped: only {have} sellable, line needs {quantity}"
+            elif others and (used := others.get(ids[p], 0)) and have - used < quantity:
+                reason = (
+                    f"skipped: the order's other lines of this SKU take {used} of its "
+                    f"{have} units, line needs {quantity}"
+                )
+            else:
+                reason = not_chosen
         else:
             reason = _NOT_NEEDED if filled else short(ids[p])
         append(
@@ -590,6 +597,20 @@ def _notes(
             )
         )
     return tuple(notes)
+
+
+def _taken_by_others(
+    order: Order, index: int, allocations: Sequence[tuple[Allocation, ...]]
+) -> dict[str, int]:
+    """The units the order's lines of line ``index``'s SKU other than it take, by location."""
+    sku = order.lines[index].sku
+    taken: dict[str, int] = {}
+    for other, (line, line_allocations) in enumerate(zip(order.lines, allocations, strict=True)):
+        if other != index and line.sku == sku:
+            for allocation in line_allocations:
+                location_id = allocation.location_id
+                taken[location_id] = taken.get(location_id, 0) + allocation.quantity
+    return taken
 
 
 _NOT_NEEDED = "not needed: better-ranked locations cover the line"
