@@ -286,3 +286,36 @@ def test_a_batch_never_oversells_and_is_never_worse_than_in_turn(
                 products=products,
             )
             assert places(alone) == places(decision)
+
+
+def test_a_click_and_collect_order_needs_a_known_pickup_location() -> None:
+    store = Location("UTR", "Utrecht", LocationKind.STORE, UTRECHT, "NL", SHIP)
+    collect = Order(
+        "O-C",
+        Channel.WEB,
+        "W-C",
+        "EUR",
+        (OrderLine("L1", "MUG", 1, Money("1.00", "EUR")),),
+        Delivery.collect_at("UTR"),
+        PLACED,
+    )
+    with pytest.raises(InvalidInput) as error:
+        route_batch(
+            [ORDERS[0], collect],
+            profile=default_profile(),
+            stock=STOCK,
+            products=PRODUCTS,
+            origins=[UTRECHT, UTRECHT],
+        )
+    assert error.value.path == "orders[1].delivery.pickup_location_id"
+    # Given the store (it takes no transfers), the order is handed over nothing.
+    batch = route_batch(
+        [ORDERS[0], collect],
+        profile=default_profile(),
+        stock=STOCK,
+        products=PRODUCTS,
+        origins=[UTRECHT, UTRECHT],
+        locations={"UTR": store, "DC": DC, "AMS": AMS},
+    )
+    assert batch.decisions[1].lines[0].allocations == ()
+    assert batch.decisions[1].lines[0].unfulfilled == 1

@@ -568,6 +568,25 @@ def test_click_and_collect_takes_transfers_only_into_a_store_that_receives_them(
         route(collect, pickup=STORE_AMS, **args)  # type: ignore[arg-type]
 
 
+def test_a_click_and_collect_order_without_pickup_uses_the_store_the_stock_names() -> None:
+    collect = attrs.evolve(order(("BEANS", 3)), delivery=Delivery.collect_at("UTR"))
+    args = {"profile": default_profile(), "origin": STORE_UTR.point, "products": PRODUCTS}
+    # UTR (no RECEIVE_TRANSFERS) is in the stock: only its own unit is handed over.
+    decision = route(collect, stock=stock(BEANS={STORE_UTR: 1, DC: 10}), **args)  # type: ignore[arg-type]
+    assert decision == route(
+        collect,
+        stock=stock(BEANS={STORE_UTR: 1, DC: 10}),
+        pickup=STORE_UTR,
+        **args,  # type: ignore[arg-type]
+    )
+    assert where(decision.lines[0]) == [("UTR", 1)]
+    # A pickup store the stock does not name cannot be judged: the caller must give it.
+    with pytest.raises(InvalidInput) as error:
+        route(collect, stock=stock(BEANS={DC: 10}), **args)  # type: ignore[arg-type]
+    assert error.value.path == "pickup"
+    assert "'UTR'" in str(error.value)
+
+
 # --- memoised stock lists: the same decisions as fresh ones --------------------------------
 
 NETWORK_POINTS = [

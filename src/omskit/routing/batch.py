@@ -261,8 +261,10 @@ def route_batch(
     Raises :class:`~omskit.errors.InvalidInput`, before routing anything,
     for something other than an :class:`~omskit.model.Order` in ``orders``,
     a line whose SKU has no product, ``origins`` of another length, a
-    ``max_rounds`` that is not a non-negative integer, or a stock row that
-    is not a (``Location``, whole units) pair or names its location twice.
+    ``max_rounds`` that is not a non-negative integer, a stock row that
+    is not a (``Location``, whole units) pair or names its location twice,
+    or a click & collect order whose pickup location neither ``locations``
+    nor the stock names.
     """
     if not isinstance(profile, RoutingProfile):
         raise InvalidInput("must be a RoutingProfile", path="profile")
@@ -284,6 +286,14 @@ def route_batch(
         isinstance(loc, Location) for loc in locations.values()
     ):
         raise InvalidInput("must map location ids to Locations", path="locations")
+    for index, order in enumerate(orders):
+        pickup_id = order.delivery.pickup_location_id
+        if pickup_id is not None and pickup_id not in locations:
+            raise InvalidInput(
+                "is a location neither the stock nor the locations name",
+                path=f"orders[{index}].delivery.pickup_location_id",
+                value=pickup_id,
+            )
     return _planned(orders, profile, stock, products, origins, max_rounds, locations)
 
 

@@ -100,6 +100,20 @@ class _OrderCache:
 _MISSING = object()
 
 
+def _pickup_in(stock: Mapping[str, Sequence[tuple[Location, int]]], pickup_id: str) -> Location:
+    """The location ``pickup_id`` as ``stock`` names it; InvalidInput when it names none."""
+    for pairs in stock.values():
+        for row in pairs:
+            location = row[0] if isinstance(row, Sequence) and row else None
+            if isinstance(location, Location) and location.location_id == pickup_id:
+                return location
+    raise InvalidInput(
+        f"is needed for an order collected at {pickup_id!r}, which the stock names nowhere "
+        "(whether it receives transfers decides what may ship there)",
+        path="pickup",
+    )
+
+
 def route(
     order: Order,
     *,
@@ -119,7 +133,10 @@ def route(
     ``workload`` is the open order lines per location (for load balancing).
     ``pickup`` is the pickup location of a click & collect order (B5): it
     hands over its own stock, and other locations ship to it only when it
-    can receive transfers (``Capability.RECEIVE_TRANSFERS``).
+    can receive transfers (``Capability.RECEIVE_TRANSFERS``); by default the
+    location of that id in ``stock``, and an :class:`~omskit.errors.InvalidInput`
+    (``pickup``) when the stock names none (the router could not tell
+    whether it takes transfers).
     Lines no location can fill are left unfulfilled, never an exception.
 
     Raises :class:`~omskit.errors.InvalidInput` naming the argument for
@@ -148,6 +165,9 @@ def route(
             f"{order.delivery.pickup_location_id!r}",
             path="pickup",
         )
+    pickup_id = order.delivery.pickup_location_id
+    if pickup is None and pickup_id is not None:
+        pickup = _pickup_in(stock, pickup_id)
     workload = {} if workload is None else _workload(workload)
     cache = _OrderCache(order, origin, pickup)
     judged: dict[str, _Eligible] = {}
