@@ -587,6 +587,33 @@ def test_a_click_and_collect_order_without_pickup_uses_the_store_the_stock_names
     assert "'UTR'" in str(error.value)
 
 
+def test_any_real_number_is_a_score() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from omskit.routing.strategy import check_scores
+
+    assert check_scores([Decimal("1.5"), Fraction(1, 4), 2, Excluded("x")], 4, name="s") == [
+        1.5,
+        0.25,
+        2.0,
+        Excluded("x"),
+    ]
+    for bad in (Decimal("NaN"), Decimal("sNaN"), Decimal("1e400"), True, "1"):
+        with pytest.raises(DefinitionError):
+            check_scores([bad], 1, name="s")
+
+    def by_decimal_distance(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
+        return [Decimal(str(c.distance_km)) for c in candidates]
+
+    decision = routed_home(
+        order(("BEANS", 1)),
+        RoutingProfile.of("d", [by_decimal_distance]),
+        BEANS={STORE_AMS: 5, DC: 5},
+    )
+    assert where(decision.lines[0]) == [("AMS", 1)]
+
+
 # --- memoised stock lists: the same decisions as fresh ones --------------------------------
 
 NETWORK_POINTS = [

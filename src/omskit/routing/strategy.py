@@ -35,7 +35,9 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from itertools import compress, repeat
+from numbers import Real
 from operator import not_
 from typing import NamedTuple, Protocol, cast, overload, runtime_checkable
 
@@ -355,8 +357,9 @@ _FLOAT_OR_EXCLUDED = {float, Excluded}
 def check_scores(scores: object, count: int, *, name: str) -> list[float | Excluded]:
     """Validate what a strategy returned for ``count`` candidates; return it as a list.
 
-    Every entry must be a finite number or an :class:`Excluded`, and there
-    must be exactly one per candidate. Raises
+    Every entry must be a finite number (any real: ``int``, ``float``,
+    ``Decimal``, ``Fraction``, NumPy's scalars; taken as a float) or an
+    :class:`Excluded`, and there must be exactly one per candidate. Raises
     :class:`~omskit.errors.DefinitionError` naming the strategy: a strategy
     that answers nonsense is a programming error, not a routing result.
     """
@@ -404,11 +407,13 @@ def _checked_flags(
         if isinstance(value, Excluded):
             checked.append(value)
             excluded = True
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif not isinstance(value, bool) and isinstance(value, Real | Decimal):
             try:
                 number = float(value)
             except OverflowError:
                 number = math.inf
+            except ValueError:  # a signalling NaN
+                number = math.nan
             if not math.isfinite(number):
                 raise DefinitionError(
                     f"routing strategy {name!r} returned {_short(value)} for candidate {index}: "
