@@ -11,7 +11,7 @@ the same error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from omskit import (
     NotFound,
     Oms,
     OmsError,
+    Order,
     OrderLineRequest,
     OrderRequest,
     Product,
@@ -271,3 +272,35 @@ def test_a_product_before_its_release_date_is_planned_from_nowhere(
             ("DRIPPER", 2),
             ("BEANS", 0),
         ]
+
+
+def planned_and_replayed(oms: Oms, request_: OrderRequest) -> tuple[list[Any], list[Any]]:
+    """Where ``plan_routing`` and ``replay_routing`` (the same order, placed now) route it."""
+    past = Order.from_request("P-1", request_, placed_at=oms.clock.now())
+    report = oms.replay_routing([past], [oms.routing_profile(Channel.WEB)])
+    (replayed,) = report.outcomes[0].decisions
+    return outcome(oms.plan_routing(request_))[1], outcome(replayed)[1]
+
+
+def test_replay_sees_the_stock_planning_and_placing_see_once_a_cart_hold_expired(
+    builds: dict[str, Build],
+) -> None:
+    request_ = order([("BEANS", 2)])
+    for name, build in builds.items():
+        clock = ManualClock(NOW)
+        oms = stocked(build(clock=clock))
+        oms.hold_stock(
+            "BEANS",
+            3,
+            channel=Channel.WEB,
+            cart_id="CART-1",
+            location_id="AMS",
+            ttl=timedelta(minutes=1),
+        )
+        # While the hold lasts, Amsterdam has nothing to sell: both ship from the DC.
+        assert planned_and_replayed(oms, request_) == ([("BEANS", 0, [("DC", 2)])],) * 2, name
+        clock.advance(timedelta(minutes=5))
+        # Expired (not yet swept): Amsterdam's three units are sellable again, for both.
+        assert planned_and_replayed(oms, request_) == ([("BEANS", 0, [("AMS", 2)])],) * 2, name
+        placed = oms.place_order(request_)
+        assert [(a.location_id, a.quantity) for a in placed.lines[0].allocations] == [("AMS", 2)]

@@ -100,25 +100,40 @@ class OrderOperations(InvoicingOperations):
         now = self.clock.now()
         for sku in {line.sku for line in order.lines}:
             products[sku] = uow.products.get(sku)
-            # Holds that expired but are not swept yet (a dry run sweeps nothing) no longer count.
-            lapsed: dict[str, int] = {}
-            for hold in uow.reservations.expired(now, sku=sku):
-                lapsed[hold.location_id] = lapsed.get(hold.location_id, 0) + hold.quantity
-            stock[sku] = [
-                (
-                    locations[p.location_id],
-                    self.safety_stock.sellable(
-                        p.moved(reserved=-lapsed[p.location_id]) if p.location_id in lapsed else p,
-                        location=locations[p.location_id],
-                        channel=order.channel,
-                    ),
-                )
-                for p in uow.stock.for_sku(sku)
-                if p.location_id in locations
-            ]
+            stock[sku] = self._sellable_stock(uow, sku, order.channel, locations, now)
         with self._index_lock:
             workload = self._index.workload()
         return self._decide(uow, order, stock, products, workload)
+
+    def _sellable_stock(
+        self,
+        uow: UnitOfWork,
+        sku: str,
+        channel: Channel,
+        locations: Mapping[str, Location],
+        now: datetime,
+    ) -> list[tuple[Location, int]]:
+        """The units of ``sku`` each of ``locations`` can sell on ``channel`` at ``now``.
+
+        Read from the store as ``uow`` sees it, after reservations and safety
+        stock; by location id. Holds that expired by ``now`` but are not swept
+        yet (a dry run sweeps nothing) no longer count.
+        """
+        lapsed: dict[str, int] = {}
+        for hold in uow.reservations.expired(now, sku=sku):
+            lapsed[hold.location_id] = lapsed.get(hold.location_id, 0) + hold.quantity
+        return [
+            (
+                locations[p.location_id],
+                self.safety_stock.sellable(
+                    p.moved(reserved=-lapsed[p.location_id]) if p.location_id in lapsed else p,
+                    location=locations[p.location_id],
+                    channel=channel,
+                ),
+            )
+            for p in uow.stock.for_sku(sku)
+            if p.location_id in locations
+        ]
 
     def _decide(
         self,
@@ -166,11 +181,12 @@ class OrderOperations(InvoicingOperations):
     ) -> ReplayReport:
         """What if: route ``orders`` with each of ``profiles`` against today's stock (B1).
 
-        The snapshot is the stock sellable for ``channel`` now (after
-        reservations and safety stock); each profile starts from it and uses
-        it up order by order, or with ``batch=True`` plans the orders
-        together (:func:`~omskit.routing.batch.route_batch`). Nothing is
-        written. See :func:`~omskit.routing.replay.replay` for the figures.
+        The snapshot is the stock sellable for ``channel`` now, as
+        :meth:`place_order` sees it (after reservations and safety stock;
+        cart holds that have expired no longer count); each profile starts
+        from it and uses it up order by order, or with ``batch=True`` plans
+        the orders together (:func:`~omskit.routing.batch.route_batch`).
+        Nothing is written. See :func:`~omskit.routing.replay.replay` for the figures.
         """
         _require(channel, Channel, "channel")
         _require(batch, bool, "batch")
@@ -183,27 +199,25 @@ class OrderOperations(InvoicingOperations):
         with self._read() as uow:
             locations = {loc.location_id: loc for loc in uow.locations.list()}
             products = {p.sku: p for p in uow.products.list()}
-            stock: dict[str, list[tuple[Location, int]]] = {}
-            today = self.clock.now().date()
-            for position in uow.stock.list():
-                location = locations.get(position.location_id)
-                product = products.get(position.sku)
-                if location is not None and product is not None:
-                    # A product before its release date ships from nowhere yet, as when placed.
-                    units = (
-                        0
-                        if product.before_release(today)
-                        else self.safety_stock.sellable(
-                            position, location=location, channel=channel
+            for index, order in enumerate(orders):
+                for line_no, line in enumerate(order.lines):
+                    if line.sku not in products:
+                        raise NotFound(
+                            kind="product",
+                            key=line.sku,
+                            path=f"orders[{index}].lines[{line_no}].sku",
                         )
-                    )
-                    stock.setdefault(position.sku, []).append((location, units))
-        for index, order in enumerate(orders):
-            for line_no, line in enumerate(order.lines):
-                if line.sku not in products:
-                    raise NotFound(
-                        kind="product", key=line.sku, path=f"orders[{index}].lines[{line_no}].sku"
-                    )
+            stock: dict[str, list[tuple[Location, int]]] = {}
+            now = self.clock.now()
+            today = now.date()
+            # The SKUs the orders name, as placing an order sees them (expired holds freed).
+            for sku in sorted({line.sku for order in orders for line in order.lines}):
+                rows = self._sellable_stock(uow, sku, channel, locations, now)
+                if products[sku].before_release(today):
+                    # A product before its release date ships from nowhere yet, as when placed.
+                    rows = [(location, 0) for location, _ in rows]
+                if rows:
+                    stock[sku] = rows
         return replay(
             orders,
             stock=stock,
