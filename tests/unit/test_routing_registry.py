@@ -151,6 +151,71 @@ def test_an_entry_point_that_fails_to_import_is_a_definition_error(
         StrategyRegistry().load_entry_points("g")
 
 
+def farthest(line: LineContext, candidates: Sequence[CandidateView]) -> list[float]:
+    return [-(c.distance_km or 0.0) for c in candidates]
+
+
+def fake_entry_points(monkeypatch: pytest.MonkeyPatch, points: dict[str, str]) -> None:
+    """Entry points ``name -> value`` in the strategy group; an unknown value fails to import."""
+    loadable: dict[str, Any] = {"pkg:closest": closest, "pkg:farthest": farthest, "pkg:answer": 42}
+    group = registry_module.ENTRY_POINT_GROUP
+    declared = [EntryPoint(name=name, value=value, group=group) for name, value in points.items()]
+
+    def load(self: EntryPoint) -> Any:
+        if self.value not in loadable:
+            raise ImportError(f"No module named {self.value.split(':')[0]!r}")
+        return loadable[self.value]
+
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: list(declared))
+    monkeypatch.setattr(EntryPoint, "load", load)
+
+
+@pytest.mark.parametrize(
+    ("points", "failing"),
+    [
+        # "nearest" is a built-in: the clash comes after "aaa_first" in name order.
+        (
+            {"aaa_first": "pkg:closest", "nearest": "pkg:farthest", "zzz_last": "pkg:farthest"},
+            "nearest",
+        ),
+        ({"bbb": "pkg:closest", "ccc": "nosuchmodule:thing", "ddd": "pkg:farthest"}, "ccc"),
+        ({"eee": "pkg:closest", "fff": "pkg:answer"}, "fff"),
+    ],
+    ids=["name clash", "import error", "not a strategy"],
+)
+def test_a_failing_entry_point_registers_none_of_them(
+    monkeypatch: pytest.MonkeyPatch, points: dict[str, str], failing: str
+) -> None:
+    fake_entry_points(monkeypatch, points)
+    registry = builtin_registry()
+    before = {name: registry.lookup(name) for name in registry}
+    for _attempt in range(2):  # a second try fails the same way, not on the first ones
+        with pytest.raises(DefinitionError, match=repr(failing)):
+            registry.load_entry_points()
+        assert {name: registry.lookup(name) for name in registry} == before
+    # Once the failing one is gone, the others load.
+    fake_entry_points(monkeypatch, {k: v for k, v in points.items() if k != failing})
+    assert registry.load_entry_points() == tuple(sorted(set(points) - {failing}))
+    assert registry.lookup(sorted(points)[0]) is closest
+
+
+def test_two_entry_points_of_one_name_register_neither(monkeypatch: pytest.MonkeyPatch) -> None:
+    group = registry_module.ENTRY_POINT_GROUP
+    twins = [
+        EntryPoint(name="twin", value="pkg:closest", group=group),
+        EntryPoint(name="twin", value="pkg:farthest", group=group),
+        EntryPoint(name="alone", value="pkg:closest", group=group),
+    ]
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: list(twins))
+    monkeypatch.setattr(
+        EntryPoint, "load", lambda self: closest if self.value == "pkg:closest" else farthest
+    )
+    registry = StrategyRegistry()
+    with pytest.raises(DefinitionError, match="'twin'"):
+        registry.load_entry_points()
+    assert registry.names() == ()
+
+
 def test_a_copy_is_independent() -> None:
     original = builtin_registry()
     clone = original.copy()

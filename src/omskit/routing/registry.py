@@ -189,11 +189,14 @@ class StrategyRegistry:
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> tuple[str, ...]:
         """Register every strategy that installed packages declare under ``group``.
 
-        Returns the names it added. A name that is already registered raises
-        :class:`~omskit.errors.DefinitionError`, as does an entry point that
-        fails to import.
+        Returns the names it added, sorted. All or nothing: every entry point
+        is loaded and checked first, and only when all of them are good are
+        they registered. A name that is already registered (or declared
+        twice), an entry point that fails to import and one that is not a
+        strategy raise :class:`~omskit.errors.DefinitionError` naming that
+        entry point, and the registry is left as it was.
         """
-        added = []
+        staged = self.copy()
         for point in sorted(entry_points(group=group), key=lambda p: p.name):
             try:
                 target = point.load()
@@ -202,9 +205,16 @@ class StrategyRegistry:
                     f"routing strategy entry point {point.name!r} ({point.value}) failed to "
                     f"load: {error}"
                 ) from error
-            self.register(point.name, target)
-            added.append(point.name)
-        return tuple(added)
+            try:
+                staged.register(point.name, target)
+            except DefinitionError as error:
+                raise DefinitionError(
+                    f"routing strategy entry point {point.name!r} ({point.value}) cannot be "
+                    f"registered: {error}"
+                ) from error
+        added = tuple(sorted(set(staged._entries) - set(self._entries)))
+        self._entries = staged._entries
+        return added
 
     def copy(self) -> StrategyRegistry:
         """An independent registry with the same entries (extend it without touching this one)."""
