@@ -152,8 +152,8 @@ def moving_seed(candidates: int, *, part: bool) -> int:
         positions = list(range(candidates))
         rng.shuffle(positions)
         if part:
-            positions = positions[: rng.randint(0, len(positions))]
-        if positions and positions != list(range(len(positions))):
+            positions = positions[: rng.randint(1, len(positions))]
+        if positions != list(range(len(positions))):
             return seed
     raise AssertionError("no seed moves a candidate")  # pragma: no cover
 
@@ -243,6 +243,32 @@ class TestAStrategyThatTrustsItsCandidatesAreEligible(RoutingStrategyContract):
 
     def make_strategy(self) -> RoutingStrategy:
         return _eligible_only
+
+
+def _needs_a_candidate(line: LineContext, candidates: Sequence[CandidateView]) -> list[Score]:
+    """A correct strategy that relies on the promise of at least one candidate."""
+    if not candidates:
+        raise AssertionError("called with no candidates: the engine never does that")
+    return [c.distance_km or 0.0 for c in candidates]
+
+
+class TestAStrategyThatTrustsItHasACandidate(RoutingStrategyContract):
+    """The suite never calls a strategy with no candidates, as the engine never does."""
+
+    def make_strategy(self) -> RoutingStrategy:
+        return _needs_a_candidate
+
+
+def test_the_pointwise_check_never_asks_about_no_candidates() -> None:
+    # Every seed the check may draw, on a line with one and with two candidates.
+    two = two_location_case()
+    one = attrs.evolve(two, stock={"SKU-0": two.stock["SKU-0"][:1]})
+    check = TestAStrategyThatTrustsItHasACandidate.test_it_scores_each_candidate_on_its_own
+    for case in (one, two):
+        for seed in range(200):
+            check.hypothesis.inner_test(  # type: ignore[attr-defined]
+                TestAStrategyThatTrustsItHasACandidate(), Given(case), seed
+            )
 
 
 class TestAStrategyCheckedOnADenseNetwork(RoutingStrategyContract):

@@ -365,8 +365,9 @@ class RoutingStrategyContract:
 
         The engine scores first only the locations that could fill the whole
         order (see :func:`~omskit.routing.strategy.pointwise`): each score of
-        a shuffled part of the candidates, and of each candidate alone, must
-        be the one the candidate gets among all of them. A strategy that says
+        a shuffled part of the candidates (at least one: no strategy is
+        called without), and of each candidate alone, must be the one the
+        candidate gets among all of them. A strategy that says
         ``pointwise = False`` is only checked for the order: all the
         candidates, shuffled, get the same scores.
         """
@@ -380,7 +381,8 @@ class RoutingStrategyContract:
                 rng.shuffle(positions)
                 on_its_own = pointwise(rule.strategy)
                 if on_its_own:
-                    positions = positions[: rng.randint(0, len(positions))]
+                    # A non-empty part: no strategy is ever called without a candidate.
+                    positions = positions[: rng.randint(1, len(positions))]
                 part = [views[p] for p in positions]
                 again = check_scores(rule.strategy(context, part), len(part), name=rule.name)
                 if not on_its_own:
