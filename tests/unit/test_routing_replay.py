@@ -203,6 +203,23 @@ def test_bad_comparisons_are_refused() -> None:
         report.outcome("nope")
 
 
+def test_an_outcome_is_found_by_a_profile_name_that_holds_an_at_sign() -> None:
+    at_two = RoutingProfile.of("a@2", ["nearest"])  # label "a@2@1"
+    plain_a = RoutingProfile.of("a", ["nearest"], version=2)  # label "a@2"
+    report = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[at_two])
+    (alone,) = report.outcomes
+    assert report.outcome("a@2") is alone
+    assert report.outcome("a@2@1") is alone
+    with pytest.raises(InvalidInput):
+        report.outcome("a")
+    both = replay(ORDERS, stock=STOCK, products=PRODUCTS, profiles=[at_two, plain_a])
+    first, second = both.outcomes
+    # A full label wins over a name that reads the same; a name is the whole part before "@version".
+    assert both.outcome("a@2") is second
+    assert both.outcome("a@2@1") is first
+    assert both.outcome("a") is second
+
+
 @pytest.mark.parametrize(
     ("changes", "path"),
     [

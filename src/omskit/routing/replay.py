@@ -84,9 +84,17 @@ class ReplayReport:
     outcomes: tuple[ProfileOutcome, ...]
 
     def outcome(self, label: str) -> ProfileOutcome:
-        """The outcome of the profile ``name@version`` (or plain ``name``)."""
+        """The outcome of the profile ``name@version`` (or plain ``name``).
+
+        A full label is looked for first; a plain name is the whole label
+        before its last ``@`` (a name may hold ``@`` itself: ``a@2@1`` is
+        profile ``a@2``, version 1), the first profile of that name given.
+        """
         for outcome in self.outcomes:
-            if label in (outcome.profile, outcome.profile.split("@")[0]):
+            if outcome.profile == label:
+                return outcome
+        for outcome in self.outcomes:
+            if outcome.profile.rpartition("@")[0] == label:
                 return outcome
         raise InvalidInput(f"no profile {label!r} was replayed", path="label", value=label)
 
