@@ -1416,6 +1416,23 @@ def _pair_point(draw: st.DrawFn) -> GeoPoint:
     return GeoPoint(52 + draw(st.integers(0, 900)) / 1000, 4.5 + draw(st.integers(0, 900)) / 1000)
 
 
+def _cost_profile(
+    draw: st.DrawFn,
+    name: str,
+    rule_lists: list[list[Any]],
+    fewest_splits: int,
+    other: DistanceCostModel,
+) -> RoutingProfile:
+    """A cost-objective profile: one of ``rule_lists``, up to 2 splits, a cost model drawn."""
+    return RoutingProfile.of(
+        name,
+        draw(st.sampled_from(rule_lists)),
+        objective=Objective.COST,
+        max_splits=draw(st.integers(fewest_splits, 2)),
+        cost_model=draw(st.sampled_from([DistanceCostModel(), other])),
+    )
+
+
 @st.composite
 def pair_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
     """Orders that often need two locations, for the cost objective the express pairs serve."""
@@ -1442,46 +1459,20 @@ def pair_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
         placed,
         delivery=Delivery.ship_to(attrs.evolve(HOME, point=_pair_point(draw))),
     )
-    rules: list[Any] = draw(
-        st.sampled_from(
-            [
-                ["specialisation", "nearest"],
-                [("min_stock", builtins.min_stock(1)), "specialisation", "nearest"],
-                ["nearest"],
-                [("own", _nearest_unless_thin)],
-                [("own", _nearest_unless_thin), "specialisation"],
-            ]
-        )
-    )
-    profile = RoutingProfile.of(
+    profile = _cost_profile(
+        draw,
         "pairs",
-        rules,
-        objective=Objective.COST,
-        max_splits=draw(st.integers(0, 2)),
-        cost_model=draw(
-            st.sampled_from(
-                [
-                    DistanceCostModel(),
-                    DistanceCostModel(fixed=Money("1", "EUR"), per_km=Money("0.5", "EUR")),
-                ]
-            )
-        ),
+        [
+            ["specialisation", "nearest"],
+            [("min_stock", builtins.min_stock(1)), "specialisation", "nearest"],
+            ["nearest"],
+            [("own", _nearest_unless_thin)],
+            [("own", _nearest_unless_thin), "specialisation"],
+        ],
+        0,
+        DistanceCostModel(fixed=Money("1", "EUR"), per_km=Money("0.5", "EUR")),
     )
     return (held, products, [placed]), profile
-
-
-@settings(max_examples=400, deadline=None)
-@given(world=pair_worlds(), search_limit=st.sampled_from([3, 10, DEFAULT_SEARCH_LIMIT]))
-def test_the_express_pairs_decide_as_the_general_engine(
-    world: tuple[Network, RoutingProfile], search_limit: int
-) -> None:
-    (held, products, orders), profile = world
-    fast, plain, took_express = _route_both(orders[0], profile, held, products, search_limit)
-    event(f"express: {took_express}, shipments: {plain.shipment_count}")
-    assert [line.allocations for line in fast.lines] == [line.allocations for line in plain.lines]
-    assert (fast.cost, fast.decided_by, fast.exact) == (plain.cost, plain.decided_by, plain.exact)
-    assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
-    assert fast == plain
 
 
 def _nearest_unless_one_left(line: LineContext, candidates: Sequence[CandidateView]) -> list[Any]:
@@ -1509,31 +1500,39 @@ def split_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
         order(*[(sku, draw(st.integers(1, 3))) for sku in skus]),
         delivery=Delivery.ship_to(attrs.evolve(HOME, point=draw(st.sampled_from(points)))),
     )
-    rules: list[Any] = draw(
-        st.sampled_from(
-            [
-                ["nearest"],
-                [("min_stock", builtins.min_stock(1)), "nearest"],
-                [("own", _nearest_unless_one_left)],
-                [("own", _stock_then_distance)],
-            ]
-        )
-    )
-    profile = RoutingProfile.of(
+    profile = _cost_profile(
+        draw,
         "split",
-        rules,
-        objective=Objective.COST,
-        max_splits=draw(st.integers(1, 2)),
-        cost_model=draw(
-            st.sampled_from(
-                [
-                    DistanceCostModel(),
-                    DistanceCostModel(fixed=Money("0", "EUR"), per_km=Money("0.01", "EUR")),
-                ]
-            )
-        ),
+        [
+            ["nearest"],
+            [("min_stock", builtins.min_stock(1)), "nearest"],
+            [("own", _nearest_unless_one_left)],
+            [("own", _stock_then_distance)],
+        ],
+        1,
+        DistanceCostModel(fixed=Money("0", "EUR"), per_km=Money("0.01", "EUR")),
     )
     return (held, products, [placed]), profile
+
+
+def _express_as_general(world: tuple[Network, RoutingProfile], search_limit: int) -> None:
+    """The order of ``world`` routes on the express path as in the general engine, explained."""
+    (held, products, orders), profile = world
+    fast, plain, took_express = _route_both(orders[0], profile, held, products, search_limit)
+    event(f"express: {took_express}, shipments: {plain.shipment_count}")
+    assert [line.allocations for line in fast.lines] == [line.allocations for line in plain.lines]
+    assert (fast.cost, fast.decided_by, fast.exact) == (plain.cost, plain.decided_by, plain.exact)
+    assert [line.decided_by for line in fast.lines] == [line.decided_by for line in plain.lines]
+    assert fast == plain
+    assert fast.explain() == plain.explain()
+
+
+@settings(max_examples=400, deadline=None)
+@given(world=pair_worlds(), search_limit=st.sampled_from([3, 10, DEFAULT_SEARCH_LIMIT]))
+def test_the_express_pairs_decide_as_the_general_engine(
+    world: tuple[Network, RoutingProfile], search_limit: int
+) -> None:
+    _express_as_general(world, search_limit)
 
 
 @settings(max_examples=400, deadline=None)
@@ -1541,11 +1540,7 @@ def split_worlds(draw: st.DrawFn) -> tuple[Network, RoutingProfile]:
 def test_the_express_pairs_decide_as_the_general_engine_when_no_location_fills(
     world: tuple[Network, RoutingProfile],
 ) -> None:
-    (held, products, orders), profile = world
-    fast, plain, took_express = _route_both(orders[0], profile, held, products)
-    event(f"express: {took_express}, shipments: {plain.shipment_count}")
-    assert fast == plain
-    assert fast.explain() == plain.explain()
+    _express_as_general(world, DEFAULT_SEARCH_LIMIT)
 
 
 def test_an_order_no_pair_fills_goes_to_the_general_engine_at_once() -> None:

@@ -50,7 +50,7 @@ from omskit.geo import GeoPoint
 from omskit.model import Location, Order, Product
 from omskit.money import Money
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import _check_batch_inputs, route
+from omskit.routing.engine import _check_batch_inputs, _check_pickups, route
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["MAX_BLOCKERS", "BatchPlan", "route_batch"]
@@ -286,14 +286,7 @@ def route_batch(
         isinstance(loc, Location) for loc in locations.values()
     ):
         raise InvalidInput("must map location ids to Locations", path="locations")
-    for index, order in enumerate(orders):
-        pickup_id = order.delivery.pickup_location_id
-        if pickup_id is not None and pickup_id not in locations:
-            raise InvalidInput(
-                "is a location neither the stock nor the locations name",
-                path=f"orders[{index}].delivery.pickup_location_id",
-                value=pickup_id,
-            )
+    _check_pickups(orders, locations)
     return _planned(orders, profile, stock, products, origins, max_rounds, locations)
 
 

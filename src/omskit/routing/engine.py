@@ -257,6 +257,18 @@ def _check_mappings(stock: object, products: object) -> None:
         raise InvalidInput("must map each SKU to its Product", path="products")
 
 
+def _check_pickups(orders: Sequence[Order], known: Mapping[str, Location]) -> None:
+    """For the calls that route many orders: every click & collect pickup is in ``known``."""
+    for index, order in enumerate(orders):
+        pickup_id = order.delivery.pickup_location_id
+        if pickup_id is not None and pickup_id not in known:
+            raise InvalidInput(
+                "is a location neither the stock nor the locations name",
+                path=f"orders[{index}].delivery.pickup_location_id",
+                value=pickup_id,
+            )
+
+
 def _check_batch_inputs(
     orders: object, stock: object, products: object
 ) -> dict[str, tuple[tuple[Location, int], ...]]:

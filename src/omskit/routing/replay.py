@@ -34,7 +34,7 @@ from omskit.money import Money
 from omskit.routing.batch import _planned
 from omskit.routing.builtins import Co2
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import _check_batch_inputs
+from omskit.routing.engine import _check_batch_inputs, _check_pickups
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["BATCH_ROUNDS", "ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
@@ -182,14 +182,7 @@ def replay(
                 f"must be a Location, not {type(location).__name__}", path=f"locations[{index}]"
             )
         known.setdefault(location.location_id, location)
-    for index, order in enumerate(orders):
-        pickup_id = order.delivery.pickup_location_id
-        if pickup_id is not None and pickup_id not in known:
-            raise InvalidInput(
-                "is a location neither the stock nor the locations name",
-                path=f"orders[{index}].delivery.pickup_location_id",
-                value=pickup_id,
-            )
+    _check_pickups(orders, known)
     outcomes = [
         _replay_one(orders, stock, products, profile, known, co2, batch) for profile in profiles
     ]
