@@ -86,3 +86,21 @@ def test_a_location_or_origin_of_the_wrong_kind_is_refused(
 def test_a_road_factor_outside_one_to_ten_is_refused(factor: object) -> None:
     with pytest.raises(InvalidInput):
         DistanceCostModel(road_factor=factor)
+
+
+def test_costs_in_another_currency_need_their_own_amounts() -> None:
+    for missing in ("fixed", "per_km"):
+        table = {"currency": "JPY", "fixed": "500", "per_km": "3"}
+        del table[missing]
+        with pytest.raises(InvalidInput) as error:
+            DistanceCostModel.from_dict(table)
+        assert error.value.path == missing
+        assert "in EUR" in str(error.value)
+    model = DistanceCostModel.from_dict({"currency": "JPY", "fixed": "500", "per_km": "3"})
+    assert (model.currency, model.fixed, model.per_kg) == (
+        "JPY",
+        Money("500", "JPY"),
+        Money("0", "JPY"),
+    )
+    assert DistanceCostModel.from_dict(model.to_dict()) == model
+    assert DistanceCostModel.from_dict({"currency": "EUR"}) == DistanceCostModel()

@@ -131,8 +131,9 @@ class DistanceCostModel:
         """A model from a profile's ``[cost]`` table (what :meth:`to_dict` writes).
 
         Keys: ``currency`` (default EUR), ``fixed``, ``per_km``, ``per_kg``
-        (decimal strings in that currency; the defaults where absent) and
-        ``road_factor``. Raises :class:`~omskit.errors.InvalidInput` naming
+        (decimal strings in that currency; the defaults where absent, except
+        that costs in another currency than EUR need their own ``fixed`` and
+        ``per_km``) and ``road_factor``. Raises :class:`~omskit.errors.InvalidInput` naming
         the field (``fixed``), or an unknown key.
         """
         if not isinstance(table, Mapping):
@@ -146,7 +147,14 @@ class DistanceCostModel:
         currency = table.get("currency", "EUR")
         values: dict[str, Any] = {}
         for key in ("fixed", "per_km", "per_kg"):
-            amount = table[key] if key in table else getattr(_DEFAULT, key).amount
+            default = getattr(_DEFAULT, key)
+            if key not in table and default.amount and currency != default.currency:
+                raise InvalidInput(
+                    f"is needed for costs in {currency}: the default, {default}, is in "
+                    f"{default.currency}",
+                    path=key,
+                )
+            amount = table.get(key, default.amount)
             try:
                 values[key] = Money(amount, currency)
             except InvalidInput as error:
