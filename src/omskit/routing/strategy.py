@@ -311,7 +311,9 @@ class RoutingStrategy(Protocol):
 def pointwise(strategy: object) -> bool:
     """Whether ``strategy`` scores each candidate on its own (unless it says ``pointwise = False``).
 
-    ``True`` for every built-in and for any strategy without the attribute::
+    ``True`` for every built-in and for any strategy without the attribute.
+    The router reads it once per profile (the first time the profile
+    routes), so declare it with the strategy, not later::
 
         >>> def relative_distance(line, candidates):
         ...     nearest = min(c.distance_km or 0.0 for c in candidates)
