@@ -50,7 +50,7 @@ from omskit.geo import GeoPoint
 from omskit.model import Location, Order, Product
 from omskit.money import Money
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import _check_batch_inputs, _check_pickups, route
+from omskit.routing.engine import _check_batch_inputs, _check_pickups, _stock_locations, route
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["MAX_BLOCKERS", "BatchPlan", "route_batch"]
@@ -281,7 +281,7 @@ def route_batch(
             f"gives {len(origins)} delivery points for {len(orders)} orders", path="origins"
         )
     if locations is None:
-        locations = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+        locations = _stock_locations(stock)
     elif not isinstance(locations, Mapping) or not all(
         isinstance(loc, Location) for loc in locations.values()
     ):

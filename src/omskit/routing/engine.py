@@ -257,6 +257,11 @@ def _check_mappings(stock: object, products: object) -> None:
         raise InvalidInput("must map each SKU to its Product", path="products")
 
 
+def _stock_locations(stock: Mapping[str, Sequence[tuple[Location, int]]]) -> dict[str, Location]:
+    """Every location checked ``stock`` names, by id."""
+    return {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+
+
 def _check_pickups(orders: Sequence[Order], known: Mapping[str, Location]) -> None:
     """For the calls that route many orders: every click & collect pickup is in ``known``."""
     for index, order in enumerate(orders):

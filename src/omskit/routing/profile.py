@@ -158,8 +158,6 @@ def _weight(value: object) -> Decimal | None:
 
 
 _MAX_WEIGHT = Decimal(10) ** 6
-_OPTIONS = frozenset({"version", "combine", "max_splits", "objective", "cost_model", "scarcity"})
-"""The keyword options of :meth:`RoutingProfile.of`: the profile's fields besides name and rules."""
 """The largest weight (weights only compare with each other: a million to one is plenty)."""
 
 
@@ -996,6 +994,15 @@ def _cost_from(table: object) -> CostModel:
         return DistanceCostModel.from_dict(table)
     except InvalidInput as error:
         raise error.at("cost") from None
+
+
+_OPTIONS: frozenset[str] = frozenset(
+    field.name for field in attrs.fields(RoutingProfile) if field.init
+) - {
+    "name",
+    "rules",
+}
+"""The keyword options of :meth:`RoutingProfile.of`: the profile's fields besides name and rules."""
 
 
 def default_profile() -> RoutingProfile:

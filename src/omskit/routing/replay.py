@@ -34,7 +34,7 @@ from omskit.money import Money
 from omskit.routing.batch import _planned
 from omskit.routing.builtins import Co2
 from omskit.routing.decision import RoutingDecision
-from omskit.routing.engine import _check_batch_inputs, _check_pickups
+from omskit.routing.engine import _check_batch_inputs, _check_pickups, _stock_locations
 from omskit.routing.profile import RoutingProfile
 
 __all__ = ["BATCH_ROUNDS", "ProfileOutcome", "ReplayReport", "delivery_point", "replay"]
@@ -175,7 +175,7 @@ def replay(
     if len(set(labels)) != len(labels):
         raise InvalidInput("names a profile twice", path="profiles", value=labels)
     co2 = co2 if co2 is not None else Co2()
-    known = {loc.location_id: loc for pairs in stock.values() for loc, _ in pairs}
+    known = _stock_locations(stock)
     for index, location in enumerate(locations):
         if not isinstance(location, Location):
             raise InvalidInput(
