@@ -741,13 +741,12 @@ class RoutingProfile:
         rules = [_rule_from(item, index, registry) for index, item in enumerate(items)]
         cost_table = data.get("cost")
         cost_model = _cost_from(cost_table)
+        # (The fields' converters check combine and objective.)
         options: dict[str, Any] = {
-            key: data[key] for key in ("version", "max_splits") if key in data
+            key: data[key]
+            for key in ("version", "max_splits", "combine", "objective")
+            if key in data
         }
-        if "combine" in data:
-            options["combine"] = _combine(data["combine"])
-        if "objective" in data:
-            options["objective"] = _objective(data["objective"])
         if "scarcity" in data:
             currency = cost_model.currency if isinstance(cost_model, DistanceCostModel) else "EUR"
             options["scarcity"] = Scarcity.from_dict(data["scarcity"], currency=currency)
